@@ -1,0 +1,88 @@
+/**
+ * Fixed values of the Hugging Face OAuth server and of this connector's defaults.
+ *
+ * @see https://huggingface.co/docs/hub/oauth
+ */
+
+/** The factory id Logto registers this connector under; distinct from the official `huggingface-universal`. */
+export const connectorId = 'huggingface-oidc-universal';
+
+/** Logto links social identities by target; keeping the official connector's target keeps linked accounts. */
+export const connectorTarget = 'huggingface';
+
+/** The public Hugging Face hub, the default base of every endpoint. */
+export const defaultHubUrl = 'https://huggingface.co';
+
+/** Endpoint paths below the hub URL. */
+export const endpointPaths = Object.freeze({
+  authorization: '/oauth/authorize',
+  token: '/oauth/token',
+  userInfo: '/oauth/userinfo',
+  jwks: '/oauth/jwks',
+});
+
+/** The scope requested when neither the request nor the config names one. */
+export const defaultScope = 'profile';
+
+/**
+ * Every scope Hugging Face documents. A scope must also be enabled in the Hugging Face app's
+ * settings, or the authorization request fails.
+ *
+ * @see https://huggingface.co/docs/hub/oauth#currently-supported-scopes
+ */
+export const knownScopes = Object.freeze([
+  'openid',
+  'profile',
+  'email',
+  'read-billing',
+  'read-memberships',
+  'read-repos',
+  'gated-repos',
+  'contribute-repos',
+  'write-repos',
+  'manage-repos',
+  'read-collections',
+  'write-collections',
+  'inference-api',
+  'read-endpoints',
+  'write-endpoints',
+  'jobs',
+  'webhooks',
+  'write-discussions',
+] as const);
+
+/** A scope Hugging Face documents. */
+export type KnownScope = (typeof knownScopes)[number];
+
+/** Default time limit of one HTTP attempt, in milliseconds. */
+export const defaultRequestTimeoutMs = 5000;
+
+/** Bounds an operator may set the per-attempt timeout to, in milliseconds. */
+export const requestTimeoutBoundsMs = Object.freeze({ min: 500, max: 30_000 });
+
+/** A step (token exchange, userinfo, JWKS) gives up after this many attempt timeouts, retries included. */
+export const stepDeadlineInAttempts = 3;
+
+/** How often a failed userinfo request is retried (network errors, 429 and 5xx). */
+export const userInfoRetryLimit = 2;
+
+/** First backoff before a retry, doubled on each further retry, in milliseconds. */
+export const retryBaseDelayMs = 200;
+
+/** Longest `Retry-After` the connector honours before retrying, in milliseconds. */
+export const retryMaxDelayMs = 2000;
+
+/** Largest response body the connector reads from Hugging Face, in bytes. */
+export const maxResponseBytes = 1024 * 1024;
+
+/** Clock skew accepted when checking an ID token's `exp` and `iat`, in seconds. */
+export const idTokenClockToleranceSeconds = 60;
+
+/** A key set is refetched for an unknown `kid` at most this often, in milliseconds. */
+export const jwksRefetchIntervalMs = 60_000;
+
+/** Hugging Face signs ID tokens with RS256 and nothing else is accepted. */
+export const idTokenAlgorithms = Object.freeze(['RS256']);
+
+/** Length of a provider's error text kept in an error message. */
+export const maxProviderTextLength = 300;

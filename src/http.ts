@@ -1,0 +1,164 @@
+/**
+ * HTTP transport to Hugging Face: one place that sets timeouts, refuses redirects, caps body
+ * size and retries idempotent requests.
+ *
+ * It knows nothing of OAuth; callers turn statuses into connector errors. It throws only
+ * {@link TransportError}, whose message never holds headers, form fields or URLs with secrets.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import got from 'got';
+
+import {
+  maxResponseBytes,
+  retryBaseDelayMs,
+  retryMaxDelayMs,
+  stepDeadlineInAttempts,
+} from './constants.js';
+
+/** A request to Hugging Face. */
+export type HttpRequest = {
+  method: 'GET' | 'POST';
+  url: URL;
+  headers?: Record<string, string>;
+  /** Sent `application/x-www-form-urlencoded`. */
+  form?: Record<string, string>;
+  /** Time limit of one attempt, in milliseconds; the whole step gets {@link stepDeadlineInAttempts} times this. */
+  timeoutMs: number;
+  /** Retries on network errors, 429 and 5xx; leave at 0 for anything not idempotent. */
+  retries?: number;
+};
+
+/** A response read in full (at most {@link maxResponseBytes}). */
+export type HttpResponse = {
+  status: number;
+  /** The `content-type` header, lower-cased, or an empty string. */
+  contentType: string;
+  body: string;
+};
+
+/** Why a request produced no response. */
+export type TransportFailure = 'timeout' | 'network' | 'too_large';
+
+/** A request that produced no usable response. */
+export class TransportError extends Error {
+  override name = 'TransportError';
+
+  /**
+   * @param reason - What went wrong.
+   * @param detail - A short description without secrets (an error code such as `ECONNRESET`).
+   */
+  constructor(
+    readonly reason: TransportFailure,
+    readonly detail: string
+  ) {
+    super(`${reason}: ${detail}`);
+  }
+}
+
+const userAgent = 'connector-huggingface (Logto)';
+
+/**
+ * Sends a request and reads the whole response, retrying as the request allows.
+ *
+ * @param request - What to send.
+ * @returns The last response, whatever its status.
+ * @throws {TransportError} When no response could be read in time or the body was too large.
+ */
+export const sendRequest = async (request: HttpRequest): Promise<HttpResponse> => {
+  const deadline = Date.now() + request.timeoutMs * stepDeadlineInAttempts;
+  const retries = request.retries ?? 0;
+
+  for (let attempt = 0; ; attempt++) {
+    const remainingMs = deadline - Date.now();
+    if (remainingMs <= 0) {
+      throw new TransportError('timeout', `no answer within ${request.timeoutMs * stepDeadlineInAttempts} ms`);
+    }
+    const canRetry = attempt < retries;
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      const response = await sendOnce(request, Math.min(request.timeoutMs, remainingMs));
+      if (!canRetry || !isRetryableStatus(response.status)) {
+        return response;
+      }
+      // eslint-disable-next-line no-await-in-loop
+      await backOff(attempt, response.retryAfterMs, deadline);
+    } catch (error: unknown) {
+      if (!(error instanceof TransportError) || error.reason === 'too_large' || !canRetry) {
+        throw error;
+      }
+      // eslint-disable-next-line no-await-in-loop
+      await backOff(attempt, undefined, deadline);
+    }
+  }
+};
+
+const isRetryableStatus = (status: number) => status === 429 || status >= 500;
+
+const backOff = async (attempt: number, retryAfterMs: number | undefined, deadline: number) => {
+  const wanted = retryAfterMs ?? retryBaseDelayMs * 2 ** attempt;
+  const delay = Math.min(wanted, retryMaxDelayMs, Math.max(0, deadline - Date.now()));
+  await sleep(delay);
+};
+
+type AttemptResponse = HttpResponse & { retryAfterMs?: number };
+
+const sendOnce = async (request: HttpRequest, timeoutMs: number): Promise<AttemptResponse> => {
+  let tooLarge = false;
+  const pending = got(request.url, {
+    method: request.method,
+    headers: { 'user-agent': userAgent, 'accept-encoding': 'identity', ...request.headers },
+    form: request.form,
+    timeout: { request: timeoutMs },
+    retry: { limit: 0 },
+    followRedirect: false,
+    throwHttpErrors: false,
+    decompress: false,
+    responseType: 'buffer',
+  });
+  pending.on('downloadProgress', ({ transferred, total }) => {
+    if (transferred > maxResponseBytes || (total !== undefined && total > maxResponseBytes)) {
+      tooLarge = true;
+      pending.cancel();
+    }
+  });
+
+  try {
+    const response = await pending;
+    const contentType = response.headers['content-type'];
+    return {
+      status: response.statusCode,
+      contentType: typeof contentType === 'string' ? contentType.toLowerCase() : '',
+      body: response.body.toString('utf8'),
+      retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+    };
+  } catch (error: unknown) {
+    if (tooLarge) {
+      throw new TransportError('too_large', `body over ${maxResponseBytes} bytes`);
+    }
+    const code = readErrorCode(error);
+    if (code === 'ETIMEDOUT') {
+      throw new TransportError('timeout', `no answer within ${timeoutMs} ms`);
+    }
+    throw new TransportError('network', code);
+  }
+};
+
+const readErrorCode = (error: unknown): string => {
+  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
+    return error.code;
+  }
+  return 'ERR_UNKNOWN';
+};
+
+const parseRetryAfter = (value: string | undefined): number | undefined => {
+  if (!value) {
+    return undefined;
+  }
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) {
+    return seconds * 1000;
+  }
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+};

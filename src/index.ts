@@ -1,0 +1,84 @@
+/**
+ * Sign in with Hugging Face for Logto.
+ *
+ * Logto imports this module and calls its default export with `getConfig`.
+ *
+ * @see https://docs.logto.io/integrations
+ * @see https://huggingface.co/docs/hub/oauth
+ */
+import {
+  ConnectorType,
+  type CreateConnector,
+  type GetAccessTokenByRefreshToken,
+  type GetAuthorizationUri,
+  type GetConnectorConfig,
+  type GetTokenResponseAndUserInfo,
+  type GetUserInfo,
+  type SocialConnector,
+} from '@logto/connector-kit';
+
+import { createAuthorizationRequest } from './authorization.js';
+import { huggingFaceConfigGuard, resolveConfig } from './config.js';
+import { withConnectorErrors } from './errors.js';
+import { metadata } from './metadata.js';
+import { completeSignIn } from './sign-in.js';
+import { requestToken, toStoredTokenResponse } from './token.js';
+
+const loadConfig = async (getConfig: GetConnectorConfig) =>
+  resolveConfig(await getConfig(metadata.id));
+
+const getAuthorizationUri =
+  (getConfig: GetConnectorConfig): GetAuthorizationUri =>
+  async ({ state, redirectUri, scope }, setSession) =>
+    withConnectorErrors(async () => {
+      const config = await loadConfig(getConfig);
+      const request = createAuthorizationRequest(config, { state, redirectUri, scope });
+      await setSession(request.session);
+      return request.url;
+    });
+
+const getTokenResponseAndUserInfo =
+  (getConfig: GetConnectorConfig): GetTokenResponseAndUserInfo =>
+  async (data, getSession) =>
+    withConnectorErrors(async () => {
+      const { tokenResponse, userInfo } = await completeSignIn(
+        await loadConfig(getConfig),
+        data,
+        getSession
+      );
+      return { tokenResponse: toStoredTokenResponse(tokenResponse), userInfo };
+    });
+
+const getUserInfo =
+  (getConfig: GetConnectorConfig): GetUserInfo =>
+  async (data, getSession) =>
+    (await getTokenResponseAndUserInfo(getConfig)(data, getSession)).userInfo;
+
+const getAccessTokenByRefreshToken =
+  (getConfig: GetConnectorConfig): GetAccessTokenByRefreshToken =>
+  async (refreshToken) =>
+    withConnectorErrors(async () =>
+      toStoredTokenResponse(
+        await requestToken(await loadConfig(getConfig), { grantType: 'refresh_token', refreshToken })
+      )
+    );
+
+/**
+ * Creates the connector Logto registers: metadata, config guard and the social sign-in calls.
+ *
+ * @param options - Logto's `getConfig`, which returns the config saved in the admin console.
+ */
+const createHuggingFaceConnector: CreateConnector<SocialConnector> = async ({ getConfig }) => ({
+  metadata,
+  type: ConnectorType.Social,
+  configGuard: huggingFaceConfigGuard,
+  getAuthorizationUri: getAuthorizationUri(getConfig),
+  getUserInfo: getUserInfo(getConfig),
+  getTokenResponseAndUserInfo: getTokenResponseAndUserInfo(getConfig),
+  getAccessTokenByRefreshToken: getAccessTokenByRefreshToken(getConfig),
+});
+
+export default createHuggingFaceConnector;
+export { huggingFaceConfigGuard } from './config.js';
+export type { HuggingFaceConfig, HuggingFaceConfigInput } from './config.js';
+export { metadata } from './metadata.js';

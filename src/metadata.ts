@@ -1,0 +1,105 @@
+/**
+ * What Logto shows of the connector: names, descriptions, logos, README and the console form.
+ */
+import {
+  ConnectorConfigFormItemType,
+  type ConnectorMetadata,
+  ConnectorPlatform,
+} from '@logto/connector-kit';
+
+import { connectorId, connectorTarget, defaultHubUrl, defaultRequestTimeoutMs, knownScopes } from './constants.js';
+
+/**
+ * The console form: one item per config key, each with a label, a description and a
+ * placeholder.
+ */
+export const formItems = [
+  {
+    key: 'clientId',
+    label: 'Client ID',
+    type: ConnectorConfigFormItemType.Text,
+    required: true,
+    placeholder: '<client-id>',
+    description: 'The OAuth app\'s client ID, from huggingface.co/settings/applications.',
+  },
+  {
+    key: 'clientSecret',
+    label: 'Client secret',
+    type: ConnectorConfigFormItemType.Text,
+    required: true,
+    isConfidential: true,
+    placeholder: '<client-secret>',
+    description: 'The OAuth app\'s client secret. Stored by Logto; never shown in errors or logs.',
+  },
+  {
+    key: 'scope',
+    label: 'Scope',
+    type: ConnectorConfigFormItemType.Text,
+    required: false,
+    placeholder: 'openid profile email',
+    description: `Space-separated Hugging Face scopes; \`profile\` when empty. \`profile\` gives the name, username, avatar and organizations, \`email\` the verified email, \`openid\` a signed ID token the connector verifies. Each scope must also be enabled in the Hugging Face app. Known scopes: ${knownScopes.join(' ')}.`,
+  },
+  {
+    key: 'orgIds',
+    label: 'Organization IDs to request',
+    type: ConnectorConfigFormItemType.Text,
+    required: false,
+    placeholder: '5e67bd5b1009063689407478',
+    description: 'Organization IDs (24 characters, comma-separated) sent as `orgIds`, so the consent screen asks the user to grant access to them.',
+  },
+  {
+    key: 'authorizedOrgs',
+    label: 'Authorized organizations',
+    type: ConnectorConfigFormItemType.MultilineText,
+    required: false,
+    placeholder: 'my-org',
+    description: 'Only members of at least one of these organizations (names or IDs, one per line or separated by commas) may sign in. Needs the `profile` scope (add `read-memberships` if Hugging Face asks for it); set `orgIds` too so the consent screen asks for the organization.',
+  },
+  {
+    key: 'hubUrl',
+    label: 'Hub URL',
+    type: ConnectorConfigFormItemType.Text,
+    required: false,
+    placeholder: defaultHubUrl,
+    description: `Base URL of every Hugging Face endpoint; \`${defaultHubUrl}\` when empty. Change it only for a staging or test hub. Must be https unless the host is loopback.`,
+  },
+  {
+    key: 'requestTimeoutMs',
+    label: 'Request timeout (ms)',
+    type: ConnectorConfigFormItemType.Number,
+    required: false,
+    placeholder: String(defaultRequestTimeoutMs),
+    description: `Time limit of one request to Hugging Face, in milliseconds (500 to 30000, default ${defaultRequestTimeoutMs}). A step gives up after three times this, retries included.`,
+  },
+] satisfies ConnectorMetadata['formItems'];
+
+/** The connector's metadata, as Logto registers it. */
+export const metadata = {
+  id: connectorId,
+  target: connectorTarget,
+  platform: ConnectorPlatform.Universal,
+  isStandard: false,
+  isTokenStorageSupported: true,
+  name: {
+    en: 'Hugging Face',
+    'zh-CN': 'Hugging Face',
+    'zh-TW': 'Hugging Face',
+    fr: 'Hugging Face',
+    de: 'Hugging Face',
+    ja: 'Hugging Face',
+    ko: 'Hugging Face',
+  },
+  description: {
+    en: 'Sign in with Hugging Face, the machine learning community, with PKCE, verified ID tokens, organization rules and token storage.',
+    'zh-CN': '使用机器学习社区 Hugging Face 登录，支持 PKCE、ID 令牌校验、组织限制与令牌存储。',
+    'zh-TW': '使用機器學習社群 Hugging Face 登入，支援 PKCE、ID 權杖驗證、組織限制與權杖儲存。',
+    fr: "Connexion avec Hugging Face, la communauté de l'apprentissage automatique : PKCE, jetons d'identité vérifiés, règles d'organisation et stockage des jetons.",
+    de: 'Anmeldung mit Hugging Face, der Community für maschinelles Lernen: PKCE, geprüfte ID-Tokens, Organisationsregeln und Token-Speicherung.',
+    ja: '機械学習コミュニティ Hugging Face でサインイン。PKCE、ID トークンの検証、組織による制限、トークンの保存に対応。',
+    ko: '머신러닝 커뮤니티 Hugging Face로 로그인합니다. PKCE, ID 토큰 검증, 조직 제한, 토큰 저장을 지원합니다.',
+  },
+  logo: './logo.svg',
+  logoDark: './logo-dark.svg',
+  readme: './README.md',
+  formItems,
+} satisfies ConnectorMetadata;
