@@ -1,0 +1,68 @@
+/**
+ * The playground's stand-in for Logto's interaction storage: per browser, the connector session
+ * kept as JSON text and replaced whole on every `setSession`, as Logto does, plus the values
+ * Logto itself keeps (the state it checks and when the user left for Hugging Face).
+ */
+import { randomBytes } from 'node:crypto';
+
+import { type ConnectorSession, type GetSession, type SetSession } from '@logto/connector-kit';
+
+/** What Logto keeps for one browser's sign-in. */
+type Interaction = {
+  /** The connector session, serialised as Logto serialises it. */
+  connectorSessionJson?: string;
+  /** The `state` Logto generated and checks on the callback. */
+  state?: string;
+  /** When the browser was redirected to Hugging Face, to time the stay there. */
+  redirectedAt?: number;
+  /** How long `getAuthorizationUri` took. */
+  authorizationUriMs?: number;
+};
+
+const maxInteractions = 10_000;
+
+/** Interactions by browser cookie. */
+export class InteractionStore {
+  readonly #interactions = new Map<string, Interaction>();
+
+  /** A new random interaction id for a browser cookie. */
+  static newId(): string {
+    return randomBytes(18).toString('base64url');
+  }
+
+  /**
+   * The interaction of a browser, created when absent.
+   *
+   * @param id - The browser's cookie value.
+   */
+  get(id: string): Interaction {
+    let interaction = this.#interactions.get(id);
+    if (!interaction) {
+      if (this.#interactions.size >= maxInteractions) {
+        // Oldest first: Map keeps insertion order.
+        const oldest = this.#interactions.keys().next().value;
+        if (oldest !== undefined) {
+          this.#interactions.delete(oldest);
+        }
+      }
+      interaction = {};
+      this.#interactions.set(id, interaction);
+    }
+    return interaction;
+  }
+
+  /** Logto's `setSession` for an interaction: replaces the whole session with its JSON copy. */
+  setSessionFor(id: string): SetSession {
+    return async (session: ConnectorSession) => {
+      this.get(id).connectorSessionJson = JSON.stringify(session);
+    };
+  }
+
+  /** Logto's `getSession` for an interaction: a fresh parse of the stored JSON. */
+  getSessionFor(id: string): GetSession {
+    return async () => {
+      const json = this.get(id).connectorSessionJson;
+      return json ? (JSON.parse(json) as ConnectorSession) : {};
+    };
+  }
+}
