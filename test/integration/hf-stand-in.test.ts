@@ -154,7 +154,7 @@ describe('Hugging Face stand-in', () => {
       sub: ada.sub,
       name: 'Ada Lovelace',
       preferred_username: 'ada',
-      picture: ada.picture,
+      picture: `${hf.url}/avatars/ada.svg`,
       profile: `${hf.url}/ada`,
       isPro: true,
       orgs: [
@@ -162,7 +162,7 @@ describe('Hugging Face stand-in', () => {
           sub: mlLab.sub,
           name: 'ML Lab',
           preferred_username: 'ml-lab',
-          picture: mlLab.picture,
+          picture: `${hf.url}/avatars/ml-lab.svg`,
           plan: 'team',
         },
       ],
@@ -188,7 +188,7 @@ describe('Hugging Face stand-in', () => {
       nonce,
       name: 'Ada Lovelace',
       preferred_username: 'ada',
-      picture: ada.picture,
+      picture: `${hf.url}/avatars/ada.svg`,
       profile: `${hf.url}/ada`,
     });
     expect(Object.keys(payload).filter((claim) => ['email', 'email_verified', 'orgs', 'isPro'].includes(claim))).toEqual([]);
@@ -401,6 +401,14 @@ describe('Hugging Face stand-in', () => {
     expect(after).toHaveLength(1);
     expect(after[0]).not.toBe(before[0]);
     expect(decodeProtectedHeader(String(tokens.id_token)).kid).toBe(after[0]);
+  });
+
+  it('serves the avatars its userinfo points to as SVG, so pages need no network', async () => {
+    const response = await fetch(`${hf.url}/avatars/ada.svg`);
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await response.text()).toContain('>A</text>');
   });
 
   it('handles 200 concurrent sign-ins', async () => {

@@ -23,6 +23,8 @@ import type * as Oidc from 'oidc-provider';
 import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 import LRU from 'oidc-provider/lib/helpers/lru.js';
 
+import { knownScopes } from '../../src/constants.js';
+
 /** An organization a demo user belongs to, shaped like an entry of Hugging Face's userinfo `orgs`. */
 export type DemoOrganization = {
   /** Stable id: 24 lowercase hex characters, like a MongoDB ObjectId. */
@@ -31,8 +33,6 @@ export type DemoOrganization = {
   name: string;
   /** The organization's URL slug. */
   preferred_username: string;
-  /** Avatar URL. */
-  picture: string;
   /** Subscription plan, e.g. `team` or `enterprise`; absent for free organizations. */
   plan?: string;
 };
@@ -45,41 +45,19 @@ export type DemoUser = {
   preferred_username: string;
   /** Display name; may be empty, as on Hugging Face. */
   name: string;
-  /** Avatar URL. */
-  picture: string;
   email: string;
   email_verified: boolean;
   isPro: boolean;
   orgs: DemoOrganization[];
 };
 
-/** Every scope Hugging Face documents; the stand-in rejects any other scope with `invalid_scope`. */
-export const hfScopes: readonly string[] = Object.freeze([
-  'openid',
-  'profile',
-  'email',
-  'read-billing',
-  'read-memberships',
-  'read-repos',
-  'gated-repos',
-  'contribute-repos',
-  'write-repos',
-  'manage-repos',
-  'read-collections',
-  'write-collections',
-  'inference-api',
-  'read-endpoints',
-  'write-endpoints',
-  'jobs',
-  'webhooks',
-  'write-discussions',
-]);
+/** Every scope Hugging Face documents (the connector's own list); the stand-in rejects any other with `invalid_scope`. */
+export const hfScopes: readonly string[] = knownScopes;
 
 const mlLab: DemoOrganization = Object.freeze({
   sub: '65a1f0c2e4b7d9a3c5e7f901',
   name: 'ML Lab',
   preferred_username: 'ml-lab',
-  picture: 'https://cdn-avatars.huggingface.co/v1/production/uploads/stand-in/ml-lab.png',
   plan: 'team',
 });
 
@@ -87,7 +65,6 @@ const otherOrg: DemoOrganization = Object.freeze({
   sub: '65a1f0c2e4b7d9a3c5e7f902',
   name: 'Other Org',
   preferred_username: 'other-org',
-  picture: 'https://cdn-avatars.huggingface.co/v1/production/uploads/stand-in/other-org.png',
 });
 
 /** The organizations of the demo users: `ml-lab` ("ML Lab", plan `team`) and `other-org`. */
@@ -104,7 +81,6 @@ export const demoUsers: readonly DemoUser[] = Object.freeze([
     sub: '64b7f0a1c2d3e4f5a6b7c801',
     preferred_username: 'ada',
     name: 'Ada Lovelace',
-    picture: 'https://cdn-avatars.huggingface.co/v1/production/uploads/stand-in/ada.png',
     email: 'ada@example.com',
     email_verified: true,
     isPro: true,
@@ -114,7 +90,6 @@ export const demoUsers: readonly DemoUser[] = Object.freeze([
     sub: '64b7f0a1c2d3e4f5a6b7c802',
     preferred_username: 'blank',
     name: '',
-    picture: 'https://cdn-avatars.huggingface.co/v1/production/uploads/stand-in/blank.png',
     email: 'blank@example.com',
     email_verified: false,
     isPro: false,
@@ -124,7 +99,6 @@ export const demoUsers: readonly DemoUser[] = Object.freeze([
     sub: '64b7f0a1c2d3e4f5a6b7c803',
     preferred_username: 'outsider',
     name: 'Out Sider',
-    picture: 'https://cdn-avatars.huggingface.co/v1/production/uploads/stand-in/outsider.png',
     email: 'outsider@example.com',
     email_verified: true,
     isPro: false,
@@ -294,6 +268,19 @@ function sendHtml(res: http.ServerResponse, status: number, html: string): void 
   res.end(html);
 }
 
+const avatarColors = ['#ff9d0b', '#5d34f2', '#0b8f6a', '#d6336c', '#1c7ed6'];
+
+/** An avatar: the name's first letter on a colour picked from the name. */
+function serveAvatar(res: http.ServerResponse, name: string) {
+  const color = avatarColors[[...name].reduce((sum, c) => sum + c.charCodeAt(0), 0) % avatarColors.length];
+  const letter = (name[0] ?? '?').toUpperCase().replace(/[^\w]/g, '?');
+  res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=3600' });
+  res.end(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="32" fill="${color}"/>` +
+      `<text x="32" y="42" font-family="sans-serif" font-size="30" font-weight="700" fill="#fff" text-anchor="middle">${letter}</text></svg>`,
+  );
+}
+
 function sendJson(
   res: http.ServerResponse,
   status: number,
@@ -375,7 +362,7 @@ export async function startHfStandIn(options: StandInOptions): Promise<StandIn> 
   const allowedScopes = new Map(
     clients.map((client) => [client.clientId, new Set(client.allowedScopes ?? hfScopes)]),
   );
-  const knownScopes = new Set(hfScopes);
+  const knownScopeSet = new Set(hfScopes);
   // One store for every provider instance (key rotation builds a new one), sized for load tests;
   // oidc-provider's default in-memory store keeps only about 1,000 entries.
   const store = new LRU({ maxSize: 200_000 });
@@ -389,6 +376,9 @@ export async function startHfStandIn(options: StandInOptions): Promise<StandIn> 
 
   const findUser = (sub: string) => users.find((user) => user.sub === sub);
   const profileUrl = (user: DemoUser) => `${issuer}/${encodeURIComponent(user.preferred_username)}`;
+  // Avatars are served by the stand-in itself, so pages that show them need no network.
+  const pictureUrl = (owner: { preferred_username: string }) =>
+    `${issuer}/avatars/${encodeURIComponent(owner.preferred_username)}.svg`;
 
   const buildProvider = (signingKey: JWK) => {
     const provider = new Provider(issuer, {
@@ -423,7 +413,7 @@ export async function startHfStandIn(options: StandInOptions): Promise<StandIn> 
           const requested = typeof raw === 'string' ? raw : (ctx.oidc.params.scope ?? '');
           for (const scope of requested.split(' ')) {
             if (!scope) continue;
-            if (!knownScopes.has(scope)) {
+            if (!knownScopeSet.has(scope)) {
               throw new InvalidScope(`Unknown scope "${scope}"`);
             }
             if (!allowedScopes.get(clientId)?.has(scope)) {
@@ -465,7 +455,7 @@ export async function startHfStandIn(options: StandInOptions): Promise<StandIn> 
               sub,
               name: user.name,
               preferred_username: user.preferred_username,
-              picture: user.picture,
+              picture: pictureUrl(user),
               profile: profileUrl(user),
             };
             // The ID token carries profile claims only; email comes from userinfo.
@@ -540,14 +530,14 @@ export async function startHfStandIn(options: StandInOptions): Promise<StandIn> 
       Object.assign(claims, {
         name: user.name,
         preferred_username: user.preferred_username,
-        picture: user.picture,
+        picture: pictureUrl(user),
         profile: profileUrl(user),
         isPro: user.isPro,
         orgs: user.orgs.map((org) => ({
           sub: org.sub,
           name: org.name,
           preferred_username: org.preferred_username,
-          picture: org.picture,
+          picture: pictureUrl(org),
           ...(org.plan === undefined ? {} : { plan: org.plan }),
         })),
       });
@@ -676,6 +666,11 @@ ${buttons}
     }
     if (pathname === '/oauth/userinfo') {
       return serveUserinfo(req, res, provider);
+    }
+    const avatar = /^\/avatars\/([\w.-]+)\.svg$/.exec(pathname);
+    if (avatar?.[1] && req.method === 'GET') {
+      serveAvatar(res, avatar[1]);
+      return;
     }
     const interaction = /^\/interaction\/([\w-]+)(?:\/(login|abort))?$/.exec(pathname);
     if (interaction?.[1]) {
