@@ -1,0 +1,415 @@
+import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { forgetKeySets, keySetFetchCounts } from '../../src/id-token.js';
+import {
+  callbackDataOf,
+  clientCredentials,
+  createSigningKey,
+  createTestConnector,
+  expectConnectorError,
+  jwksOf,
+  mockCodeExchange,
+  mockKeySet,
+  mockUserInfo,
+  nextHubUrl,
+  nowInSeconds,
+  type SigningKey,
+  signIdToken,
+  type StartedSignIn,
+  startSignIn,
+  unsecuredIdToken,
+  validIdTokenClaims,
+} from './crypto-fixtures.js';
+
+const userId = '64b7f0c2a1e3d4f5a6b7c8d9';
+
+const userInfoOf = (sub = userId) => ({
+  sub,
+  name: 'Ada From Userinfo',
+  preferred_username: 'ada-lovelace',
+  picture: 'https://cdn.test/avatars/ada.png',
+  profile: 'https://hub.test/ada-lovelace',
+  email: 'ada@example.test',
+  email_verified: true,
+  isPro: false,
+});
+
+let keyA: SigningKey;
+let keyB: SigningKey;
+let keyC: SigningKey;
+/** A different key pair that claims keyA's kid. */
+let impostor: SigningKey;
+
+beforeAll(async () => {
+  [keyA, keyB, keyC] = await Promise.all([
+    createSigningKey('key-a'),
+    createSigningKey('key-b'),
+    createSigningKey('key-c'),
+  ]);
+  impostor = await createSigningKey('key-a');
+});
+
+beforeEach(() => {
+  nock.disableNetConnect();
+  forgetKeySets();
+});
+
+afterEach(() => {
+  nock.cleanAll();
+  vi.useRealTimers();
+});
+
+afterAll(() => {
+  nock.enableNetConnect();
+});
+
+type OpenIdSignIn = {
+  hubUrl: string;
+  connector: SocialConnector;
+  signIn: StartedSignIn;
+};
+
+const startOpenIdSignIn = async (hubUrl = nextHubUrl('idt')): Promise<OpenIdSignIn> => {
+  const connector = await createTestConnector({
+    ...clientCredentials,
+    scope: 'openid profile email',
+    hubUrl,
+  });
+  return { hubUrl, connector, signIn: await startSignIn(connector) };
+};
+
+const accessTokenOf = (signIn: StartedSignIn) => `hf_oauth_access_${signIn.state}`;
+
+/** Serves the token exchange with the given ID token and the userinfo with `userId`. */
+const serveSignIn = (hubUrl: string, signIn: StartedSignIn, idToken: string) => [
+  mockCodeExchange(hubUrl, signIn, {
+    access_token: accessTokenOf(signIn),
+    token_type: 'bearer',
+    expires_in: 28_800,
+    scope: 'openid profile email',
+    id_token: idToken,
+  }),
+  mockUserInfo(hubUrl, accessTokenOf(signIn), userInfoOf()),
+];
+
+const signInWithKey = async (
+  { hubUrl, connector, signIn }: OpenIdSignIn,
+  key: SigningKey
+): Promise<ReturnType<typeof serveSignIn>> => {
+  const idToken = await signIdToken(validIdTokenClaims(hubUrl, userId, signIn.nonce), {
+    key: key.privateKey,
+    kid: key.kid,
+  });
+  return serveSignIn(hubUrl, signIn, idToken);
+};
+
+const jwksUrlOf = (hubUrl: string) => `${hubUrl}/oauth/jwks`;
+
+describe('a valid ID token', () => {
+  it('signs the user in with the profile taken from userinfo', async () => {
+    const flow = await startOpenIdSignIn();
+    const keys = mockKeySet(flow.hubUrl, keyA);
+    const scopes = await signInWithKey(flow, keyA);
+
+    const userInfo = await flow.connector.getUserInfo(
+      callbackDataOf(flow.signIn),
+      flow.signIn.store.getSession
+    );
+
+    expect(userInfo).toEqual({
+      id: userId,
+      name: 'Ada From Userinfo',
+      avatar: 'https://cdn.test/avatars/ada.png',
+      email: 'ada@example.test',
+      rawData: userInfoOf(),
+    });
+    expect(keys.isDone()).toBe(true);
+    for (const scope of scopes) {
+      expect(scope.isDone()).toBe(true);
+    }
+  });
+
+  it('sends the nonce it saved in the session to Hugging Face', async () => {
+    const { signIn } = await startOpenIdSignIn();
+
+    expect(signIn.nonce).toMatch(/^[\w-]{43}$/);
+    expect(signIn.store.saved()).toEqual(expect.objectContaining({ nonce: signIn.nonce }));
+  });
+
+  it.each([
+    ['expired 30 s ago', { exp: -30 }],
+    ['issued 30 s in the future', { iat: 30 }],
+  ])('is accepted when %s, within the 60 s tolerance', async (_, offsets) => {
+    const flow = await startOpenIdSignIn();
+    const now = nowInSeconds();
+    const claims = {
+      ...validIdTokenClaims(flow.hubUrl, userId, flow.signIn.nonce),
+      ...('exp' in offsets && { iat: now - 3600, exp: now + offsets.exp }),
+      ...('iat' in offsets && { iat: now + offsets.iat }),
+    };
+    mockKeySet(flow.hubUrl, keyA);
+    const scopes = serveSignIn(
+      flow.hubUrl,
+      flow.signIn,
+      await signIdToken(claims, { key: keyA.privateKey, kid: keyA.kid })
+    );
+
+    await expect(
+      flow.connector.getUserInfo(callbackDataOf(flow.signIn), flow.signIn.store.getSession)
+    ).resolves.toEqual(expect.objectContaining({ id: userId }));
+    for (const scope of scopes) {
+      expect(scope.isDone()).toBe(true);
+    }
+  });
+});
+
+describe('an ID token that fails verification', () => {
+  type TokenFactory = (flow: OpenIdSignIn) => Promise<string> | string;
+
+  const claimsOf = (flow: OpenIdSignIn, overrides: Record<string, unknown> = {}) => ({
+    ...validIdTokenClaims(flow.hubUrl, userId, flow.signIn.nonce),
+    ...overrides,
+  });
+  const signedWithKeyA = (flow: OpenIdSignIn, overrides: Record<string, unknown>) =>
+    signIdToken(claimsOf(flow, overrides), { key: keyA.privateKey, kid: keyA.kid });
+
+  it.each<[string, TokenFactory, string]>([
+    [
+      'is signed by another key under the published kid',
+      async (flow) => signIdToken(claimsOf(flow), { key: impostor.privateKey, kid: keyA.kid }),
+      "its signature does not match Hugging Face's keys",
+    ],
+    [
+      'is unsecured (alg none)',
+      (flow) => unsecuredIdToken(claimsOf(flow), keyA.kid),
+      'its algorithm is not allowed (only RS256)',
+    ],
+    [
+      'is signed with HS256 and the client secret',
+      async (flow) =>
+        signIdToken(claimsOf(flow), {
+          key: new TextEncoder().encode(clientCredentials.clientSecret),
+          kid: keyA.kid,
+          alg: 'HS256',
+        }),
+      'its algorithm is not allowed (only RS256)',
+    ],
+    [
+      'names another issuer',
+      async (flow) => signedWithKeyA(flow, { iss: 'https://huggingface.co' }),
+      'the issuer (iss) is not https://hub-idt-',
+    ],
+    [
+      'is meant for another client',
+      async (flow) => signedWithKeyA(flow, { aud: ['another-client-id'] }),
+      'the audience (aud) does not contain the client ID',
+    ],
+    [
+      'expired beyond the tolerance',
+      async (flow) =>
+        signedWithKeyA(flow, { iat: nowInSeconds() - 3600, exp: nowInSeconds() - 120 }),
+      'it has expired (exp)',
+    ],
+    [
+      'was issued in the future beyond the tolerance',
+      async (flow) => signedWithKeyA(flow, { iat: nowInSeconds() + 120 }),
+      'the issued-at time (iat) is in the future',
+    ],
+    [
+      'carries another nonce',
+      async (flow) => signedWithKeyA(flow, { nonce: 'nonce-of-another-sign-in' }),
+      'its nonce does not match the sign-in',
+    ],
+    [
+      'carries no nonce',
+      async (flow) => signedWithKeyA(flow, { nonce: undefined }),
+      'it carries no nonce',
+    ],
+  ])('is rejected when it %s', async (_, createToken, fragment) => {
+    const flow = await startOpenIdSignIn();
+    // Whether the keys are fetched before the header is checked is not the point here.
+    nock(flow.hubUrl).get('/oauth/jwks').optionally().reply(200, jwksOf(keyA));
+    const exchange = mockCodeExchange(flow.hubUrl, flow.signIn, {
+      access_token: accessTokenOf(flow.signIn),
+      token_type: 'bearer',
+      id_token: await createToken(flow),
+    });
+
+    // No userinfo is served: a rejected ID token must stop the sign-in before it.
+    await expectConnectorError(
+      flow.connector.getUserInfo(callbackDataOf(flow.signIn), flow.signIn.store.getSession),
+      ConnectorErrorCodes.SocialIdTokenInvalid,
+      fragment
+    );
+    expect(exchange.isDone()).toBe(true);
+  });
+
+  it('is rejected when its subject differs from the userinfo subject', async () => {
+    const flow = await startOpenIdSignIn();
+    mockKeySet(flow.hubUrl, keyA);
+    mockCodeExchange(flow.hubUrl, flow.signIn, {
+      access_token: accessTokenOf(flow.signIn),
+      token_type: 'bearer',
+      id_token: await signIdToken(validIdTokenClaims(flow.hubUrl, userId, flow.signIn.nonce), {
+        key: keyA.privateKey,
+        kid: keyA.kid,
+      }),
+    });
+    const userInfo = mockUserInfo(
+      flow.hubUrl,
+      accessTokenOf(flow.signIn),
+      userInfoOf('64b7f0c2a1e3d4f5a6b7c8ff')
+    );
+
+    await expectConnectorError(
+      flow.connector.getUserInfo(callbackDataOf(flow.signIn), flow.signIn.store.getSession),
+      ConnectorErrorCodes.SocialIdTokenInvalid,
+      "its subject (sub) differs from the userinfo's"
+    );
+    expect(userInfo.isDone()).toBe(true);
+  });
+
+  it('is demanded when openid was requested', async () => {
+    const flow = await startOpenIdSignIn();
+    const exchange = mockCodeExchange(flow.hubUrl, flow.signIn, {
+      access_token: accessTokenOf(flow.signIn),
+      token_type: 'bearer',
+      scope: 'openid profile email',
+    });
+
+    await expectConnectorError(
+      flow.connector.getUserInfo(callbackDataOf(flow.signIn), flow.signIn.store.getSession),
+      ConnectorErrorCodes.SocialIdTokenInvalid,
+      'The "openid" scope was requested but Hugging Face returned no ID token'
+    );
+    expect(exchange.isDone()).toBe(true);
+  });
+});
+
+describe('the key set cache', () => {
+  it('fetches the key set once for two sign-ins', async () => {
+    const hubUrl = nextHubUrl('idt');
+    const keys = mockKeySet(hubUrl, keyA);
+
+    for (const round of [1, 2]) {
+      const flow = await startOpenIdSignIn(hubUrl);
+      const scopes = await signInWithKey(flow, keyA);
+      await expect(
+        flow.connector.getUserInfo(callbackDataOf(flow.signIn), flow.signIn.store.getSession)
+      ).resolves.toEqual(expect.objectContaining({ id: userId }));
+      for (const scope of scopes) {
+        expect(scope.isDone(), `sign-in ${round}`).toBe(true);
+      }
+    }
+
+    expect(keys.isDone()).toBe(true);
+    expect(keySetFetchCounts.get(jwksUrlOf(hubUrl))).toBe(1);
+  });
+
+  it('shares one fetch between concurrent sign-ins', async () => {
+    const hubUrl = nextHubUrl('idt');
+    const keys = nock(hubUrl).get('/oauth/jwks').delay(100).reply(200, jwksOf(keyA));
+    const flows = await Promise.all([startOpenIdSignIn(hubUrl), startOpenIdSignIn(hubUrl)]);
+    await Promise.all(flows.map(async (flow) => signInWithKey(flow, keyA)));
+
+    const results = await Promise.all(
+      flows.map(async ({ connector, signIn }) =>
+        connector.getUserInfo(callbackDataOf(signIn), signIn.store.getSession)
+      )
+    );
+
+    expect(results.map(({ id }) => id)).toEqual([userId, userId]);
+    expect(keys.isDone()).toBe(true);
+    expect(keySetFetchCounts.get(jwksUrlOf(hubUrl))).toBe(1);
+  });
+
+  it('does not keep a failed fetch: the next sign-in fetches again', async () => {
+    const hubUrl = nextHubUrl('idt');
+    // The key set request is retried twice on a 5xx.
+    const failing = nock(hubUrl).get('/oauth/jwks').times(3).reply(500, 'upstream unavailable');
+    const first = await startOpenIdSignIn(hubUrl);
+    await signInWithKey(first, keyA);
+
+    await expectConnectorError(
+      first.connector.getUserInfo(callbackDataOf(first.signIn), first.signIn.store.getSession),
+      ConnectorErrorCodes.InvalidResponse,
+      `key set at ${jwksUrlOf(hubUrl)} could not be read (status 500)`
+    );
+    expect(failing.isDone()).toBe(true);
+
+    const keys = mockKeySet(hubUrl, keyA);
+    const second = await startOpenIdSignIn(hubUrl);
+    await signInWithKey(second, keyA);
+
+    await expect(
+      second.connector.getUserInfo(callbackDataOf(second.signIn), second.signIn.store.getSession)
+    ).resolves.toEqual(expect.objectContaining({ id: userId }));
+    expect(keys.isDone()).toBe(true);
+    expect(keySetFetchCounts.get(jwksUrlOf(hubUrl))).toBe(2);
+  });
+
+  describe('key rotation', () => {
+    const signInAt = async (hubUrl: string, key: SigningKey) => {
+      const flow = await startOpenIdSignIn(hubUrl);
+      await signInWithKey(flow, key);
+      return flow.connector.getUserInfo(callbackDataOf(flow.signIn), flow.signIn.store.getSession);
+    };
+
+    /** Signs in with key A, then with key B once the cached set is over a minute old. */
+    const rotateToKeyB = async (hubUrl: string) => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(new Date('2025-06-01T12:00:00Z'));
+      mockKeySet(hubUrl, keyA);
+      await signInAt(hubUrl, keyA);
+
+      vi.setSystemTime(new Date('2025-06-01T12:01:01Z'));
+      const rotated = mockKeySet(hubUrl, keyA, keyB);
+      const result = await signInAt(hubUrl, keyB);
+      return { rotated, result };
+    };
+
+    it('refetches the key set once for an unknown kid and accepts the new key', async () => {
+      const hubUrl = nextHubUrl('idt');
+
+      const { rotated, result } = await rotateToKeyB(hubUrl);
+
+      expect(result).toEqual(expect.objectContaining({ id: userId }));
+      expect(rotated.isDone()).toBe(true);
+      expect(keySetFetchCounts.get(jwksUrlOf(hubUrl))).toBe(2);
+    });
+
+    it('does not refetch for a known kid, however old the cached set', async () => {
+      const hubUrl = nextHubUrl('idt');
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(new Date('2025-06-01T12:00:00Z'));
+      mockKeySet(hubUrl, keyA);
+      await signInAt(hubUrl, keyA);
+      vi.setSystemTime(new Date('2025-06-01T13:30:00Z'));
+      const refetch = mockKeySet(hubUrl, keyA);
+
+      await expect(signInAt(hubUrl, keyA)).resolves.toEqual(
+        expect.objectContaining({ id: userId })
+      );
+      expect(refetch.isDone()).toBe(false);
+      expect(keySetFetchCounts.get(jwksUrlOf(hubUrl))).toBe(1);
+    });
+
+    it('does not refetch for a second unknown kid within the minute', async () => {
+      const hubUrl = nextHubUrl('idt');
+      await rotateToKeyB(hubUrl);
+      vi.setSystemTime(new Date('2025-06-01T12:01:31Z'));
+      // Published, but fetching it now would break the once-a-minute limit.
+      const withKeyC = mockKeySet(hubUrl, keyA, keyB, keyC);
+
+      await expectConnectorError(
+        signInAt(hubUrl, keyC),
+        ConnectorErrorCodes.SocialIdTokenInvalid,
+        "no single key in Hugging Face's key set matches its key id (kid)"
+      );
+      expect(withKeyC.isDone()).toBe(false);
+      expect(keySetFetchCounts.get(jwksUrlOf(hubUrl))).toBe(2);
+    });
+  });
+});

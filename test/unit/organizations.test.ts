@@ -1,0 +1,182 @@
+import { ConnectorErrorCodes } from '@logto/connector-kit';
+import nock from 'nock';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import {
+  callbackDataOf,
+  clientCredentials,
+  createTestConnector,
+  expectConnectorError,
+  mockCodeExchange,
+  mockUserInfo,
+  nextHubUrl,
+  startSignIn,
+} from './crypto-fixtures.js';
+
+const userId = '64b7f0c2a1e3d4f5a6b7c8d9';
+const acmeId = '5e67bd5b1009063689407478';
+const otherOrgId = '61f0c0ffee0c0ffee0c0ffee';
+
+const acme = {
+  sub: acmeId,
+  name: 'Acme Research',
+  preferred_username: 'acme-research',
+  picture: 'https://cdn.test/avatars/acme.png',
+  plan: 'team',
+};
+const other = {
+  sub: otherOrgId,
+  name: 'Other Lab',
+  preferred_username: 'other-lab',
+  picture: 'https://cdn.test/avatars/other.png',
+};
+
+type UserInfoBody = Record<string, unknown> & { sub: string };
+
+const userInfoWith = (orgs?: unknown): UserInfoBody => ({
+  sub: userId,
+  name: 'Grace Hopper',
+  preferred_username: 'grace',
+  picture: 'https://cdn.test/avatars/grace.png',
+  ...(orgs !== undefined && { orgs }),
+});
+
+/**
+ * Runs one whole sign-in with the `profile` scope and the given organization rule against a
+ * userinfo body, asserting every mocked endpoint was called.
+ */
+const signInWith = async (authorizedOrgs: unknown, userInfo: UserInfoBody) => {
+  const hubUrl = nextHubUrl('org');
+  const connector = await createTestConnector({
+    ...clientCredentials,
+    scope: 'profile',
+    hubUrl,
+    ...(authorizedOrgs !== undefined && { authorizedOrgs }),
+  });
+  const signIn = await startSignIn(connector);
+  const accessToken = `hf_oauth_access_${signIn.state}`;
+  const scopes = [
+    mockCodeExchange(hubUrl, signIn, {
+      access_token: accessToken,
+      token_type: 'bearer',
+      scope: 'profile',
+    }),
+    mockUserInfo(hubUrl, accessToken, userInfo),
+  ];
+  try {
+    return await connector.getUserInfo(callbackDataOf(signIn), signIn.store.getSession);
+  } finally {
+    for (const scope of scopes) {
+      expect(scope.isDone()).toBe(true);
+    }
+  }
+};
+
+beforeEach(() => {
+  nock.disableNetConnect();
+});
+
+afterEach(() => {
+  nock.cleanAll();
+});
+
+afterAll(() => {
+  nock.enableNetConnect();
+});
+
+describe('authorized organizations', () => {
+  it.each([
+    ['its name', 'acme-research', acme],
+    ['its name in another case', 'ACME-Research', acme],
+    [
+      'its name, which Hugging Face spells in another case',
+      'acme-research',
+      { ...acme, preferred_username: 'Acme-Research' },
+    ],
+    ['its id', acmeId, acme],
+    ['its id in upper case', acmeId.toUpperCase(), acme],
+  ])('lets a member in when the rule names the organization by %s', async (_, rule, org) => {
+    const userInfo = userInfoWith([other, org]);
+
+    await expect(signInWith(rule, userInfo)).resolves.toEqual(
+      expect.objectContaining({ id: userId, rawData: userInfo })
+    );
+  });
+
+  it.each([
+    ['one per line', 'nobody-org\nacme-research'],
+    ['comma-separated', 'nobody-org, acme-research'],
+    ['space-separated', 'nobody-org acme-research'],
+    ['mixed separators with blank lines', '\n nobody-org ,\n\n  acme-research \n'],
+    ['a list', ['nobody-org', 'acme-research']],
+    ['a list whose entries hold several names', ['nobody-org,other-nobody', 'acme-research']],
+  ])('reads a rule written %s', async (_, rule) => {
+    await expect(signInWith(rule, userInfoWith([acme]))).resolves.toEqual(
+      expect.objectContaining({ id: userId })
+    );
+  });
+
+  it('turns away a user of other organizations, naming the required ones', async () => {
+    await expectConnectorError(
+      signInWith('acme-research, 5f0000000000000000000001', userInfoWith([other])),
+      ConnectorErrorCodes.AuthorizationFailed,
+      'is not a member of an authorized organization (acme-research, 5f0000000000000000000001)'
+    );
+  });
+
+  it('turns away a user who belongs to no organization', async () => {
+    await expectConnectorError(
+      signInWith('acme-research', userInfoWith([])),
+      ConnectorErrorCodes.AuthorizationFailed,
+      'is not a member of an authorized organization (acme-research)'
+    );
+  });
+
+  it.each([
+    ['no orgs field', undefined],
+    ['orgs that is not a list', { acme }],
+    ['orgs that is null', null],
+  ])('turns away a userinfo with %s, pointing at the profile scope', async (_, orgs) => {
+    await expectConnectorError(
+      signInWith('acme-research', userInfoWith(orgs)),
+      ConnectorErrorCodes.AuthorizationFailed,
+      'limited to members of acme-research, but Hugging Face returned no organization list. Request the "profile" scope'
+    );
+  });
+
+  const malformedEntries = [
+    null,
+    'acme-research',
+    42,
+    [acmeId],
+    {},
+    { sub: 42, preferred_username: ['acme-research'] },
+    { name: 'acme-research' },
+  ];
+
+  it('ignores malformed organization entries and still finds a valid membership', async () => {
+    await expect(
+      signInWith('acme-research', userInfoWith([...malformedEntries, acme]))
+    ).resolves.toEqual(expect.objectContaining({ id: userId }));
+  });
+
+  it('does not count a malformed entry as a membership', async () => {
+    await expectConnectorError(
+      signInWith(['acme-research', acmeId], userInfoWith(malformedEntries)),
+      ConnectorErrorCodes.AuthorizationFailed,
+      `is not a member of an authorized organization (acme-research, ${acmeId})`
+    );
+  });
+
+  it.each([
+    ['no rule', undefined],
+    ['an empty rule', ''],
+    ['a blank rule', ' \n '],
+    ['an empty list', []],
+    ['null', null],
+  ])('lets everyone in with %s', async (_, rule) => {
+    await expect(signInWith(rule, userInfoWith())).resolves.toEqual(
+      expect.objectContaining({ id: userId })
+    );
+  });
+});
