@@ -1,0 +1,91 @@
+/**
+ * The README's troubleshooting table, which the playground shows as hints, covers the errors the
+ * connector really produces: each one finds a row by its code and message start.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
+import { describe, expect, it } from 'vitest';
+
+import { findHint, parseTroubleshootingTable } from '../../playground/troubleshooting.js';
+import { maskToken } from '../../playground/views.js';
+import { createAuthorizationRequest } from '../../src/authorization.js';
+import { readAuthorizationCode } from '../../src/callback.js';
+import { resolveConfig } from '../../src/config.js';
+import { processTokenResponse } from '../../src/token.js';
+
+const readme = readFileSync(
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../README.md'),
+  'utf8'
+);
+const rows = parseTroubleshootingTable(readme);
+const config = resolveConfig({ clientId: 'id', clientSecret: 'secret' });
+const session = createAuthorizationRequest(config, { state: 's', redirectUri: 'https://logto.test/callback/c' }).session;
+const codeGrant = {
+  grantType: 'authorization_code' as const,
+  code: 'code',
+  redirectUri: session.redirectUri,
+  codeVerifier: session.codeVerifier,
+};
+
+const caught = (run: () => unknown): ConnectorError => {
+  try {
+    run();
+  } catch (error: unknown) {
+    if (error instanceof ConnectorError) {
+      return error;
+    }
+    throw error;
+  }
+  throw new Error('expected a ConnectorError');
+};
+
+const tokenAnswer = (status: number, body: unknown) => () =>
+  processTokenResponse(
+    { status, contentType: 'application/json', body: JSON.stringify(body) },
+    codeGrant,
+    []
+  );
+
+describe('README troubleshooting table', () => {
+  it('has a row for every listed code, each a connector-kit code', () => {
+    const codes = new Set<string>(Object.values(ConnectorErrorCodes));
+
+    expect(rows.length).toBeGreaterThanOrEqual(20);
+    expect(rows.filter((row) => !codes.has(row.code))).toEqual([]);
+  });
+
+  it.each([
+    ['an invalid config', () => resolveConfig({ clientId: '', clientSecret: 'x' })],
+    ['a refused scope', () => readAuthorizationCode({ error: 'invalid_scope' }, session)],
+    ['a cancelled sign-in', () => readAuthorizationCode({ error: 'access_denied' }, session)],
+    ['another provider error', () => readAuthorizationCode({ error: 'server_error' }, session)],
+    ['a state mismatch', () => readAuthorizationCode({ code: 'c', state: 'other' }, session)],
+    ['a callback with nothing', () => readAuthorizationCode({ state: 's' }, session)],
+    ['malformed callback data', () => readAuthorizationCode({ code: 42 }, session)],
+    ['a bad override scope', () => createAuthorizationRequest(config, { state: 's', redirectUri: 'https://l.test/cb', scope: 'profil' })],
+    ['a rejected code', tokenAnswer(400, { error: 'invalid_grant' })],
+    ['rejected client credentials', tokenAnswer(401, { error: 'invalid_client' })],
+    ['a token endpoint outage', tokenAnswer(503, { error: 'temporarily_unavailable' })],
+    ['a malformed token response', tokenAnswer(200, { token_type: 'bearer' })],
+  ])('finds the specific row for %s', (_name, run) => {
+    const error = caught(run);
+    const message = (error.data as { errorDescription: string }).errorDescription;
+
+    const hint = findHint(rows, error.code, message);
+
+    expect(hint?.code).toBe(error.code);
+    expect(message).toContain(hint?.messageStart.split('…').at(-1)?.trim());
+  });
+});
+
+describe('token masking', () => {
+  it.each([
+    ['hf_oauth_abcdefghijklmnop', 'hf_o…mnop'],
+    ['short-token', '***********'],
+  ])('masks %s as %s', (token, masked) => {
+    expect(maskToken(token)).toBe(masked);
+  });
+});
