@@ -1,0 +1,219 @@
+/**
+ * The published tarball holds what Logto loads and nothing else, and its package.json passes the
+ * checks Logto's loader and `logto connector add` rely on.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { builtinModules, createRequire } from 'node:module';
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { packPackage, type PackedPackage, releasePackedPackage } from './pack.js';
+
+/** The part of `semver` these tests use; the package ships no types. */
+type Semver = {
+  satisfies: (version: string, range: string) => boolean;
+  validRange: (range: string) => string | null;
+};
+
+const semver = createRequire(import.meta.url)('semver') as Semver;
+
+/**
+ * Versions Logto core ships. Where core only states a range, the lowest version Logto's own
+ * packages require stands in, so a connector range above it is caught.
+ */
+const coreVersions: Readonly<Record<string, string>> = {
+  '@logto/connector-kit': '5.1.1',
+  got: '14.4.7',
+  zod: '3.24.3',
+  'snakecase-keys': '8.0.1',
+  jose: '6.0.11',
+  ky: '1.2.3',
+  nanoid: '5.0.9',
+  '@silverhand/essentials': '2.9.1',
+};
+
+type Manifest = {
+  name?: unknown;
+  type?: unknown;
+  main?: unknown;
+  types?: unknown;
+  exports?: unknown;
+  engines?: { node?: unknown };
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  bundleDependencies?: unknown;
+  bundledDependencies?: unknown;
+};
+
+let packed: PackedPackage;
+let manifest: Manifest;
+
+beforeAll(async () => {
+  packed = await packPackage();
+  manifest = JSON.parse(
+    await readFile(path.join(packed.packageDirectory, 'package.json'), 'utf8')
+  ) as Manifest;
+});
+
+afterAll(async () => {
+  await releasePackedPackage();
+});
+
+const normalise = (target: unknown) =>
+  typeof target === 'string' ? path.posix.normalize(target) : target;
+
+/** The file `exports` maps `.` to under one condition. */
+const exportTarget = (exports: unknown, condition: string): unknown => {
+  if (typeof exports === 'string') {
+    return exports;
+  }
+  if (typeof exports !== 'object' || exports === null) {
+    return undefined;
+  }
+  const root: unknown = '.' in exports ? exports['.'] : exports;
+  if (typeof root === 'string') {
+    return root;
+  }
+  if (typeof root === 'object' && root !== null && condition in root) {
+    return (root as Record<string, unknown>)[condition];
+  }
+  return undefined;
+};
+
+const runtimeDependencies = () => ({
+  ...manifest.peerDependencies,
+  ...manifest.optionalDependencies,
+  ...manifest.dependencies,
+});
+
+const libScripts = async () => {
+  const directory = path.join(packed.packageDirectory, 'lib');
+  const names = (await readdir(directory, { recursive: true })).filter((name) =>
+    name.endsWith('.js')
+  );
+  return Promise.all(
+    names.map(async (name) => ({
+      name,
+      source: await readFile(path.join(directory, name), 'utf8'),
+    }))
+  );
+};
+
+const importPattern = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g;
+
+/** The bare package name of an import specifier (`@scope/name/sub` -> `@scope/name`). */
+const packageOf = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
+
+describe('the tarball', () => {
+  it.each([
+    'package/lib/index.js',
+    'package/lib/index.d.ts',
+    'package/logo.svg',
+    'package/logo-dark.svg',
+    'package/README.md',
+    'package/package.json',
+  ])('contains %s', (entry) => {
+    expect(packed.entries).toContain(entry);
+  });
+
+  it.each(['src', 'test', '.ci', 'node_modules'])('contains no %s/ folder', (folder) => {
+    const offending = packed.entries.filter((entry) => entry.split('/').slice(0, -1).includes(folder));
+    expect(offending).toEqual([]);
+  });
+
+  it('contains no copy of @logto/connector-kit', async () => {
+    const kitFiles = packed.entries.filter((entry) => entry.includes('connector-kit'));
+    const definitions = (await libScripts()).filter(({ source }) =>
+      /\bclass\s+ConnectorError\b/.test(source)
+    );
+    expect({ kitFiles, definitions: definitions.map(({ name }) => name) }).toEqual({
+      kitFiles: [],
+      definitions: [],
+    });
+  });
+
+  it('imports @logto/connector-kit by its bare name, so Logto core supplies it', async () => {
+    const importers = (await libScripts()).filter(({ source }) =>
+      [...source.matchAll(importPattern)].some(([, specifier]) => specifier === '@logto/connector-kit')
+    );
+    expect(importers.map(({ name }) => name)).toContain('errors.js');
+  });
+
+  it('imports only Node built-ins, its own files and declared dependencies', async () => {
+    const declared = new Set(Object.keys(manifest.dependencies ?? {}));
+    const builtins = new Set(builtinModules);
+    const undeclared = (await libScripts()).flatMap(({ name, source }) =>
+      [...source.matchAll(importPattern)]
+        .map(([, specifier = '']) => specifier)
+        .filter(
+          (specifier) =>
+            !specifier.startsWith('.') &&
+            !specifier.startsWith('node:') &&
+            !builtins.has(specifier) &&
+            !declared.has(packageOf(specifier))
+        )
+        .map((specifier) => `${name}: ${specifier}`)
+    );
+    expect(undeclared).toEqual([]);
+  });
+});
+
+describe('package.json', () => {
+  it('names the package connector-*, the prefix Logto scans connectors/ for', () => {
+    expect(manifest.name).toMatch(/^connector-/);
+  });
+
+  it('declares an ES module package', () => {
+    expect(manifest.type).toBe('module');
+  });
+
+  it('points main at lib/index.js', () => {
+    expect(normalise(manifest.main)).toBe('lib/index.js');
+  });
+
+  it.each(['import', 'default'])('points the %s export of "." at lib/index.js', (condition) => {
+    expect(normalise(exportTarget(manifest.exports, condition))).toBe('lib/index.js');
+  });
+
+  it('points types at lib/index.d.ts', () => {
+    expect(normalise(manifest.types)).toBe('lib/index.d.ts');
+  });
+
+  it('lists @logto/connector-kit under dependencies, where Logto looks for its version range', () => {
+    expect(manifest.dependencies).toHaveProperty(['@logto/connector-kit']);
+  });
+
+  it('bundles no dependencies', () => {
+    expect([manifest.bundleDependencies, manifest.bundledDependencies]).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('depends only on packages Logto core provides', () => {
+    const foreign = Object.keys(runtimeDependencies()).filter((name) => !(name in coreVersions));
+    expect(foreign).toEqual([]);
+  });
+
+  it("uses dependency ranges that Logto core's versions satisfy", () => {
+    const unsatisfied = Object.entries(runtimeDependencies())
+      .filter(([name]) => name in coreVersions)
+      .filter(([name, range]) => !semver.satisfies(coreVersions[name] ?? '', range))
+      .map(([name, range]) => `${name}@${range} rejects ${coreVersions[name]}`);
+    expect(unsatisfied).toEqual([]);
+  });
+
+  it('has a valid engines.node range', () => {
+    expect(semver.validRange(String(manifest.engines?.node))).not.toBeNull();
+  });
+
+  it.each(['20.19.0', '22.14.0'])('lets engines.node admit Node %s', (version) => {
+    expect(semver.satisfies(version, String(manifest.engines?.node))).toBe(true);
+  });
+});
