@@ -123,7 +123,8 @@ export const huggingFaceConfigGuard = z
     requestTimeoutMs: optional(requestTimeoutGuard),
   })
   .superRefine((config, context) => {
-    const scopes = config.scope?.split(' ') ?? ['profile'];
+    // zod still runs this after a field transform failed, passing its abort marker, not a string.
+    const scopes = typeof config.scope === 'string' ? config.scope.split(' ') : ['profile'];
     if (config.authorizedOrgs?.length && !scopes.includes('profile')) {
       context.addIssue({
         code: z.ZodIssueCode.custom,
