@@ -27,9 +27,11 @@ const scopeProblemPattern = /scope/i;
 
 const describeCallbackError = (
   { error, description }: CallbackError,
-  session: SignInSession
+  session: SignInSession,
+  code: string | undefined
 ): Error => {
-  const echo = (text: string) => redact(text, []).slice(0, maxEchoedLength);
+  // A code sent beside the error may be echoed in the description; it must not reach the error.
+  const echo = (text: string) => redact(text, [code]).slice(0, maxEchoedLength);
   const details = {
     step: 'callback',
     error: echo(error),
@@ -79,7 +81,7 @@ export const readAuthorizationCode = (data: unknown, session: SignInSession): st
   }
   const { code, state, error, error_description: description } = result.data;
   if (error) {
-    throw describeCallbackError({ error, description }, session);
+    throw describeCallbackError({ error, description }, session, code);
   }
   if (session.state !== undefined && state !== session.state) {
     throw connectorError(
