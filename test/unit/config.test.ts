@@ -1,0 +1,234 @@
+import { ConnectorErrorCodes } from '@logto/connector-kit';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { resolveConfig } from '../../src/config.js';
+
+import {
+  clientId,
+  clientSecret,
+  createSessionStore,
+  createTestConnector,
+  expectConnectorError,
+  startSignIn,
+} from './fixtures.js';
+
+const knownScopeList =
+  'openid, profile, email, read-billing, read-memberships, read-repos, gated-repos, contribute-repos, write-repos, manage-repos, read-collections, write-collections, inference-api, read-endpoints, write-endpoints, jobs, webhooks, write-discussions';
+
+const withCredentials = (extra: Record<string, unknown>) => ({ clientId, clientSecret, ...extra });
+
+beforeAll(() => {
+  nock.disableNetConnect();
+});
+
+afterEach(() => {
+  nock.cleanAll();
+});
+
+afterAll(() => {
+  nock.enableNetConnect();
+});
+
+describe('config rejections', () => {
+  it.each([
+    { case: 'missing clientId', raw: { clientSecret }, fragments: ['clientId: clientId is required.'] },
+    {
+      case: 'blank clientId',
+      raw: { clientId: '   ', clientSecret },
+      fragments: ['clientId: clientId is required.'],
+    },
+    { case: 'missing clientSecret', raw: { clientId }, fragments: ['clientSecret: clientSecret is required.'] },
+    {
+      case: 'blank clientSecret',
+      raw: { clientId, clientSecret: '' },
+      fragments: ['clientSecret: clientSecret is required.'],
+    },
+    {
+      case: 'a comma-separated scope',
+      raw: withCredentials({ scope: 'profile,email' }),
+      fragments: ['separated by spaces, not commas: "profile,email"', `Known scopes: ${knownScopeList}.`],
+    },
+    {
+      case: 'a duplicate scope',
+      raw: withCredentials({ scope: 'openid profile openid' }),
+      fragments: ['The scope "openid" is listed more than once.'],
+    },
+    {
+      case: 'an unknown scope',
+      raw: withCredentials({ scope: 'profile read-everything' }),
+      fragments: ['Unknown Hugging Face scope "read-everything"', `Known scopes: ${knownScopeList}.`],
+    },
+    {
+      case: 'an organization name in orgIds',
+      raw: withCredentials({ orgIds: 'huggingface' }),
+      fragments: ['"huggingface" is not a Hugging Face organization id'],
+    },
+    {
+      case: 'a 23-character orgId',
+      raw: withCredentials({ orgIds: '5e67bd5b1009063689407478 5e67bd5b100906368940747' }),
+      fragments: ['"5e67bd5b100906368940747" is not a Hugging Face organization id'],
+    },
+    {
+      case: 'a non-hex orgId',
+      raw: withCredentials({ orgIds: '5e67bd5b100906368940747z' }),
+      fragments: ['"5e67bd5b100906368940747z" is not a Hugging Face organization id'],
+    },
+    {
+      case: 'a hubUrl that is not a URL',
+      raw: withCredentials({ hubUrl: 'huggingface.co' }),
+      fragments: ['hubUrl: hubUrl "huggingface.co" is not an absolute URL'],
+    },
+    {
+      case: 'a plain http hubUrl on a public host',
+      raw: withCredentials({ hubUrl: 'http://huggingface.co' }),
+      fragments: ['hubUrl: hubUrl must use https'],
+    },
+    {
+      case: 'a hubUrl with credentials',
+      raw: withCredentials({ hubUrl: 'https://admin:hunter22@hub.test' }),
+      fragments: ['hubUrl: hubUrl must not contain credentials, a query or a fragment.'],
+    },
+    {
+      case: 'a hubUrl with a query',
+      raw: withCredentials({ hubUrl: 'https://hub.test/?mirror=1' }),
+      fragments: ['hubUrl: hubUrl must not contain credentials, a query or a fragment.'],
+    },
+    {
+      case: 'a requestTimeoutMs below the minimum',
+      raw: withCredentials({ requestTimeoutMs: 499 }),
+      fragments: ['requestTimeoutMs: requestTimeoutMs must be at least 500.'],
+    },
+    {
+      case: 'a requestTimeoutMs above the maximum',
+      raw: withCredentials({ requestTimeoutMs: 30_001 }),
+      fragments: ['requestTimeoutMs: requestTimeoutMs must be at most 30000.'],
+    },
+    {
+      case: 'a requestTimeoutMs that is not a number',
+      raw: withCredentials({ requestTimeoutMs: 'soon' }),
+      fragments: ['requestTimeoutMs: requestTimeoutMs must be a number of milliseconds.'],
+    },
+    {
+      case: 'authorizedOrgs without the profile scope',
+      raw: withCredentials({ scope: 'openid email', authorizedOrgs: 'huggingface' }),
+      fragments: ['authorizedOrgs: authorizedOrgs needs the "profile" scope'],
+    },
+    {
+      case: 'an invalid authorizedOrgs entry',
+      raw: withCredentials({ scope: 'openid', authorizedOrgs: 'huggingface big/science' }),
+      fragments: ['authorizedOrgs: "big/science" is not a Hugging Face organization name or id.'],
+    },
+  ])('rejects $case with InvalidConfig and a readable message', async ({ raw, fragments }) => {
+    const connector = await createTestConnector(raw);
+    const store = createSessionStore();
+
+    const error = await expectConnectorError(
+      startSignIn(connector, store),
+      ConnectorErrorCodes.InvalidConfig
+    );
+
+    expect(error.data.errorDescription).toMatch(/^The Hugging Face connector's config is invalid\. /);
+    for (const fragment of fragments) {
+      expect(error.data.errorDescription).toContain(fragment);
+    }
+    expect(error.message).not.toContain(clientSecret);
+    expect(JSON.stringify(error.data)).not.toContain(clientSecret);
+    expect(store.setSession).not.toHaveBeenCalled();
+  });
+
+  it('does not echo a client secret of the wrong type', async () => {
+    const connector = await createTestConnector({ clientId, clientSecret: 73_519_884_102 });
+
+    const error = await expectConnectorError(
+      startSignIn(connector, createSessionStore()),
+      ConnectorErrorCodes.InvalidConfig
+    );
+
+    expect(error.data.errorDescription).toContain('clientSecret: clientSecret must be text.');
+    expect(JSON.stringify(error)).not.toContain('73519884102');
+    expect(error.message).not.toContain('73519884102');
+  });
+
+  it('names every problem of a config with several', async () => {
+    const connector = await createTestConnector({ clientId: '', clientSecret, scope: 'admin' });
+
+    const error = await expectConnectorError(
+      startSignIn(connector, createSessionStore()),
+      ConnectorErrorCodes.InvalidConfig
+    );
+
+    expect(error.data.errorDescription).toContain('clientId: clientId is required.');
+    expect(error.data.errorDescription).toContain('scope: Unknown Hugging Face scope "admin"');
+  });
+});
+
+describe('accepted configs', () => {
+  it.each(['http://localhost:8080', 'http://127.0.0.1:9000', 'http://127.8.9.10', 'http://[::1]:7000'])(
+    'accepts the plain http loopback hub %s',
+    async (hubUrl) => {
+      const connector = await createTestConnector(withCredentials({ hubUrl }));
+
+      const url = await startSignIn(connector, createSessionStore());
+
+      expect(`${url.origin}${url.pathname}`).toBe(`${hubUrl}/oauth/authorize`);
+    }
+  );
+
+  it('requests the profile scope from https://huggingface.co by default', async () => {
+    const connector = await createTestConnector({ clientId, clientSecret });
+
+    const url = await startSignIn(connector, createSessionStore());
+
+    expect(`${url.origin}${url.pathname}`).toBe('https://huggingface.co/oauth/authorize');
+    expect(url.searchParams.get('scope')).toBe('profile');
+  });
+
+  it('treats blank and null fields as absent', async () => {
+    const connector = await createTestConnector({
+      clientId,
+      clientSecret,
+      scope: '  ',
+      orgIds: '',
+      authorizedOrgs: null,
+      hubUrl: ' ',
+      requestTimeoutMs: null,
+    });
+
+    const url = await startSignIn(connector, createSessionStore());
+
+    expect(`${url.origin}${url.pathname}`).toBe('https://huggingface.co/oauth/authorize');
+    expect(url.searchParams.get('scope')).toBe('profile');
+    expect(url.searchParams.has('orgIds')).toBe(false);
+  });
+
+  it('trims the client credentials', () => {
+    const config = resolveConfig({ clientId: ` ${clientId} `, clientSecret: `${clientSecret}\n` });
+
+    expect(config.clientId).toBe(clientId);
+    expect(config.clientSecret).toBe(clientSecret);
+  });
+
+  it('defaults the request timeout to 5000 ms and accepts a numeric text', () => {
+    expect(resolveConfig({ clientId, clientSecret }).timeoutMs).toBe(5000);
+    expect(resolveConfig(withCredentials({ requestTimeoutMs: '1500' })).timeoutMs).toBe(1500);
+  });
+
+  it('derives every endpoint from the hub URL, dropping a trailing slash', () => {
+    const { endpoints } = resolveConfig(withCredentials({ hubUrl: 'https://hub.test/mirror/' }));
+
+    expect({
+      issuer: endpoints.issuer,
+      authorization: endpoints.authorization.href,
+      token: endpoints.token.href,
+      userInfo: endpoints.userInfo.href,
+      jwks: endpoints.jwks.href,
+    }).toEqual({
+      issuer: 'https://hub.test',
+      authorization: 'https://hub.test/mirror/oauth/authorize',
+      token: 'https://hub.test/mirror/oauth/token',
+      userInfo: 'https://hub.test/mirror/oauth/userinfo',
+      jwks: 'https://hub.test/mirror/oauth/jwks',
+    });
+  });
+});

@@ -1,0 +1,285 @@
+import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  callbackData,
+  clientId,
+  clientSecret,
+  createSessionStore,
+  createTestConnector,
+  expectConnectorError,
+  hubUrlFor,
+  recordUnmatchedRequests,
+  savedCodeVerifier,
+  type SessionStore,
+  startSignIn,
+  tokenEndpoint,
+  tokenSuccess,
+  userInfoEndpoint,
+} from './fixtures.js';
+
+const userId = '6512f0d5c9a8b7e6d5c4b3a2';
+let hubCount = 0;
+
+type SignIn = {
+  hubUrl: string;
+  connector: SocialConnector;
+  store: SessionStore;
+  token: nock.Scope;
+  finish: () => ReturnType<SocialConnector['getUserInfo']>;
+};
+
+/** Starts a sign-in on a hub of its own and answers the code exchange with a token. */
+const signInUpToUserInfo = async (extra: Record<string, unknown> = {}): Promise<SignIn> => {
+  hubCount += 1;
+  const hubUrl = hubUrlFor(`userinfo-${hubCount}`);
+  const connector = await createTestConnector({ clientId, clientSecret, hubUrl, ...extra });
+  const store = createSessionStore();
+  await startSignIn(connector, store);
+  const token = tokenEndpoint(hubUrl, await savedCodeVerifier(store)).reply(200, tokenSuccess);
+  return {
+    hubUrl,
+    connector,
+    store,
+    token,
+    finish: async () => connector.getUserInfo(callbackData, store.getSession),
+  };
+};
+
+let unmatched: ReturnType<typeof recordUnmatchedRequests>;
+
+beforeAll(() => {
+  nock.disableNetConnect();
+  unmatched = recordUnmatchedRequests();
+});
+
+afterEach(() => {
+  nock.abortPendingRequests();
+  nock.cleanAll();
+  unmatched.requests.length = 0;
+});
+
+afterAll(() => {
+  unmatched.stop();
+  nock.enableNetConnect();
+});
+
+describe('userinfo request', () => {
+  it('sends the access token as a Bearer token', async () => {
+    const signIn = await signInUpToUserInfo();
+    const userInfo = userInfoEndpoint(signIn.hubUrl).reply(200, { sub: userId });
+
+    await expect(signIn.finish()).resolves.toMatchObject({ id: userId });
+    expect(signIn.token.isDone()).toBe(true);
+    expect(userInfo.isDone()).toBe(true);
+    expect(unmatched.requests).toEqual([]);
+  });
+
+  it('turns a 401 into SocialAccessTokenInvalid', async () => {
+    const signIn = await signInUpToUserInfo();
+    const userInfo = userInfoEndpoint(signIn.hubUrl).reply(401, { error: 'invalid_token' });
+
+    const error = await expectConnectorError(
+      signIn.finish(),
+      ConnectorErrorCodes.SocialAccessTokenInvalid
+    );
+
+    expect(error.data).toMatchObject({ step: 'userinfo', status: 401, error: 'invalid_token' });
+    expect(userInfo.isDone()).toBe(true);
+    expect(unmatched.requests).toEqual([]);
+  });
+
+  it('succeeds after a 429', async () => {
+    const signIn = await signInUpToUserInfo();
+    const userInfo = userInfoEndpoint(signIn.hubUrl)
+      .reply(429, 'slow down', { 'retry-after': '0' })
+      .get('/oauth/userinfo')
+      .matchHeader('authorization', `Bearer ${tokenSuccess.access_token}`)
+      .reply(200, { sub: userId });
+
+    await expect(signIn.finish()).resolves.toMatchObject({ id: userId });
+    expect(userInfo.isDone()).toBe(true);
+    expect(unmatched.requests).toEqual([]);
+  });
+
+  it('succeeds on the third request after two 503s', async () => {
+    const signIn = await signInUpToUserInfo();
+    const replies: number[] = [];
+    const userInfo = userInfoEndpoint(signIn.hubUrl)
+      .times(3)
+      .reply(() => {
+        replies.push(replies.length);
+        return replies.length < 3 ? [503, 'unavailable'] : [200, { sub: userId }];
+      });
+
+    await expect(signIn.finish()).resolves.toMatchObject({ id: userId });
+    expect(replies).toHaveLength(3);
+    expect(userInfo.isDone()).toBe(true);
+    expect(unmatched.requests).toEqual([]);
+  });
+
+  it('gives up with General after three 5xx answers, sending exactly three requests', async () => {
+    const signIn = await signInUpToUserInfo();
+    const userInfo = userInfoEndpoint(signIn.hubUrl)
+      .reply(500, 'boom')
+      .get('/oauth/userinfo')
+      .reply(502, 'bad gateway')
+      .get('/oauth/userinfo')
+      .reply(503, 'still down');
+
+    const error = await expectConnectorError(signIn.finish(), ConnectorErrorCodes.General);
+
+    expect(error.data.errorDescription).toBe(
+      "Hugging Face's userinfo endpoint answered 503 (still down)."
+    );
+    expect(error.data.status).toBe(503);
+    expect(userInfo.isDone()).toBe(true);
+    expect(unmatched.requests).toEqual([]);
+  });
+
+  it('gives up with General within the step bound when Hugging Face does not answer in time', async () => {
+    const timeoutMs = 500;
+    const signIn = await signInUpToUserInfo({ requestTimeoutMs: timeoutMs });
+    let requests = 0;
+    userInfoEndpoint(signIn.hubUrl)
+      .times(3)
+      .delay(5000)
+      .reply(() => {
+        requests += 1;
+        return [200, { sub: userId }];
+      });
+
+    const started = Date.now();
+    const error = await expectConnectorError(signIn.finish(), ConnectorErrorCodes.General);
+    const elapsed = Date.now() - started;
+
+    expect(error.data.errorDescription).toContain(
+      `Hugging Face's userinfo endpoint (${signIn.hubUrl}) did not answer in time`
+    );
+    expect(error.data.step).toBe('userinfo');
+    // A bound on giving up, three attempt timeouts plus slack, not a speed target.
+    expect(elapsed).toBeLessThan(3 * timeoutMs + 1000);
+    // Each attempt is cut at requestTimeoutMs, leaving time in the step for a retry.
+    expect(requests).toBeGreaterThanOrEqual(2);
+    expect(requests).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('userinfo bodies', () => {
+  it.each([
+    { case: 'invalid JSON', body: '{"sub": ', fragment: 'is not a JSON object' },
+    { case: 'a JSON array', body: JSON.stringify([{ sub: userId }]), fragment: 'is not a JSON object' },
+    { case: 'JSON null', body: 'null', fragment: 'is not a JSON object' },
+    { case: 'no sub', body: JSON.stringify({ name: 'Ada' }), fragment: 'has no "sub"' },
+    { case: 'a blank sub', body: JSON.stringify({ sub: '  ' }), fragment: 'has no "sub"' },
+    { case: 'a numeric sub', body: JSON.stringify({ sub: 42 }), fragment: 'has no "sub"' },
+  ])('rejects $case as InvalidResponse', async ({ body, fragment }) => {
+    const signIn = await signInUpToUserInfo();
+    const userInfo = userInfoEndpoint(signIn.hubUrl).reply(200, body, {
+      'content-type': 'application/json',
+    });
+
+    const error = await expectConnectorError(signIn.finish(), ConnectorErrorCodes.InvalidResponse);
+
+    expect(error.data.errorDescription).toContain(fragment);
+    expect(userInfo.isDone()).toBe(true);
+  });
+
+  it('rejects a body over 1 MiB as InvalidResponse without retrying', async () => {
+    const signIn = await signInUpToUserInfo();
+    const padding = 'p'.repeat(1024 * 1024);
+    const userInfo = userInfoEndpoint(signIn.hubUrl).reply(200, JSON.stringify({ sub: userId, padding }), {
+      'content-type': 'application/json',
+    });
+
+    const error = await expectConnectorError(signIn.finish(), ConnectorErrorCodes.InvalidResponse);
+
+    expect(error.data.errorDescription).toContain('is too large');
+    expect(userInfo.isDone()).toBe(true);
+    expect(unmatched.requests).toEqual([]);
+  });
+
+  it('keeps every field, unknown ones included, in rawData', async () => {
+    const signIn = await signInUpToUserInfo();
+    const body = {
+      sub: userId,
+      name: 'Ada Lovelace',
+      preferred_username: 'ada',
+      isPro: false,
+      plan: 'team',
+      orgs: [{ sub: '5e67bd5b1009063689407478', name: 'Hugging Face', securityRestrictions: ['mfa'] }],
+      futureField: { nested: [1, 'two', null] },
+    };
+    userInfoEndpoint(signIn.hubUrl).reply(200, body);
+
+    const result = await signIn.finish();
+
+    expect(result.rawData).toEqual(body);
+  });
+});
+
+describe('mapping to Logto user info', () => {
+  const base = { sub: userId, preferred_username: 'ada' };
+
+  it.each([
+    {
+      case: 'the display name as name',
+      body: { ...base, name: 'Ada Lovelace' },
+      expected: { id: userId, name: 'Ada Lovelace' },
+    },
+    {
+      case: 'the username when the display name is empty',
+      body: { ...base, name: '' },
+      expected: { id: userId, name: 'ada' },
+    },
+    {
+      case: 'the username when the display name is white space',
+      body: { ...base, name: ' \t ' },
+      expected: { id: userId, name: 'ada' },
+    },
+    {
+      case: 'the username when there is no display name',
+      body: base,
+      expected: { id: userId, name: 'ada' },
+    },
+    {
+      case: 'picture as avatar',
+      body: { ...base, picture: 'https://cdn.test/ada.png' },
+      expected: { id: userId, name: 'ada', avatar: 'https://cdn.test/ada.png' },
+    },
+    {
+      case: 'a verified email',
+      body: { ...base, email: 'ada@example.com', email_verified: true },
+      expected: { id: userId, name: 'ada', email: 'ada@example.com' },
+    },
+    {
+      case: 'no email when email_verified is false',
+      body: { ...base, email: 'ada@example.com', email_verified: false },
+      expected: { id: userId, name: 'ada' },
+    },
+    {
+      case: 'no email when email_verified is missing',
+      body: { ...base, email: 'ada@example.com' },
+      expected: { id: userId, name: 'ada' },
+    },
+    {
+      case: 'no email when email_verified is the text "true"',
+      body: { ...base, email: 'ada@example.com', email_verified: 'true' },
+      expected: { id: userId, name: 'ada' },
+    },
+    {
+      case: 'only the id when nothing else is given',
+      body: { sub: userId },
+      expected: { id: userId },
+    },
+  ])('maps $case', async ({ body, expected }) => {
+    const signIn = await signInUpToUserInfo();
+    userInfoEndpoint(signIn.hubUrl).reply(200, body);
+
+    const { rawData, ...mapped } = await signIn.finish();
+
+    expect(mapped).toEqual(expected);
+    expect(rawData).toEqual(body);
+  });
+});
