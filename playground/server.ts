@@ -171,7 +171,7 @@ export const startPlayground = async (
             jti: randomBytes(8).toString('hex'),
             headers: { userAgent: request.headers['user-agent'] },
           },
-          interactions.setSessionFor(interactionId)
+          interaction.connectorSession.setSession
         )
       );
       if ('error' in outcome) {
@@ -202,7 +202,7 @@ export const startPlayground = async (
         if (!connector.getTokenResponseAndUserInfo) {
           throw new Error('token storage is not supported');
         }
-        return connector.getTokenResponseAndUserInfo({ ...query, redirectUri }, interactions.getSessionFor(interactionId));
+        return connector.getTokenResponseAndUserInfo({ ...query, redirectUri }, interaction.connectorSession.getSession);
       });
       if ('error' in outcome) {
         const { code, message } = describeError(outcome.error);

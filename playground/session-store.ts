@@ -5,12 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { type ConnectorSession, type GetSession, type SetSession } from '@logto/connector-kit';
+import { createLogtoSessionStore, type LogtoSessionStore } from '../test/support/logto-session.js';
 
 /** What Logto keeps for one browser's sign-in. */
 type Interaction = {
-  /** The connector session, serialised as Logto serialises it. */
-  connectorSessionJson?: string;
+  /** The connector session, kept as JSON and replaced whole on each write. */
+  connectorSession: LogtoSessionStore;
   /** The `state` Logto generated and checks on the callback. */
   state?: string;
   /** When the browser was redirected to Hugging Face, to time the stay there. */
@@ -45,24 +45,9 @@ export class InteractionStore {
           this.#interactions.delete(oldest);
         }
       }
-      interaction = {};
+      interaction = { connectorSession: createLogtoSessionStore() };
       this.#interactions.set(id, interaction);
     }
     return interaction;
-  }
-
-  /** Logto's `setSession` for an interaction: replaces the whole session with its JSON copy. */
-  setSessionFor(id: string): SetSession {
-    return async (session: ConnectorSession) => {
-      this.get(id).connectorSessionJson = JSON.stringify(session);
-    };
-  }
-
-  /** Logto's `getSession` for an interaction: a fresh parse of the stored JSON. */
-  getSessionFor(id: string): GetSession {
-    return async () => {
-      const json = this.get(id).connectorSessionJson;
-      return json ? (JSON.parse(json) as ConnectorSession) : {};
-    };
   }
 }

@@ -3,14 +3,7 @@
  * for real, and a harness that drives the public connector from `getAuthorizationUri` to the
  * callback with Hugging Face's endpoints served by nock.
  */
-import {
-  ConnectorError,
-  type ConnectorErrorCodes,
-  type ConnectorSession,
-  type GetSession,
-  type SetSession,
-  type SocialConnector,
-} from '@logto/connector-kit';
+import { type SocialConnector } from '@logto/connector-kit';
 import {
   base64url,
   exportJWK,
@@ -20,9 +13,8 @@ import {
   SignJWT,
 } from 'jose';
 import nock from 'nock';
-import { expect } from 'vitest';
 
-import createConnector from '../../src/index.js';
+import { createLogtoSessionStore, type LogtoSessionStore } from '../support/logto-session.js';
 
 /** Client credentials of the Hugging Face app every test connector is configured with. */
 export const clientCredentials = Object.freeze({
@@ -129,36 +121,8 @@ export const validIdTokenClaims = (hubUrl: string, sub: string, nonce: string | 
   } satisfies JWTPayload;
 };
 
-/**
- * Creates the connector through its default export, as Logto does.
- *
- * @param config - What `getConfig` returns: the stored config.
- */
-export const createTestConnector = async (
-  config: Record<string, unknown>
-): Promise<SocialConnector> => createConnector({ getConfig: async () => config });
-
-/** A connector session kept as JSON text, each `setSession` replacing the whole content. */
-export type JsonSessionStore = {
-  setSession: SetSession;
-  getSession: GetSession;
-  /** The session as stored, parsed again; `undefined` before the first `setSession`. */
-  saved: () => Record<string, unknown> | undefined;
-};
-
-/** A session store that behaves like Logto's: JSON in, JSON out, replaced on each write. */
-export const createJsonSessionStore = (): JsonSessionStore => {
-  let stored: string | undefined;
-  const parse = () =>
-    stored === undefined ? undefined : (JSON.parse(stored) as Record<string, unknown>);
-  return {
-    setSession: async (session) => {
-      stored = JSON.stringify(session);
-    },
-    getSession: async () => (parse() ?? {}) as ConnectorSession,
-    saved: parse,
-  };
-};
+/** A connector session store with Logto's semantics (JSON, replaced on each write). */
+export type JsonSessionStore = LogtoSessionStore;
 
 /** A sign-in after `getAuthorizationUri`: what Hugging Face saw and what Logto keeps. */
 export type StartedSignIn = {
@@ -184,7 +148,7 @@ let signInCount = 0;
  */
 export const startSignIn = async (connector: SocialConnector): Promise<StartedSignIn> => {
   const count = ++signInCount;
-  const store = createJsonSessionStore();
+  const store = createLogtoSessionStore();
   const state = `state-${count}`;
   const url = new URL(
     await connector.getAuthorizationUri(
@@ -275,28 +239,4 @@ export const mockUserInfo = (
 export const mockKeySet = (hubUrl: string, ...keys: SigningKey[]): nock.Scope =>
   nock(hubUrl).get('/oauth/jwks').reply(200, jwksOf(...keys));
 
-/**
- * Awaits a promise that must reject with a `ConnectorError` of the given code whose description
- * contains the fragment.
- *
- * @returns The error, for further checks.
- */
-export const expectConnectorError = async (
-  promise: Promise<unknown>,
-  code: ConnectorErrorCodes,
-  fragment: string
-): Promise<ConnectorError> => {
-  const outcome = await promise.then(
-    (value: unknown) => ({ settled: 'fulfilled' as const, value }),
-    (error: unknown) => ({ settled: 'rejected' as const, error })
-  );
-  expect(outcome.settled).toBe('rejected');
-  const error = outcome.settled === 'rejected' ? outcome.error : undefined;
-  expect(error).toBeInstanceOf(ConnectorError);
-  const connectorError = error as ConnectorError;
-  expect(connectorError.code).toBe(code);
-  expect(connectorError.data).toEqual(
-    expect.objectContaining({ errorDescription: expect.stringContaining(fragment) })
-  );
-  return connectorError;
-};
+export { createTestConnector, expectConnectorError } from './fixtures.js';

@@ -13,6 +13,7 @@ import nock from 'nock';
 import { expect, vi } from 'vitest';
 
 import createConnector from '../../src/index.js';
+import { createLogtoSessionStore } from '../support/logto-session.js';
 
 /** Client ID of the Hugging Face app the test connector is configured with. */
 export const clientId = 'hf-unit-client-id';
@@ -84,13 +85,8 @@ export type SessionStore = {
  * @param initial - Content to start with, as if an earlier step had saved it.
  */
 export const createSessionStore = (initial?: unknown): SessionStore => {
-  let stored = initial === undefined ? undefined : JSON.stringify(initial);
-  return {
-    setSession: vi.fn(async (session: ConnectorSession) => {
-      stored = JSON.stringify(session);
-    }),
-    getSession: async () => (stored === undefined ? {} : (JSON.parse(stored) as ConnectorSession)),
-  };
+  const store = createLogtoSessionStore(initial === undefined ? undefined : JSON.stringify(initial));
+  return { setSession: vi.fn(store.setSession), getSession: store.getSession };
 };
 
 /**
@@ -157,22 +153,28 @@ export const userInfoEndpoint = (hubUrl: string, token: string = accessToken): n
   nock(hubUrl).get('/oauth/userinfo').matchHeader('authorization', `Bearer ${token}`);
 
 /**
- * Awaits a promise that must reject with a `ConnectorError` of the given code.
+ * Awaits a promise that must reject with a `ConnectorError` of the given code and, when given, a
+ * description containing the fragment.
  *
  * @returns The error, for further assertions on its message and data.
  */
 export const expectConnectorError = async (
   promise: Promise<unknown>,
-  code: ConnectorErrorCodes
+  code: ConnectorErrorCodes,
+  fragment?: string
 ): Promise<ConnectorError & { data: { errorDescription: string } & Record<string, unknown> }> => {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason
+  const outcome = await promise.then(
+    (value: unknown) => ({ settled: 'fulfilled' as const, value }),
+    (error: unknown) => ({ settled: 'rejected' as const, error })
   );
+  expect(outcome.settled).toBe('rejected');
+  const error = outcome.settled === 'rejected' ? outcome.error : undefined;
   expect(error).toBeInstanceOf(ConnectorError);
   const connectorError = error as ConnectorError;
   expect(connectorError.code).toBe(code);
-  expect(connectorError.data).toMatchObject({ errorDescription: expect.any(String) });
+  expect(connectorError.data).toMatchObject({
+    errorDescription: fragment === undefined ? expect.any(String) : expect.stringContaining(fragment),
+  });
   return connectorError as ConnectorError & {
     data: { errorDescription: string } & Record<string, unknown>;
   };
