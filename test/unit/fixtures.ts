@@ -3,8 +3,6 @@
  * connector session store that behaves like Logto's.
  */
 import {
-  ConnectorError,
-  type ConnectorErrorCodes,
   type ConnectorSession,
   type GetSession,
   type SocialConnector,
@@ -152,33 +150,7 @@ export const tokenEndpoint = (hubUrl: string, codeVerifier: string): nock.Interc
 export const userInfoEndpoint = (hubUrl: string, token: string = accessToken): nock.Interceptor =>
   nock(hubUrl).get('/oauth/userinfo').matchHeader('authorization', `Bearer ${token}`);
 
-/**
- * Awaits a promise that must reject with a `ConnectorError` of the given code and, when given, a
- * description containing the fragment.
- *
- * @returns The error, for further assertions on its message and data.
- */
-export const expectConnectorError = async (
-  promise: Promise<unknown>,
-  code: ConnectorErrorCodes,
-  fragment?: string
-): Promise<ConnectorError & { data: { errorDescription: string } & Record<string, unknown> }> => {
-  const outcome = await promise.then(
-    (value: unknown) => ({ settled: 'fulfilled' as const, value }),
-    (error: unknown) => ({ settled: 'rejected' as const, error })
-  );
-  expect(outcome.settled).toBe('rejected');
-  const error = outcome.settled === 'rejected' ? outcome.error : undefined;
-  expect(error).toBeInstanceOf(ConnectorError);
-  const connectorError = error as ConnectorError;
-  expect(connectorError.code).toBe(code);
-  expect(connectorError.data).toMatchObject({
-    errorDescription: fragment === undefined ? expect.any(String) : expect.stringContaining(fragment),
-  });
-  return connectorError as ConnectorError & {
-    data: { errorDescription: string } & Record<string, unknown>;
-  };
-};
+export { expectConnectorError } from '../support/expect-connector-error.js';
 
 /**
  * Records every request nock could not match (with the network disabled, any real request).
