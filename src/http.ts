@@ -5,6 +5,7 @@
  * It knows nothing of OAuth; callers turn statuses into connector errors. It throws only
  * {@link TransportError}, whose message never holds headers, form fields or URLs with secrets.
  */
+import { type Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import got from 'got';
@@ -104,7 +105,7 @@ const backOff = async (attempt: number, retryAfterMs: number | undefined, deadli
 type AttemptResponse = HttpResponse & { retryAfterMs?: number };
 
 const sendOnce = async (request: HttpRequest, timeoutMs: number): Promise<AttemptResponse> => {
-  let tooLarge = false;
+  let cancelledFor: TransportError | undefined;
   const pending = got(request.url, {
     method: request.method,
     headers: { 'user-agent': userAgent, 'accept-encoding': 'identity', ...request.headers },
@@ -116,12 +117,26 @@ const sendOnce = async (request: HttpRequest, timeoutMs: number): Promise<Attemp
     decompress: false,
     responseType: 'buffer',
   });
+  const cancel = (reason: TransportError) => {
+    cancelledFor ??= reason;
+    pending.cancel();
+  };
   pending.on('downloadProgress', ({ transferred, total }) => {
     if (transferred > maxResponseBytes || (total !== undefined && total > maxResponseBytes)) {
-      tooLarge = true;
-      pending.cancel();
+      cancel(new TransportError('too_large', `body over ${maxResponseBytes} bytes`));
     }
   });
+  // A 101 answer hands the socket to an `upgrade` listener and got's own timer never fires:
+  // free the socket and fail now, and keep a timer of our own for anything else that stalls.
+  pending.on('request', (clientRequest) => {
+    clientRequest.once('upgrade', (_response, socket: Duplex) => {
+      socket.destroy();
+      cancel(new TransportError('network', 'unexpected protocol upgrade (101)'));
+    });
+  });
+  const backstop = setTimeout(() => {
+    cancel(new TransportError('timeout', `no answer within ${timeoutMs} ms`));
+  }, timeoutMs);
 
   try {
     const response = await pending;
@@ -133,14 +148,16 @@ const sendOnce = async (request: HttpRequest, timeoutMs: number): Promise<Attemp
       retryAfterMs: parseRetryAfter(response.headers['retry-after']),
     };
   } catch (error: unknown) {
-    if (tooLarge) {
-      throw new TransportError('too_large', `body over ${maxResponseBytes} bytes`);
+    if (cancelledFor) {
+      throw cancelledFor;
     }
     const code = readErrorCode(error);
     if (code === 'ETIMEDOUT') {
       throw new TransportError('timeout', `no answer within ${timeoutMs} ms`);
     }
     throw new TransportError('network', code);
+  } finally {
+    clearTimeout(backstop);
   }
 };
 
