@@ -98,11 +98,16 @@ const hubUrlGuard = z.string().transform((value, context) => {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 });
 
-const requestTimeoutGuard = z.coerce
-  .number({ invalid_type_error: 'requestTimeoutMs must be a number of milliseconds.' })
-  .int('requestTimeoutMs must be a whole number of milliseconds.')
-  .min(requestTimeoutBoundsMs.min, `requestTimeoutMs must be at least ${requestTimeoutBoundsMs.min}.`)
-  .max(requestTimeoutBoundsMs.max, `requestTimeoutMs must be at most ${requestTimeoutBoundsMs.max}.`);
+// Only text is converted: coercing any value would let an object such as
+// {"toString":1,"valueOf":1} throw out of safeParse instead of failing validation.
+const requestTimeoutGuard = z.preprocess(
+  (value) => (typeof value === 'string' ? Number(value) : value),
+  z
+    .number({ invalid_type_error: 'requestTimeoutMs must be a number of milliseconds.' })
+    .int('requestTimeoutMs must be a whole number of milliseconds.')
+    .min(requestTimeoutBoundsMs.min, `requestTimeoutMs must be at least ${requestTimeoutBoundsMs.min}.`)
+    .max(requestTimeoutBoundsMs.max, `requestTimeoutMs must be at most ${requestTimeoutBoundsMs.max}.`)
+);
 
 /**
  * The connector's configuration guard, as Logto's console and every connector call apply it.
