@@ -63,6 +63,8 @@ export const redact = (text: string, secrets: ReadonlyArray<string | undefined>)
   return result.replace(hfTokenPattern, redactedMark);
 };
 
+const tokenFields = ['access_token', 'refresh_token', 'id_token'] as const;
+
 /** What Hugging Face put in an OAuth error body. */
 export type ProviderErrorBody = {
   error?: string;
@@ -81,11 +83,18 @@ export const readProviderError = (
   body: string,
   secrets: ReadonlyArray<string | undefined>
 ): ProviderErrorBody => {
-  const clean = (value: string) => shorten(redact(value, secrets));
+  let scrubbed = secrets;
+  const clean = (value: string) => shorten(redact(value, scrubbed));
   try {
     const parsed: unknown = JSON.parse(body);
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      const { error, error_description: description } = parsed as Record<string, unknown>;
+      const record = parsed as Record<string, unknown>;
+      // Tokens sent with an error status (a misbehaving server or proxy) must not be echoed.
+      scrubbed = [
+        ...secrets,
+        ...tokenFields.map((field) => record[field]).filter((value) => typeof value === 'string'),
+      ];
+      const { error, error_description: description } = record;
       const result: ProviderErrorBody = {};
       if (typeof error === 'string' && error) {
         result.error = clean(error);
