@@ -55,7 +55,12 @@ export const completeSignIn = async (
     ? await verifyIdToken(tokenResponse.id_token, config, { nonce: session.nonce })
     : undefined;
 
-  const userInfo = await fetchUserInfo(config, tokenResponse.access_token);
+  const userInfo = await fetchUserInfo(config, tokenResponse.access_token, [
+    code,
+    session.codeVerifier,
+    tokenResponse.refresh_token,
+    tokenResponse.id_token,
+  ]);
   if (idClaims && idClaims.sub !== userInfo.sub) {
     throw connectorError(
       ConnectorErrorCodes.SocialIdTokenInvalid,

@@ -22,12 +22,17 @@ export type HuggingFaceUserInfo = Record<string, unknown> & { sub: string };
 /**
  * Fetches the userinfo with the access token, retrying network errors, 429 and 5xx twice.
  *
+ * @param config - The resolved config.
+ * @param accessToken - The bearer token.
+ * @param alsoHide - Other secrets of the sign-in (code, verifier, refresh and ID tokens) that
+ *   an error must not quote even if the server echoes them.
  * @throws ConnectorError `SocialAccessTokenInvalid` on 401; `InvalidResponse` for a body that is
  *   not a JSON object with `sub` or is over 1 MiB; `General` otherwise.
  */
 export const fetchUserInfo = async (
   config: ResolvedConfig,
-  accessToken: string
+  accessToken: string,
+  alsoHide: ReadonlyArray<string | undefined> = []
 ): Promise<HuggingFaceUserInfo> => {
   const response = await requestHuggingFace(
     {
@@ -40,7 +45,7 @@ export const fetchUserInfo = async (
     'userinfo',
     'userinfo endpoint'
   );
-  const secrets = [accessToken, config.clientSecret];
+  const secrets = [accessToken, config.clientSecret, ...alsoHide];
 
   if (response.status === 401) {
     throw connectorError(

@@ -21,7 +21,15 @@ import {
 } from './fixtures.js';
 
 /** The values no error may contain, once a sign-in has started. */
-type Secrets = { clientSecret: string; code: string; accessToken: string; codeVerifier: string };
+type Secrets = {
+  clientSecret: string;
+  code: string;
+  accessToken: string;
+  codeVerifier: string;
+  refreshToken: string;
+};
+
+const refreshToken = 'rt-unit-refresh-91c2';
 
 /** A text that repeats every secret, as a careless or hostile server might. */
 const echo = (secrets: Secrets) =>
@@ -99,6 +107,18 @@ const failures: FailureCase[] = [
     },
   },
   {
+    case: 'userinfo 403 echoing the code, verifier and refresh token',
+    code: ConnectorErrorCodes.General,
+    arrange: (hubUrl, secrets) => {
+      tokenEndpoint(hubUrl, secrets.codeVerifier).reply(200, { ...tokenSuccess, refresh_token: secrets.refreshToken });
+      userInfoEndpoint(hubUrl).reply(403, {
+        error: 'insufficient_scope',
+        error_description: `${echo(secrets)} refresh=${secrets.refreshToken}`,
+      });
+      return callbackData;
+    },
+  },
+  {
     case: 'callback access_denied sent with the code',
     code: ConnectorErrorCodes.AuthorizationFailed,
     arrange: (_hubUrl, secrets) => ({
@@ -159,6 +179,7 @@ describe('errors never carry a secret', () => {
       code: authorizationCode,
       accessToken,
       codeVerifier: await savedCodeVerifier(store),
+      refreshToken,
     };
     const data = arrange(hubUrl, secrets);
 
