@@ -7,6 +7,8 @@
  * @see https://huggingface.co/docs/hub/oauth
  */
 import {
+  ConnectorError,
+  ConnectorErrorCodes,
   ConnectorType,
   type CreateConnector,
   type GetAccessTokenByRefreshToken,
@@ -19,13 +21,27 @@ import {
 
 import { createAuthorizationRequest } from './authorization.js';
 import { huggingFaceConfigGuard, resolveConfig } from './config.js';
-import { withConnectorErrors } from './errors.js';
+import { connectorError, withConnectorErrors } from './errors.js';
 import { metadata } from './metadata.js';
 import { completeSignIn } from './sign-in.js';
 import { requestToken, toStoredTokenResponse } from './token.js';
 
-const loadConfig = async (getConfig: GetConnectorConfig) =>
-  resolveConfig(await getConfig(metadata.id));
+const loadConfig = async (getConfig: GetConnectorConfig) => {
+  let raw: unknown;
+  try {
+    raw = await getConfig(metadata.id);
+  } catch (error: unknown) {
+    if (error instanceof ConnectorError) {
+      throw error;
+    }
+    // Logto's own failure (a missing connector row, a database outage); its text is not ours to quote.
+    throw connectorError(
+      ConnectorErrorCodes.General,
+      "Logto could not load the Hugging Face connector's config. Check that the connector is configured in the console and that Logto's database is reachable."
+    );
+  }
+  return resolveConfig(raw);
+};
 
 const getAuthorizationUri =
   (getConfig: GetConnectorConfig): GetAuthorizationUri =>

@@ -3,6 +3,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { resolveConfig } from '../../src/config.js';
+import createConnector from '../../src/index.js';
 
 import {
   clientId,
@@ -160,6 +161,25 @@ describe('config rejections', () => {
 
     expect(error.data.errorDescription).toContain('clientId: clientId is required.');
     expect(error.data.errorDescription).toContain('scope: Unknown Hugging Face scope "admin"');
+  });
+});
+
+describe('config loading', () => {
+  it('turns a failing getConfig into a General error that does not quote Logto\'s text', async () => {
+    const connector = await createConnector({
+      getConfig: async () => {
+        throw new Error(`database down, password=${clientSecret}`);
+      },
+    });
+
+    const error = await expectConnectorError(
+      startSignIn(connector, createSessionStore()),
+      ConnectorErrorCodes.General,
+      "Logto could not load the Hugging Face connector's config"
+    );
+
+    expect(JSON.stringify(error)).not.toContain('database down');
+    expect(JSON.stringify(error)).not.toContain(clientSecret);
   });
 });
 
