@@ -1,0 +1,135 @@
+/**
+ * The measured process: loads one connector and, on run.mjs's commands over IPC, runs batches of
+ * sign-ins against the stand-in and reports their wall and CPU time, failures and settled heap.
+ * It makes the connector's calls only; the user's part of each sign-in (the login page) happens
+ * in another process, reached over IPC through run.mjs, so this process's CPU time is the
+ * connector's (plus a small IPC cost, the same for both connectors).
+ *
+ * Started by run.mjs with `--expose-gc --import ./preload.mjs` and NODE_EXTRA_CA_CERTS.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+const officialModule = new URL('../node_modules/@logto/connector-huggingface/lib/index.js', import.meta.url);
+
+/** Logto's callback URL shape; never contacted, the sign-in driver stops at the redirect. */
+const redirectUri = 'http://127.0.0.1:3001/callback/bench-connector';
+
+let nextId = 1;
+const pending = new Map();
+
+/** Asks the stand-in or the browser process (through run.mjs) to do something. */
+const hf = (op, body = {}) =>
+  new Promise((resolve, reject) => {
+    const id = nextId++;
+    pending.set(id, { resolve, reject });
+    process.send({ type: 'hf', id, op, ...body });
+  });
+
+/** Logto's session semantics: JSON text replaced whole (as test/support/logto-session.ts). */
+const sessionStore = () => {
+  let stored;
+  return {
+    setSession: async (session) => {
+      stored = JSON.stringify(session);
+    },
+    getSession: async () => (stored === undefined ? {} : JSON.parse(stored)),
+  };
+};
+
+/** An error's code and message, with anything long enough to be a code or token cut out. */
+const describeError = (error) => {
+  const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : error?.name ?? 'Error';
+  const message = String(error?.message ?? error).replace(/[\w-]{20,}/g, '…').slice(0, 240);
+  return `${code}: ${message}`;
+};
+
+let connector;
+let expectedSub;
+
+/** One sign-in as Logto runs it: authorization URL, the user at the login page, callback. */
+const signIn = async () => {
+  const store = sessionStore();
+  const state = randomBytes(16).toString('base64url');
+  const url = await connector.getAuthorizationUri(
+    {
+      state,
+      redirectUri,
+      connectorId: 'bench-connector',
+      connectorFactoryId: connector.metadata.id,
+      jti: state,
+      headers: {},
+    },
+    store.setSession,
+  );
+  const { query } = await hf('drive', { url, redirectUri, username: 'ada' });
+  if (query.state !== state) throw new Error('The callback carries another state');
+  const userInfo = await connector.getUserInfo({ ...query, redirectUri }, store.getSession);
+  if (userInfo.id !== expectedSub) throw new Error('The sign-in returned another user');
+};
+
+/** Runs `count` sign-ins, at most `concurrency` at a time, and measures them. */
+const run = async ({ count, concurrency }) => {
+  let started = 0;
+  let failed = 0;
+  const errors = [];
+  const worker = async () => {
+    while (started < count) {
+      started += 1;
+      try {
+        // eslint-disable-next-line no-await-in-loop
+        await signIn();
+      } catch (error) {
+        failed += 1;
+        if (errors.length < 3) errors.push(describeError(error));
+      }
+    }
+  };
+  const cpuStart = process.cpuUsage();
+  const wallStart = performance.now();
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  const wallMs = performance.now() - wallStart;
+  const cpu = process.cpuUsage(cpuStart);
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, failed, errors };
+};
+
+/** heapUsed after forced garbage collection. */
+const settledHeap = async () => {
+  for (let i = 0; i < 4; i += 1) {
+    globalThis.gc();
+    // Lets finalizers and weak-reference cleanups run between collections.
+    // eslint-disable-next-line no-await-in-loop
+    await nextTurn();
+  }
+  return { heapUsed: process.memoryUsage().heapUsed };
+};
+
+/** Loads a connector: the official package, or ours from `ourModule` (run.mjs's snapshot of lib/). */
+const setup = async ({ connector: which, config, expectedSub: sub, ourModule }) => {
+  const { default: createConnector } = await import(which === 'official' ? officialModule : ourModule);
+  connector = await createConnector({ getConfig: async () => ({ ...config }) });
+  expectedSub = sub;
+  return {};
+};
+
+const commands = { setup, run, heap: settledHeap };
+
+process.on('message', (message) => {
+  if (message.type === 'reply') {
+    const waiter = pending.get(message.id);
+    pending.delete(message.id);
+    if (message.error) waiter?.reject(new Error(message.error));
+    else waiter?.resolve(message);
+    return;
+  }
+  if (message.type === 'exit') {
+    process.exit(0);
+  }
+  const command = commands[message.type];
+  if (!command) return;
+  command(message).then(
+    (result) => process.send({ type: 'done', id: message.id, ...result }),
+    (error) => process.send({ type: 'done', id: message.id, error: describeError(error) }),
+  );
+});

@@ -1,0 +1,129 @@
+/**
+ * The benchmark's outside world, in processes of their own so that their CPU never counts as the
+ * connector's. Forked twice by run.mjs, which talks to both over IPC: once to serve the shared
+ * stand-in (test/support/hf-stand-in.ts) over HTTPS as `https://huggingface.co` on port 443 of a
+ * loopback address (`start`, `counts`, `reset`), once as the user's browser that signs in at its
+ * login page (test/support/drive-sign-in.ts; `drive`). Run with
+ * `node --import tsx --import ./preload.mjs` and NODE_EXTRA_CA_CERTS.
+ */
+import { readFile } from 'node:fs/promises';
+
+import type { Provider } from 'oidc-provider';
+import instance from 'oidc-provider/lib/helpers/weak_cache.js';
+
+import { driveSignIn } from '../test/support/drive-sign-in.js';
+import { demoUsers, startHfStandIn, type StandIn, type StandInClient } from '../test/support/hf-stand-in.js';
+
+/** What run.mjs sends. */
+type Request =
+  | {
+      type: 'start';
+      id: number;
+      clients: StandInClient[];
+      /** Clients allowed to skip PKCE, as Hugging Face allows confidential apps to. */
+      pkceOptionalClients: string[];
+      keyFile: string;
+      certFile: string;
+      addresses: string[];
+    }
+  /** Signs in at the login page as `username`; replies with the callback query. */
+  | { type: 'drive'; id: number; url: string; redirectUri: string; username: string }
+  | { type: 'counts'; id: number }
+  | { type: 'reset'; id: number }
+  | { type: 'stop'; id: number };
+
+type Reply = { type: 'reply'; id: number; error?: string } & Record<string, unknown>;
+
+let hf: StandIn | undefined;
+
+const send = (reply: Reply) => {
+  process.send?.(reply);
+};
+
+/**
+ * The stand-in requires PKCE from every client. Hugging Face requires it from public apps only
+ * (doc), and the official connector, a confidential client, sends none; so the listed clients
+ * get PKCE as optional, exactly as on Hugging Face. oidc-provider reads `pkce.required` from its
+ * configuration on each authorization request; the configuration is reachable once the stand-in
+ * asks the provider for its request handler.
+ */
+const relaxPkceFor = async (clientIds: string[]) => {
+  const optional = new Set(clientIds);
+  const { Provider: ProviderClass } = await importOidcProvider();
+  const callback = ProviderClass.prototype.callback;
+  ProviderClass.prototype.callback = function patchedCallback(this: Provider) {
+    const configuration = (instance(this) as { configuration: { pkce: PkceConfig } }).configuration;
+    const required = configuration.pkce.required;
+    configuration.pkce.required = (ctx, client) => !optional.has(client.clientId) && required(ctx, client);
+    return callback.call(this);
+  };
+};
+
+/** Imports oidc-provider without its "Unsupported runtime" notice on Node.js 20, as the stand-in does. */
+const importOidcProvider = async () => {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].includes('oidc-provider WARNING: Unsupported runtime')) return;
+    warn.apply(console, args);
+  };
+  try {
+    return await import('oidc-provider');
+  } finally {
+    console.warn = warn;
+  }
+};
+
+type PkceConfig = { required: (ctx: unknown, client: { clientId: string }) => boolean };
+
+const start = async (request: Extract<Request, { type: 'start' }>) => {
+  await relaxPkceFor(request.pkceOptionalClients);
+  const [key, cert] = await Promise.all([readFile(request.keyFile, 'utf8'), readFile(request.certFile, 'utf8')]);
+  const failures: string[] = [];
+  for (const host of request.addresses) {
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      hf = await startHfStandIn({
+        clients: request.clients,
+        tls: { key, cert },
+        publicUrl: 'https://huggingface.co',
+        host,
+        port: 443,
+      });
+      // The preload resolves huggingface.co to this address for the sign-in driver too.
+      process.env.BENCH_HF_ADDRESS = host;
+      const subs = Object.fromEntries(demoUsers.map((user) => [user.preferred_username, user.sub]));
+      return { address: host, url: hf.url, localUrl: hf.localUrl, subs };
+    } catch (error: unknown) {
+      const code = (error as { code?: string }).code ?? String(error);
+      failures.push(`${host}:443 ${code}`);
+      if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL') break;
+    }
+  }
+  throw new Error(`Cannot listen on port 443 (${failures.join(', ')})`);
+};
+
+const handle = async (request: Request): Promise<Record<string, unknown>> => {
+  switch (request.type) {
+    case 'start':
+      return start(request);
+    case 'drive':
+      return { query: await driveSignIn(request.url, request.redirectUri, { username: request.username }) };
+    case 'counts':
+      return { counts: { ...hf?.requestCounts } };
+    case 'reset':
+      hf?.resetCounts();
+      return {};
+    case 'stop':
+      await hf?.close();
+      setImmediate(() => process.disconnect?.());
+      return {};
+  }
+};
+
+process.on('message', (request: Request) => {
+  handle(request).then(
+    (body) => send({ type: 'reply', id: request.id, ...body }),
+    (error: unknown) =>
+      send({ type: 'reply', id: request.id, error: error instanceof Error ? error.message : String(error) }),
+  );
+});
