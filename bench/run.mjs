@@ -40,7 +40,7 @@ if (!Number.isInteger(rounds) || rounds < 1) {
 /** Sign-ins per measured process, in this order. */
 const plan = quick
   ? { warmup: 5, sequential: 20, sequentialChunks: 2, parallel: 50, parallelRepeats: 2, heap: 200, heapChunks: 2, heapConcurrency: 10 }
-  : { warmup: 20, sequential: 80, sequentialChunks: 4, parallel: 200, parallelRepeats: 2, heap: 3000, heapChunks: 3, heapConcurrency: 30 };
+  : { warmup: 20, sequential: 80, sequentialChunks: 4, parallel: 200, parallelRepeats: 2, heap: 3000, heapChunks: 3, heapConcurrency: 10 };
 const heapIndex = args.indexOf('--heap');
 if (heapIndex !== -1) {
   const heap = Number(args[heapIndex + 1]);
