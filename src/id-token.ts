@@ -7,7 +7,7 @@
  *
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
  */
-import { ConnectorErrorCodes } from '@logto/connector-kit';
+import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 import { createLocalJWKSet, errors, type JSONWebKeySet, jwtVerify, type JWTPayload } from 'jose';
 
 import { type ResolvedConfig } from './config.js';
@@ -116,7 +116,9 @@ const describeJoseError = (error: unknown, config: ResolvedConfig): Error => {
   if (error instanceof errors.JOSEError) {
     return invalid('it is not a well-formed signed JWT');
   }
-  return error instanceof Error ? error : invalid('an unexpected error occurred');
+  // Failures of our own (the key set could not be fetched) keep their code; anything else the
+  // verifier throws means the token could not be verified.
+  return error instanceof ConnectorError ? error : invalid('it could not be verified');
 };
 
 /** What the ID token must match beside its signature. */
