@@ -63,11 +63,13 @@ const describeCallbackError = (
 /**
  * Takes the authorization code out of the callback data.
  *
- * @param data - The callback's query as Logto posts it; any shape.
+ * @param data - The callback's query as Logto posts it; any shape. Logto's sign-in page has
+ *   already checked `state` and leaves it out; when `state` is present (the Account Center, an
+ *   API client), it must equal the session's.
  * @param session - The sign-in session, to check `state` and to name the requested scope.
  * @returns The authorization code.
- * @throws ConnectorError `AuthorizationFailed` when the user cancelled, the state differs or
- *   there is no code; `InvalidConfig` for a scope Hugging Face refused; `General` for any other
+ * @throws ConnectorError `AuthorizationFailed` when the user cancelled, a forwarded state
+ *   differs or there is no code; `InvalidConfig` for a scope Hugging Face refused; `General` for any other
  *   provider error.
  */
 export const readAuthorizationCode = (data: unknown, session: SignInSession): string => {
@@ -83,7 +85,9 @@ export const readAuthorizationCode = (data: unknown, session: SignInSession): st
   if (error) {
     throw describeCallbackError({ error, description }, session, code);
   }
-  if (session.state !== undefined && state !== session.state) {
+  // Logto's sign-in page checks `state` in the browser and posts the query without it; the
+  // Account Center and API clients forward it, and then it must be this sign-in's.
+  if (state !== undefined && state !== session.state) {
     throw connectorError(
       ConnectorErrorCodes.AuthorizationFailed,
       'The callback state does not match the sign-in that was started. Start the sign-in again.',

@@ -11,14 +11,15 @@ import { connectorError } from './errors.js';
  * The session guard.
  *
  * - `redirectUri`: the callback URL, sent again to the token endpoint.
- * - `state`: the value Logto put in the authorization request, checked against the callback.
+ * - `state`: the value Logto put in the authorization request, checked against a callback that
+ *   forwards it.
  * - `codeVerifier`: the PKCE secret (RFC 7636), sent to the token endpoint.
  * - `nonce`: present when `openid` was requested, checked against the ID token.
  * - `scope`: the scope requested, to know whether an ID token is owed.
  */
 export const signInSessionGuard = z.object({
   redirectUri: z.string().min(1),
-  state: z.string().optional(),
+  state: z.string().min(1),
   codeVerifier: z.string().regex(/^[\w.~-]{43,128}$/),
   nonce: z.string().min(1).optional(),
   scope: z.string(),
@@ -30,7 +31,7 @@ export type SignInSession = z.infer<typeof signInSessionGuard>;
 /**
  * Reads the sign-in session saved by `getAuthorizationUri`.
  *
- * @throws ConnectorError `General` when the session is missing or was not written by this
+ * @throws ConnectorError `General` when the session is missing, lacks the verifier or the state, or was not written by this
  *   connector (for example a sign-in started before the connector was switched).
  */
 export const readSignInSession = async (getSession: GetSession): Promise<SignInSession> => {
@@ -38,7 +39,7 @@ export const readSignInSession = async (getSession: GetSession): Promise<SignInS
   if (!result.success) {
     throw connectorError(
       ConnectorErrorCodes.General,
-      'The sign-in session holds no Hugging Face PKCE verifier: it expired or was started by another connector. Start the sign-in again.',
+      'The sign-in session holds no Hugging Face PKCE verifier or state: it expired or was started by another connector. Start the sign-in again.',
       { step: 'callback' }
     );
   }

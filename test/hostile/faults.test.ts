@@ -141,7 +141,7 @@ const signInWithFault = async (endpoint: Endpoint, fault: FaultHandler): Promise
   }, 5);
   const started = Date.now();
   const outcome = await settle(
-    connector.getUserInfo({ code: secrets.code, state: signIn.state }, signIn.store.getSession)
+    connector.getUserInfo({ code: secrets.code }, signIn.store.getSession)
   );
   const elapsedMs = Date.now() - started;
   clearInterval(sampler);

@@ -128,7 +128,6 @@ describe('callback without a usable code', () => {
 
   it.each([
     { case: 'a different state', data: { ...callbackData, state: 'forged-state' } },
-    { case: 'no state', data: { code: authorizationCode, redirectUri } },
     { case: 'an empty state', data: { ...callbackData, state: '' } },
   ])('rejects $case as AuthorizationFailed', async ({ data }) => {
     const error = await expectConnectorError(finish(data), ConnectorErrorCodes.AuthorizationFailed);
@@ -164,6 +163,10 @@ describe('session of the callback', () => {
     { case: 'an empty session', session: undefined },
     { case: 'a session without a verifier', session: { redirectUri, state } },
     {
+      case: 'a session without a state',
+      session: { redirectUri, codeVerifier: 'v'.repeat(43), scope: 'profile' },
+    },
+    {
       case: 'a session with a verifier too short for PKCE',
       session: { redirectUri, state, codeVerifier: 'short', scope: 'profile' },
     },
@@ -173,6 +176,6 @@ describe('session of the callback', () => {
       ConnectorErrorCodes.General
     );
 
-    expect(error.data.errorDescription).toContain('holds no Hugging Face PKCE verifier');
+    expect(error.data.errorDescription).toContain('holds no Hugging Face PKCE verifier or state');
   });
 });

@@ -178,10 +178,9 @@ export const startSignIn = async (connector: SocialConnector): Promise<StartedSi
   };
 };
 
-/** The callback data Logto's sign-in page posts for a sign-in. */
+/** The callback data Logto's sign-in page posts for a sign-in: the query without `state`. */
 export const callbackDataOf = (signIn: StartedSignIn) => ({
   code: signIn.code,
-  state: signIn.state,
   redirectUri: signIn.redirectUri,
 });
 

@@ -32,13 +32,25 @@ export const authorizationCode = 'hf-code-b7e2c9d04f';
 export const accessToken = 'hf_oauth_unitAccessToken9f3b2a';
 
 /**
- * What Logto's sign-in page posts after the callback. Its `redirectUri` differs from the one saved
- * in the session on purpose: the token request must use the session's.
+ * What Logto's sign-in page posts after the callback: the query without `state`, which the page
+ * checked and removed (`packages/experience/src/pages/SocialSignInWebCallback/
+ * use-social-sign-in-listener.ts`), plus `redirectUri`. Its `redirectUri` differs from the one
+ * saved in the session on purpose: the token request must use the session's.
  */
 export const callbackData = Object.freeze({
   code: authorizationCode,
-  state,
   redirectUri: 'https://sign-in.logto.test/callback/hf-connector',
+});
+
+/**
+ * What Logto's Account Center posts when a signed-in user links Hugging Face: the whole query,
+ * `state` included, with the Account Center's callback URL as `redirectUri`
+ * (`packages/account/src/pages/SocialCallback/index.tsx`).
+ */
+export const accountCenterCallbackData = Object.freeze({
+  code: authorizationCode,
+  state,
+  redirectUri: 'https://logto.test/account/callback/social/hf-connector',
 });
 
 /** A successful token response in Hugging Face's shape. */
