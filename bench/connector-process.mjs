@@ -64,8 +64,10 @@ const signIn = async () => {
     store.setSession,
   );
   const { query } = await hf('drive', { url, redirectUri, username: 'ada' });
-  if (query.state !== state) throw new Error('The callback carries another state');
-  const userInfo = await connector.getUserInfo({ ...query, redirectUri }, store.getSession);
+  // Logto's sign-in page checks the state itself and posts the query without it.
+  const { state: returnedState, ...callbackQuery } = query;
+  if (returnedState !== state) throw new Error('The callback carries another state');
+  const userInfo = await connector.getUserInfo({ redirectUri, ...callbackQuery }, store.getSession);
   if (userInfo.id !== expectedSub) throw new Error('The sign-in returned another user');
 };
 

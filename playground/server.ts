@@ -192,8 +192,10 @@ export const startPlayground = async (
         ...(interaction.authorizationUriMs === undefined ? [] : [{ step: 'getAuthorizationUri', ms: interaction.authorizationUriMs }]),
         ...(interaction.redirectedAt === undefined ? [] : [{ step: 'At Hugging Face (login and consent)', ms: performance.now() - interaction.redirectedAt }]),
       ];
-      // Logto checks the state itself before it calls the connector; so does the playground.
-      if (!interaction.state || query.state !== interaction.state) {
+      // Logto's sign-in page checks the state itself and posts the query without it; so does
+      // the playground.
+      const { state: returnedState, ...callbackQuery } = query;
+      if (!interaction.state || returnedState !== interaction.state) {
         send(response, 200, 'text/html; charset=utf-8', renderFailurePage({ code: 'state_mismatch', message: 'This callback does not belong to the sign-in started in this browser. Start again.', steps }));
         return;
       }
@@ -202,7 +204,7 @@ export const startPlayground = async (
         if (!connector.getTokenResponseAndUserInfo) {
           throw new Error('token storage is not supported');
         }
-        return connector.getTokenResponseAndUserInfo({ ...query, redirectUri }, interaction.connectorSession.getSession);
+        return connector.getTokenResponseAndUserInfo({ redirectUri, ...callbackQuery }, interaction.connectorSession.getSession);
       });
       if ('error' in outcome) {
         const { code, message } = describeError(outcome.error);

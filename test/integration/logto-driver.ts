@@ -2,7 +2,7 @@
  * Plays Logto's part of a social sign-in against the built connector: it creates the connector the
  * way Logto's core does, keeps the connector session as JSON text, starts the sign-in, follows the
  * authorization URL through the Hugging Face stand-in, checks the returned `state` and posts the
- * callback's query back to the connector.
+ * callback's query back to the connector as one of Logto's pages posts it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
@@ -45,19 +45,41 @@ export type StartedLogtoSignIn = {
 };
 
 /**
+ * Which of Logto's pages receives the callback, and so what reaches `getUserInfo`:
+ *
+ * - `sign-in page`: Logto's sign-in page (`packages/experience/src/pages/SocialSignInWebCallback/
+ *   use-social-sign-in-listener.ts`) checks `state` itself, removes it and posts the rest of the
+ *   query with `redirectUri: ${endpoint}/callback/${connectorId}`;
+ * - `account center`: the Account Center's linking page (`packages/account/src/pages/
+ *   SocialCallback/index.tsx`) checks `state` and posts the whole query, `state` included, with
+ *   `redirectUri: ${endpoint}/account/callback/social/${connectorId}`;
+ * - `api client`: a client of the Experience API that forwards the query as it came, `state`
+ *   included, with the sign-in page's callback URL.
+ */
+export type CallbackPage = 'sign-in page' | 'account center' | 'api client';
+
+/** The callback URL Logto registers for `page`. */
+const callbackUrlOf = (page: CallbackPage, connectorId: string) =>
+  page === 'account center'
+    ? `${logtoEndpoint}/account/callback/social/${connectorId}`
+    : `${logtoEndpoint}/callback/${connectorId}`;
+
+/**
  * Starts a sign-in as Logto does: a fresh `state`, connector id and `jti`, a fresh JSON session
  * store, then `getAuthorizationUri`.
  *
  * @param connector - The connector instance of the replica that starts the sign-in.
  * @param scope - Logto's per-request scope override, if any.
+ * @param page - The page the callback comes back to; it decides the redirect URI.
  */
 export const startLogtoSignIn = async (
   connector: SocialConnector,
-  scope?: string
+  scope?: string,
+  page: CallbackPage = 'sign-in page'
 ): Promise<StartedLogtoSignIn> => {
   const state = randomBytes(12).toString('base64url');
   const connectorId = `hf${randomBytes(6).toString('hex')}`;
-  const redirectUri = `${logtoEndpoint}/callback/${connectorId}`;
+  const redirectUri = callbackUrlOf(page, connectorId);
   const session = createLogtoSessionStore();
   const authorizationUrl = await connector.getAuthorizationUri(
     {
@@ -75,20 +97,26 @@ export const startLogtoSignIn = async (
 };
 
 /**
- * Sends the user through Hugging Face's pages and returns what Logto's sign-in page would post to
- * the connector: the callback's query plus `redirectUri`. Like Logto, it refuses a callback whose
- * `state` is not the one it generated.
+ * Sends the user through Hugging Face's pages and returns what Logto's `page` would post to the
+ * connector. Like Logto's pages, it refuses a callback whose `state` is not the one it generated;
+ * the sign-in page then leaves `state` out of what it posts.
  *
  * @param signIn - The started sign-in.
  * @param choice - What the user does on the login page.
+ * @param page - Which of Logto's pages receives the callback; by default the sign-in page.
  */
 export const returnFromHuggingFace = async (
   signIn: StartedLogtoSignIn,
-  choice: SignInChoice
+  choice: SignInChoice,
+  page: CallbackPage = 'sign-in page'
 ): Promise<Record<string, string>> => {
   const query = await driveSignIn(signIn.authorizationUrl, signIn.redirectUri, choice);
   if (query.state !== signIn.state) {
     throw new Error('The callback state differs from the one Logto generated');
+  }
+  if (page === 'sign-in page') {
+    const { state: _checked, ...rest } = query;
+    return { redirectUri: signIn.redirectUri, ...rest };
   }
   return { ...query, redirectUri: signIn.redirectUri };
 };

@@ -249,6 +249,57 @@ describe('the authorization request', () => {
   });
 });
 
+describe("as each of Logto's callback pages posts it", () => {
+  it("signs in from Logto's sign-in page, which posts the query without state", async () => {
+    const connector = await connectorFor();
+    const signIn = await startLogtoSignIn(connector);
+    const data = await returnFromHuggingFace(signIn, { username: 'ada' }, 'sign-in page');
+
+    expect(data).toMatchObject({ code: expect.any(String), redirectUri: signIn.redirectUri });
+    expect(data).not.toHaveProperty('state');
+    const userInfo = await connector.getUserInfo(data, signIn.session.getSession);
+    expect(userInfo.id).toBe(ada.sub);
+  });
+
+  it("links from the Account Center, which posts state and its own callback URL", async () => {
+    const connector = await connectorFor();
+    const signIn = await startLogtoSignIn(connector, undefined, 'account center');
+    const data = await returnFromHuggingFace(signIn, { username: 'ada' }, 'account center');
+
+    expect(signIn.redirectUri).toMatch(/\/account\/callback\/social\/hf[\da-f]+$/);
+    expect(hf.lastAuthorizationParams?.redirect_uri).toBe(signIn.redirectUri);
+    expect(data).toMatchObject({ state: signIn.state, redirectUri: signIn.redirectUri });
+    const userInfo = await connector.getUserInfo(data, signIn.session.getSession);
+    expect(userInfo.id).toBe(ada.sub);
+  });
+
+  it('signs in an API client that forwards the matching state', async () => {
+    const connector = await connectorFor();
+    const signIn = await startLogtoSignIn(connector);
+    const data = await returnFromHuggingFace(signIn, { username: 'ada' }, 'api client');
+
+    expect(data.state).toBe(signIn.state);
+    const userInfo = await connector.getUserInfo(data, signIn.session.getSession);
+    expect(userInfo.id).toBe(ada.sub);
+  });
+
+  it("refuses an API client that forwards another sign-in's state, before redeeming the code", async () => {
+    const connector = await connectorFor();
+    const first = await startLogtoSignIn(connector);
+    const second = await startLogtoSignIn(connector);
+    const data = await returnFromHuggingFace(first, { username: 'ada' }, 'api client');
+
+    await expectConnectorError(
+      connector.getUserInfo({ ...data, state: second.state }, first.session.getSession),
+      ConnectorErrorCodes.AuthorizationFailed,
+      'The callback state does not match'
+    );
+    // The code was not spent: the same callback with the right state still signs in.
+    const userInfo = await connector.getUserInfo(data, first.session.getSession);
+    expect(userInfo.id).toBe(ada.sub);
+  });
+});
+
 describe('with authorized organizations', () => {
   it.each([
     ['name', 'ml-lab'],
