@@ -120,17 +120,15 @@ const installCli = async (tarball: string) => {
   return folder;
 };
 
-/** Runs `connector-huggingface migrate` as an operator would, credentials in the environment. */
-const migrate = async (...args: string[]) => {
+/**
+ * Runs `connector-huggingface migrate` as an operator would, credentials in the environment: by
+ * default those of the seeded `m-default` app, whose token comes from the admin port.
+ */
+const migrate = async (args: string[] = [], credentials: Record<string, string> = seededApp()) => {
   const bin = path.join(cliFolder!, 'node_modules', '.bin', 'connector-huggingface');
   try {
     const { stdout, stderr } = await execFileAsync(bin, ['migrate', '--endpoint', logto.core.endpoint, ...args], {
-      env: {
-        ...process.env,
-        LOGTO_TOKEN_ENDPOINT: `${logto.core.adminEndpoint}/oidc/token`,
-        LOGTO_M2M_APP_ID: 'm-default',
-        LOGTO_M2M_APP_SECRET: m2mSecret,
-      },
+      env: { ...process.env, ...credentials },
       timeout: 60_000,
     });
     return { code: 0, stdout, stderr };
@@ -158,6 +156,34 @@ const signUpWithSocial = async (username: string) => {
   await client.switchEvent('Register');
   expectStatus(await client.identify(verificationId), 201, 'identification after Register');
   return client.submitAndFinish();
+};
+
+const seededApp = () => ({
+  LOGTO_TOKEN_ENDPOINT: `${logto.core.adminEndpoint}/oidc/token`,
+  LOGTO_M2M_APP_ID: 'm-default',
+  LOGTO_M2M_APP_SECRET: m2mSecret,
+});
+
+/**
+ * What the README asks of an operator: a machine-to-machine app of their own tenant with the
+ * "Logto Management API access" role; its token comes from `${endpoint}/oidc/token`, the default.
+ */
+const operatorApp = async () => {
+  const app = expectStatus(
+    await logto.management.request<{ id: string }>('POST', '/api/applications', { name: 'Hugging Face migration', type: 'MachineToMachine' }),
+    200,
+    'create an M2M app'
+  );
+  const { value: secret } = expectStatus(
+    await logto.management.request<{ value: string }>('POST', `/api/applications/${app.id}/secrets`, { name: 'migration' }),
+    201,
+    'its secret'
+  );
+  const roles = expectStatus(await logto.management.request<Array<{ id: string; name: string }>>('GET', '/api/roles'), 200, 'roles');
+  const role = roles.find(({ name }) => name === 'Logto Management API access');
+  expect(role).toBeDefined();
+  expectStatus(await logto.management.request('POST', `/api/applications/${app.id}/roles`, { roleIds: [role!.id] }), 201, 'assign the role');
+  return { LOGTO_M2M_APP_ID: app.id, LOGTO_M2M_APP_SECRET: secret };
 };
 
 const listConnectors = async () => expectStatus(await logto.management.request<Connector[]>('GET', '/api/connectors'), 200, 'connectors');
@@ -223,7 +249,7 @@ describe.sequential('migration from the official connector, in a real Logto', ()
   });
 
   it('--dry-run prints the plan and changes nothing', async () => {
-    const result = await migrate('--dry-run');
+    const result = await migrate(['--dry-run']);
 
     expect(result).toMatchObject({ code: 0 });
     expect(result.stdout).toContain(`id ${connectorId}, callback URL ${callbackUrl}`);
@@ -261,14 +287,15 @@ describe.sequential('migration from the official connector, in a real Logto', ()
     inFlightStart = { ...start, verificationId, authorizationUri };
     inFlightQuery = await driveSignIn(authorizationUri, start.redirectUri, { username: linkedUsers[0]! });
 
-    const result = await migrate();
+    const credentials = await operatorApp();
+    const result = await migrate([], credentials);
 
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(await listConnectors()).toEqual([
       expect.objectContaining({ id: connectorId, connectorId: ourFactoryId, target, config: officialConfig, syncProfile: true, enableTokenStorage: false }),
     ]);
     expect(await socialTargets()).toEqual([target]);
-    for (const secret of [hfApp.clientSecret, m2mSecret]) {
+    for (const secret of [hfApp.clientSecret, credentials.LOGTO_M2M_APP_SECRET]) {
       expect(`${result.stdout}${result.stderr}`).not.toContain(secret);
     }
     const gap = /no connector for (\d+) ms, no button for (\d+) ms/.exec(result.stdout);
