@@ -234,7 +234,7 @@ describe.sequential('in a real Logto', () => {
       await page.waitForURL((url) => ['/demo-app', '/continue/username'].includes(url.pathname), { timeout: 30_000 });
       if (new URL(page.url()).pathname === '/continue/username') {
         await page.screenshot({ path: path.join(screenshots, '3-username.png') });
-        await page.locator('input[name="username"]').fill('ada');
+        await page.locator('input:not([type=hidden])').first().fill('ada');
         await page.getByRole('button', { name: 'Continue' }).click();
         await page.waitForURL((url) => url.pathname === '/demo-app', { timeout: 30_000 });
       }
