@@ -183,30 +183,55 @@ export class ExperienceClient {
   }
 
   /**
-   * A whole sign-in with a social connector, as the page does it: a new authorization request,
-   * the button, the user at the provider, the callback, identification, registration when Logto
-   * does not know the identity, submit, and the app's code exchange.
+   * The first half of a social sign-in, as the page does it: a new authorization request of the
+   * app, `SignIn`, the "Continue with …" button, the user's choice at the provider, and the
+   * callback page's verify request.
    *
-   * @returns The app's tokens and whether Logto created the user.
-   * @throws Error naming the step and Logto's answer when a step is refused.
+   * @returns The verify response (a refusal included) and the verification id.
+   * @throws Error when a step before verify is refused.
    */
-  async signInWithSocial(connectorId: string, choice: SignInChoice): Promise<AppTokens & { registered: boolean }> {
+  async socialCallback(connectorId: string, choice: SignInChoice): Promise<{ verificationId: string; verify: JsonResponse<{ verificationId?: string; code?: string; message?: string }> }> {
     await this.startAuthorization();
     await this.begin('SignIn');
     const start = await this.startSocial(connectorId);
     const { verificationId, authorizationUri } = expectStatus(start, 200, 'authorization-uri');
     const query = await driveSignIn(authorizationUri, start.redirectUri, choice);
-    expectStatus(await this.verifySocial(connectorId, { ...start, verificationId, authorizationUri }, query), 200, 'social verify');
+    const verify = await this.verifySocial(connectorId, { ...start, verificationId, authorizationUri }, query);
+    return { verificationId, verify };
+  }
+
+  /**
+   * A whole sign-in with a social connector: {@link ExperienceClient.socialCallback},
+   * identification, registration when Logto does not know the identity (as the page does on
+   * 404 `user.identity_not_exist`; when the sign-up asks for a username, the provider's
+   * username is typed in), submit, and the app's code exchange.
+   *
+   * @returns The app's tokens and whether Logto created the user.
+   * @throws Error naming the step and Logto's answer when a step is refused.
+   */
+  async signInWithSocial(connectorId: string, choice: SignInChoice): Promise<AppTokens & { registered: boolean }> {
+    const { verificationId, verify } = await this.socialCallback(connectorId, choice);
+    expectStatus(verify, 200, 'social verify');
     const identified = await this.identify(verificationId);
-    let registered = false;
-    if (identified.status === 404 && identified.body.code === 'user.identity_not_exist') {
-      await this.switchEvent('Register');
-      expectStatus(await this.identify(verificationId), 204, 'identification after Register');
-      registered = true;
-    } else {
+    if (identified.status !== 404 || identified.body.code !== 'user.identity_not_exist') {
       expectStatus(identified, 204, 'identification');
+      return { ...(await this.submitAndFinish()), registered: false };
     }
-    return { ...(await this.submitAndFinish()), registered };
+    await this.switchEvent('Register');
+    const registering = await this.identify(verificationId);
+    if (registering.status === 422 && registering.body.code === 'user.missing_profile') {
+      // The page's "continue" step: the sign-up asks for a username the provider did not give;
+      // the user types one (here their Hugging Face username), then the page identifies again.
+      const missing = (registering.body as { data?: { missingProfile?: string[] } }).data?.missingProfile ?? [];
+      if (missing.join() !== 'username' || 'cancel' in choice) {
+        throw new Error(`Sign-up asks for more than a username: ${JSON.stringify(registering.body)}`);
+      }
+      await this.updateProfile({ type: 'username', value: choice.username });
+      expectStatus(await this.identify(), [201, 204], 'identification after the username');
+    } else {
+      expectStatus(registering, [201, 204], 'identification after Register');
+    }
+    return { ...(await this.submitAndFinish()), registered: true };
   }
 
   /** Sign-up with a username and password, as the page's register and password steps post it. */
@@ -215,7 +240,7 @@ export class ExperienceClient {
     await this.begin('Register');
     await this.updateProfile({ type: 'username', value: username });
     await this.updateProfile({ type: 'password', value: password });
-    expectStatus(await this.identify(), 204, 'identification');
+    expectStatus(await this.identify(), [201, 204], 'identification');
     return this.submitAndFinish();
   }
 

@@ -44,11 +44,12 @@ export async function requestJson<T = unknown>(url: string | URL, request: JsonR
 }
 
 /**
- * Throws with the method, path, status and body when `response.status` is not `expected`; for
- * calls that set a test up, where a refusal is a broken setup rather than the thing tested.
+ * Throws with `what`, the status and the body when `response.status` is not `expected` (one
+ * status or several); for calls that set a test up, where a refusal is a broken setup rather
+ * than the thing tested.
  */
-export function expectStatus<T>(response: JsonResponse<T>, expected: number, what: string): T {
-  if (response.status !== expected) {
+export function expectStatus<T>(response: JsonResponse<T>, expected: number | number[], what: string): T {
+  if (!(Array.isArray(expected) ? expected : [expected]).includes(response.status)) {
     throw new Error(`${what}: expected ${expected}, got ${response.status}: ${JSON.stringify(response.body)?.slice(0, 800)}`);
   }
   return response.body;
