@@ -119,8 +119,8 @@ export const runMigration = async (
 
   if (createFailure !== undefined) {
     // A lost answer may hide a create that went through: look before putting anything back.
-    const existing = await findConnector(api, official.id).catch(() => undefined);
-    if (existing?.connectorId !== ownFactoryId) {
+    const existing = await findConnector(api, official.id).catch(() => 'unknown' as const);
+    if (existing === 'unknown' || existing?.connectorId !== ownFactoryId) {
       return rollBack(api, official, socialTargets, existing, createFailure, log);
     }
     log(`Creating ${ownFactoryId} answered "${createFailure}", but it exists under ${official.id}.`);
@@ -151,11 +151,11 @@ const rollBack = async (
   api: ManagementApi,
   official: ConnectorEntry,
   socialTargets: string[],
-  existing: ConnectorEntry | undefined,
+  existing: ConnectorEntry | undefined | 'unknown',
   createFailure: string,
   log: MigrationLog
 ): Promise<MigrationOutcome> => {
-  let restored = existing !== undefined;
+  let restored = existing !== undefined && existing !== 'unknown';
   try {
     if (!restored) {
       await api.call('POST', '/api/connectors', createBody(official, officialFactoryId));
@@ -165,11 +165,18 @@ const rollBack = async (
     await restoreButton(api, socialTargets);
     return { kind: 'rolled-back', failure: createFailure };
   } catch (error) {
+    const recreate = `Create it again in the console with the same client ID and secret, under the connector id ${official.id} (POST /api/connectors accepts "id"), so the callback URL registered at Hugging Face stays valid.`;
+    if (existing === 'unknown' && !restored) {
+      return {
+        kind: 'failed',
+        failure: `Creating ${ownFactoryId} answered "${createFailure}", Logto could not say whether it exists, and putting the official connector back failed (${describe(error)}). Check Connectors > Social connectors in the console: if no Hugging Face connector is listed, ${recreate.charAt(0).toLowerCase()}${recreate.slice(1)}`,
+      };
+    }
     return {
       kind: 'failed',
       failure: restored
         ? `Creating ${ownFactoryId} failed (${createFailure}). The official connector is back under ${official.id}, but putting "huggingface" back among the social buttons failed: ${describe(error)}. Add Hugging Face again in the console (Sign-in experience > Sign-up and sign-in > Social sign-in).`
-        : `Creating ${ownFactoryId} failed (${createFailure}), and putting the official connector back failed too (${describe(error)}). No Hugging Face connector exists now. Create it again in the console with the same client ID and secret, under the connector id ${official.id} (POST /api/connectors accepts "id"), so the callback URL registered at Hugging Face stays valid.`,
+        : `Creating ${ownFactoryId} failed (${createFailure}), and putting the official connector back failed too (${describe(error)}). No Hugging Face connector exists now. ${recreate}`,
     };
   }
 };

@@ -204,6 +204,19 @@ describe('connector-huggingface migrate', () => {
     expect(leaks(result.all, [clientSecret, fake.m2m.secret])).toEqual([]);
   });
 
+  it('does not claim the connector is gone when Logto could not say whether the create went through', async () => {
+    const fake = await start();
+    fake.fail('POST /api/connectors', { kind: 'drop', after: true });
+    fake.fail('GET /api/connectors/k3x9hfconn', { kind: 'drop', after: false });
+    const result = await run(fake);
+
+    expect(result.code).toBe(1);
+    expect(fake.connectors.find(({ id }) => id === 'k3x9hfconn')?.connectorId).toBe('huggingface-oidc-universal');
+    expect(result.err).toContain('Logto could not say whether it exists');
+    expect(result.err).toContain('connector.multiple_target_with_same_platform');
+    expect(result.err).not.toContain('No Hugging Face connector exists now');
+  });
+
   it('changes nothing when the delete fails', async () => {
     const fake = await start();
     fake.fail('DELETE /api/connectors/k3x9hfconn', { kind: 'answer', status: 403, body: { code: 'auth.forbidden', message: 'Forbidden.' } });
