@@ -53,8 +53,13 @@ export class LogtoCore {
     return text.split('\n').slice(-lines).join('\n');
   }
 
-  /** Starts core and resolves once `GET /api/status` answers 204 (start.sh waits for it). */
+  /**
+   * Starts core and resolves once `GET /api/status` answers 204 (start.sh waits for it). A core
+   * a crashed run left on this port from this LOGTO_DIR is stopped first: start.sh would
+   * otherwise keep it, with its database.
+   */
   async start(): Promise<void> {
+    await this.#run('stop');
     await this.#run('start');
   }
 
@@ -65,7 +70,6 @@ export class LogtoCore {
 
   /** Stops and starts core, e.g. after a connector was added (core loads connectors at start). */
   async restart(): Promise<void> {
-    await this.stop();
     await this.start();
   }
 
