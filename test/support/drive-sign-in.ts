@@ -8,10 +8,14 @@ export type SignInChoice = { username: string } | { cancel: true };
 
 type StoredCookie = { name: string; value: string; origin: string; path: string };
 
-/** A minimal cookie jar: enough for oidc-provider's interaction cookies (origin + path scoped). */
-class CookieJar {
+/**
+ * A minimal cookie jar: enough for oidc-provider's interaction cookies (origin + path scoped).
+ * Also used by the real-Logto suite for Logto's own session cookies.
+ */
+export class CookieJar {
   readonly #cookies = new Map<string, StoredCookie>();
 
+  /** Keeps the cookies of a response from `url`'s origin (an expired one is forgotten). */
   store(url: URL, setCookieHeaders: string[]): void {
     for (const header of setCookieHeaders) {
       const [pair = '', ...attributes] = header.split(';');
@@ -42,6 +46,7 @@ class CookieJar {
     }
   }
 
+  /** The `Cookie` header to send to `url`, or `undefined` when no cookie applies. */
   header(url: URL): string | undefined {
     const matching = [...this.#cookies.values()].filter(
       (cookie) => cookie.origin === url.origin && pathMatches(url.pathname, cookie.path),

@@ -1,0 +1,175 @@
+/**
+ * A small client of Logto's Management API: a machine-to-machine token, then JSON calls.
+ *
+ * Only Node's `fetch`. The client secret of the machine-to-machine app goes into the token
+ * request's Basic header and nowhere else; every text an error carries is scrubbed of it.
+ *
+ * @see https://docs.logto.io/integrate-logto/interact-with-management-api
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+ */
+import { redact } from '../errors.js';
+
+/** Where the Management API lives and who calls it. */
+export type ManagementApiOptions = {
+  /** Logto's endpoint, e.g. `https://auth.example.com`; the API is below `/api`. */
+  endpoint: string;
+  /** Token endpoint; default `${endpoint}/oidc/token`. */
+  tokenEndpoint?: string;
+  /** Management API resource indicator; default `https://default.logto.app/api` (Logto OSS). */
+  resource?: string;
+  /** Machine-to-machine app id. */
+  appId: string;
+  /** Machine-to-machine app secret. */
+  appSecret: string;
+  /** Time limit of one HTTP request, in milliseconds; default 15000. */
+  timeoutMs?: number;
+};
+
+/** The Management API resource of a self-hosted Logto's default tenant. */
+export const defaultManagementApiResource = 'https://default.logto.app/api';
+
+const defaultTimeoutMs = 15_000;
+const maxQuotedLength = 500;
+
+/**
+ * A Management API call that failed: Logto's answer (`status`, its error `code` and `message`),
+ * or no answer at all (`status` 0: network, TLS, timeout).
+ */
+export class ManagementApiError extends Error {
+  override name = 'ManagementApiError';
+
+  /**
+   * @param request - Method and path, e.g. `POST /api/connectors`.
+   * @param status - HTTP status, 0 when Logto did not answer.
+   * @param code - Logto's error code, e.g. `connector.invalid_config`, when it sent one.
+   * @param detail - Logto's message or the network failure, scrubbed of secrets.
+   */
+  constructor(
+    readonly request: string,
+    readonly status: number,
+    readonly code: string | undefined,
+    readonly detail: string
+  ) {
+    super(
+      status === 0
+        ? `${request}: no answer from Logto (${detail})`
+        : `${request}: Logto answered ${status}${code ? ` ${code}` : ''}${detail ? `: ${detail}` : ''}`
+    );
+  }
+}
+
+/** One authenticated JSON call to the Management API. */
+export type ManagementApi = {
+  /**
+   * Sends a request below `${endpoint}` and returns the parsed JSON body (`undefined` for 204).
+   *
+   * @throws ManagementApiError for any status outside 2xx and for no answer.
+   */
+  call: (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) => Promise<unknown>;
+};
+
+const describeCause = (error: unknown): string => {
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return 'timed out';
+  }
+  // fetch says only "fetch failed"; the cause says why (ECONNREFUSED, a certificate problem).
+  const cause: unknown = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error) {
+    const { code } = cause as NodeJS.ErrnoException;
+    return code ? `${code}: ${cause.message}` : cause.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+};
+
+const readErrorBody = async (response: Response) => {
+  const text = await response.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { code?: unknown; message?: unknown; error?: unknown; error_description?: unknown };
+    const code = typeof body.code === 'string' ? body.code : typeof body.error === 'string' ? body.error : undefined;
+    const message =
+      typeof body.message === 'string'
+        ? body.message
+        : typeof body.error_description === 'string'
+          ? body.error_description
+          : '';
+    return { code, message };
+  } catch {
+    return { code: undefined, message: text.trim() };
+  }
+};
+
+/**
+ * Creates a Management API client that fetches one client-credentials token, on first use.
+ *
+ * @param options - Endpoint and machine-to-machine credentials.
+ */
+export const createManagementApi = (options: ManagementApiOptions): ManagementApi => {
+  const endpoint = options.endpoint.replace(/\/+$/, '');
+  const tokenEndpoint = options.tokenEndpoint ?? `${endpoint}/oidc/token`;
+  const resource = options.resource ?? defaultManagementApiResource;
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  const secrets = [options.appSecret];
+  let token: Promise<string> | undefined;
+
+  const send = async (request: string, url: string, init: RequestInit) => {
+    let response: Response;
+    try {
+      response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      throw new ManagementApiError(request, 0, undefined, redact(describeCause(error), secrets));
+    }
+    if (response.status < 200 || response.status > 299) {
+      const { code, message } = await readErrorBody(response);
+      throw new ManagementApiError(
+        request,
+        response.status,
+        code && redact(code, secrets),
+        redact(message.slice(0, maxQuotedLength), secrets)
+      );
+    }
+    return response;
+  };
+
+  const fetchToken = async () => {
+    const basic = Buffer.from(
+      `${encodeURIComponent(options.appId)}:${encodeURIComponent(options.appSecret)}`
+    ).toString('base64');
+    const response = await send(`POST ${new URL(tokenEndpoint).pathname} (machine-to-machine token)`, tokenEndpoint, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope: 'all' }),
+    });
+    const body = (await response.json().catch(() => undefined)) as { access_token?: unknown } | undefined;
+    if (typeof body?.access_token !== 'string') {
+      throw new ManagementApiError('POST /oidc/token', response.status, undefined, 'the answer holds no access_token');
+    }
+    return body.access_token;
+  };
+
+  return {
+    call: async (method, path, body) => {
+      token ??= fetchToken();
+      const accessToken = await token.catch((error: unknown) => {
+        token = undefined;
+        throw error;
+      });
+      const response = await send(`${method} ${path}`, `${endpoint}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${accessToken}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (response.status === 204) {
+        return undefined;
+      }
+      const text = await response.text();
+      return text ? (JSON.parse(text) as unknown) : undefined;
+    },
+  };
+};

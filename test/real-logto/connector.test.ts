@@ -1,0 +1,304 @@
+/**
+ * This connector inside a real Logto (built from Logto's source, `LOGTO_DIR`), installed with
+ * Logto's CLI from the packed tarball, against the Hugging Face stand-in served as
+ * `https://huggingface.co`. Each test drives Logto as its admins, its sign-in page and its
+ * Account Center do.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { driveSignIn } from '../support/drive-sign-in.js';
+
+import { demoUsers, type DemoUser } from '../support/hf-stand-in.js';
+import { packPackage, releasePackedPackage } from '../logto/pack.js';
+
+import { ExperienceClient, expectStatus, repoRoot, requestJson, startRealLogto, type RealLogto } from './support/index.js';
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const chromiumFlags = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const screenshots = path.join(repoRoot, 'test-results', 'real-logto');
+
+const factoryId = 'huggingface-oidc-universal';
+const target = 'huggingface';
+const hfApp = { clientId: 'logto-real-app', clientSecret: 'real-logto-client-secret-7f3a' };
+const config = { clientId: hfApp.clientId, clientSecret: hfApp.clientSecret, scope: 'openid profile email' };
+
+/** Signs up with a password in test 5, then links Hugging Face; nobody else uses this account. */
+const grace: DemoUser = {
+  sub: '64b7f0a1c2d3e4f5a6b7c804',
+  preferred_username: 'grace',
+  name: 'Grace Hopper',
+  email: 'grace@example.com',
+  email_verified: true,
+  isPro: false,
+  orgs: [],
+};
+const user = (name: string) => {
+  const found = [...demoUsers, grace].find((candidate) => candidate.preferred_username === name);
+  if (!found) throw new Error(`No demo user ${name}`);
+  return found;
+};
+
+/** Hugging Face's access tokens live this long at the stand-in, so Logto must refresh them in test 3. */
+const accessTokenTtlSeconds = 4;
+
+let logto: RealLogto;
+let connectorId: string | undefined;
+
+type Connector = { id: string; connectorId: string; target: string; config: Record<string, unknown>; enableTokenStorage?: boolean };
+type SignInExperience = { socialSignInConnectorTargets: string[] };
+type LogtoUser = { id: string; primaryEmail: string | null; identities: Record<string, { userId: string; details?: Record<string, unknown> }> };
+
+/**
+ * The admin's steps of test 1, done once: create the connector (with token storage) and add
+ * its target to the sign-in experience. Later tests call it too, so each runs alone as well.
+ */
+const ourConnector = async (): Promise<string> => {
+  if (connectorId) return connectorId;
+  const created = expectStatus(
+    await logto.management.request<Connector>('POST', '/api/connectors', { connectorId: factoryId, config, enableTokenStorage: true }),
+    200,
+    'create connector',
+  );
+  const before = expectStatus(await logto.management.request<SignInExperience>('GET', '/api/sign-in-exp'), 200, 'sign-in-exp');
+  expectStatus(
+    await logto.management.request('PATCH', '/api/sign-in-exp', {
+      socialSignInConnectorTargets: [...new Set([...before.socialSignInConnectorTargets, target])],
+    }),
+    200,
+    'add to sign-in experience',
+  );
+  connectorId = created.id;
+  return connectorId;
+};
+
+const getUser = async (id: string) => expectStatus(await logto.management.request<LogtoUser>('GET', `/api/users/${id}`), 200, 'get user');
+
+beforeAll(async () => {
+  logto = await startRealLogto({ hub: { clients: [hfApp], users: [...demoUsers, grace], accessTokenTtlSeconds } });
+  const packed = await packPackage();
+  try {
+    await logto.installConnector(packed.tarball);
+  } finally {
+    await releasePackedPackage();
+  }
+});
+
+afterAll(async () => {
+  await logto?.stop();
+});
+
+describe.sequential('in a real Logto', () => {
+  it('1. the admin lists the factory, is refused a comma-separated scope, creates the connector and adds it to the sign-in experience', async () => {
+    const factories = expectStatus(
+      await logto.management.request<Array<{ id: string; target: string; platform: string; isTokenStorageSupported?: boolean }>>('GET', '/api/connector-factories'),
+      200,
+      'factories',
+    );
+    expect(factories.find((factory) => factory.id === factoryId)).toMatchObject({ target, platform: 'Universal', isTokenStorageSupported: true });
+
+    const refused = await logto.management.request<{ code: string; message: string; data?: unknown }>('POST', '/api/connectors', {
+      connectorId: factoryId,
+      config: { ...config, scope: 'profile, email' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('connector.invalid_config');
+    expect(JSON.stringify(refused.body)).toContain('Scopes are separated by spaces, not commas');
+
+    const id = await ourConnector();
+    const listed = expectStatus(await logto.management.request<Connector[]>('GET', '/api/connectors'), 200, 'connectors');
+    expect(listed.find((connector) => connector.id === id)).toMatchObject({ connectorId: factoryId, target, enableTokenStorage: true });
+    const experience = expectStatus(await logto.management.request<SignInExperience>('GET', '/api/sign-in-exp'), 200, 'sign-in-exp');
+    expect(experience.socialSignInConnectorTargets).toContain(target);
+    const shown = expectStatus(await new ExperienceClient(logto.core.endpoint).api<{ socialConnectors: Array<{ id: string; target: string }> }>('GET', '/api/.well-known/sign-in-exp'), 200, 'public sign-in-exp');
+    expect(shown.socialConnectors.map((connector) => connector.id)).toContain(id);
+  });
+
+  it('2. a user signs up and in again as the same Logto user, with PKCE; an unverified email is not linked; cancel is a 4xx; an outsider is refused', async () => {
+    const id = await ourConnector();
+    const ada = user('ada');
+    const first = await new ExperienceClient(logto.core.endpoint).signInWithSocial(id, { username: 'ada' });
+    expect(first.registered).toBe(true);
+    const authorization = logto.hub.lastAuthorizationParams ?? {};
+    expect(authorization.code_challenge_method).toBe('S256');
+    expect(authorization.code_challenge).toMatch(/^[\w-]{43}$/);
+    const created = await getUser(first.userId);
+    expect(created.identities[target]?.userId).toBe(ada.sub);
+    expect(created.primaryEmail).toBe(ada.email);
+
+    const again = await new ExperienceClient(logto.core.endpoint).signInWithSocial(id, { username: 'ada' });
+    expect(again.registered).toBe(false);
+    expect(again.userId).toBe(first.userId);
+
+    const blank = user('blank');
+    const unverified = await new ExperienceClient(logto.core.endpoint).signInWithSocial(id, { username: 'blank' });
+    expect(unverified.registered).toBe(true);
+    const blankUser = await getUser(unverified.userId);
+    expect(blankUser.identities[target]?.userId).toBe(blank.sub);
+    expect(blankUser.primaryEmail).toBeNull();
+
+    const cancelled = await new ExperienceClient(logto.core.endpoint).socialCallback(id, { cancel: true });
+    expect(cancelled.verify.status).toBeGreaterThanOrEqual(400);
+    expect(cancelled.verify.status).toBeLessThan(500);
+    expect(cancelled.verify.body.code).toMatch(/^connector\./);
+
+    expectStatus(await logto.management.request('PATCH', `/api/connectors/${id}`, { config: { ...config, authorizedOrgs: 'ml-lab' } }), 200, 'set authorizedOrgs');
+    try {
+      const outsider = await new ExperienceClient(logto.core.endpoint).socialCallback(id, { username: 'outsider' });
+      // Logto answers 401 with its own phrase as `message` and the connector's message in `data`.
+      expect(outsider.verify.status).toBe(401);
+      expect(outsider.verify.body.code).toBe('connector.authorization_failed');
+      expect((outsider.verify.body as { data?: { errorDescription?: string } }).data?.errorDescription).toContain(
+        'not a member of an authorized organization (ml-lab)',
+      );
+      const member = await new ExperienceClient(logto.core.endpoint).signInWithSocial(id, { username: 'ada' });
+      expect(member.userId).toBe(first.userId);
+    } finally {
+      expectStatus(await logto.management.request('PATCH', `/api/connectors/${id}`, { config }), 200, 'reset config');
+    }
+  });
+
+  it('3. an app reads the stored Hugging Face token through the Account API, refreshed by Logto twice in a row', async () => {
+    const id = await ourConnector();
+    expectStatus(await logto.management.request('PATCH', '/api/account-center', { enabled: true }), 200, 'enable the Account Center');
+    const ada = user('ada');
+    const app = await new ExperienceClient(logto.core.endpoint).signInWithSocial(id, { username: 'ada' });
+
+    type StoredToken = { access_token: string; expires_in?: number; token_type?: string; scope?: string };
+    /** The app's read, with the moment Logto says the token expires (`expires_in` counts from now). */
+    const read = async () => {
+      const token = expectStatus(
+        await requestJson<StoredToken>(`${logto.core.endpoint}/api/my-account/identities/${target}/access-token`, {
+          headers: { authorization: `Bearer ${app.access_token}` },
+        }),
+        200,
+        'stored access token',
+      );
+      expect(token.expires_in).toBeGreaterThan(0);
+      return { ...token, expiresAt: Date.now() + (token.expires_in ?? 0) * 1000 };
+    };
+    /** Hugging Face's answer to the token: whose it is. */
+    const owner = async (token: string) =>
+      (await requestJson<{ sub?: string }>(`${logto.hub.url}/oauth/userinfo`, { headers: { authorization: `Bearer ${token}` } })).body.sub;
+
+    const tokens = [await read()];
+    expect(await owner(tokens[0]!.access_token)).toBe(ada.sub);
+    for (const round of [1, 2]) {
+      // Logto stores expiresAt in whole seconds: wait a second past it.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, tokens[round - 1]!.expiresAt + 1100 - Date.now())));
+      const tokenRequestsBefore = logto.hub.requestCounts['/oauth/token'] ?? 0;
+      const next = await read();
+      expect(logto.hub.requestCounts['/oauth/token'] ?? 0, `refresh ${round} went to Hugging Face`).toBe(tokenRequestsBefore + 1);
+      expect(next.access_token).not.toBe(tokens[round - 1]!.access_token);
+      expect(await owner(next.access_token)).toBe(ada.sub);
+      tokens.push(next);
+    }
+  });
+
+  it("4. in Logto's own sign-in page (Chromium), Continue with Hugging Face shows our logo, goes to Hugging Face and back, and the app is signed in", async () => {
+    const id = await ourConnector();
+    const ada = user('ada');
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [...chromiumFlags, ...logto.hub.chromiumArgs],
+    });
+    try {
+      // The stand-in's certificate comes from the suite's own CA, which Chromium does not know.
+      const page = await (await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-US' })).newPage();
+      await page.goto(`${logto.core.endpoint}/demo-app`);
+      const button = page.getByRole('button', { name: 'Continue with Hugging Face' });
+      await button.waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(screenshots, '1-sign-in-page.png') });
+      const logo = await button.locator('img').getAttribute('src');
+      expect(dataUrlText(logo)).toBe(await readFile(path.join(repoRoot, 'logo.svg'), 'utf8'));
+
+      await button.click();
+      await page.waitForURL((url) => url.origin === logto.hub.url && url.pathname.startsWith('/interaction/'), { timeout: 30_000 });
+      await page.screenshot({ path: path.join(screenshots, '2-hugging-face.png') });
+      await page.getByRole('button', { name: 'ada', exact: true }).click();
+
+      // A Hugging Face account Logto does not know yet: the sign-up asks for a username first.
+      await page.waitForURL((url) => ['/demo-app', '/continue/username'].includes(url.pathname), { timeout: 30_000 });
+      if (new URL(page.url()).pathname === '/continue/username') {
+        await page.screenshot({ path: path.join(screenshots, '3-username.png') });
+        await page.locator('input:not([type=hidden])').first().fill('ada');
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await page.waitForURL((url) => url.pathname === '/demo-app', { timeout: 30_000 });
+      }
+      const signedIn = page.getByText('Sign out', { exact: false });
+      await signedIn.waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(screenshots, '4-app-signed-in.png') });
+      const body = await page.locator('body').innerText();
+      const shownId = /User ID:\s*(\S+)/.exec(body)?.[1];
+      expect(shownId).toBeTruthy();
+      expect((await getUser(shownId!)).identities[target]?.userId).toBe(ada.sub);
+      expect(logto.hub.lastAuthorizationParams?.redirect_uri).toBe(`${logto.core.endpoint}/callback/${id}`);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('5. a password user links Hugging Face in the Account Center, then signs in with it as the same user', async () => {
+    const id = await ourConnector();
+    expectStatus(await logto.management.request('PATCH', '/api/sign-in-exp', { passwordPolicy: { rejects: { pwned: false } } }), 200, 'offline password policy');
+    expectStatus(await logto.management.request('PATCH', '/api/account-center', { enabled: true, fields: { social: 'Edit' } }), 200, 'Account Center: social Edit');
+    const password = 'Correct-Horse-Battery-42';
+    const signedUp = await new ExperienceClient(logto.core.endpoint).registerWithPassword('grace_pw', password);
+    expect((await getUser(signedUp.userId)).identities[target]).toBeUndefined();
+
+    // What the Account Center posts (packages/account: apis/verification.ts, apis/social.ts, pages/SocialFlow, pages/SocialCallback).
+    const account = (method: string, pathname: string, json: unknown, headers: Record<string, string> = {}) =>
+      requestJson<Record<string, string>>(`${logto.core.endpoint}${pathname}`, {
+        method,
+        json,
+        headers: { authorization: `Bearer ${signedUp.access_token}`, ...headers },
+      });
+    const identity = expectStatus(await account('POST', '/api/verifications/password', { password }), 201, 'password verification');
+    const state = randomBytes(12).toString('base64url');
+    const redirectUri = `${logto.core.endpoint}/account/callback/social/${id}`;
+    const social = expectStatus(await account('POST', '/api/verifications/social', { connectorId: id, state, redirectUri }), 201, 'social verification');
+    const query = await driveSignIn(social.authorizationUri!, redirectUri, { username: 'grace' });
+    expect(logto.hub.lastAuthorizationParams?.redirect_uri).toBe(redirectUri);
+    expect(query.state).toBe(state);
+    expectStatus(
+      await account('POST', '/api/verifications/social/verify', {
+        verificationRecordId: social.verificationRecordId,
+        connectorData: { ...query, redirectUri },
+      }),
+      200,
+      'social verify (Account Center)',
+    );
+    expectStatus(
+      await account('POST', '/api/my-account/identities', { newIdentifierVerificationRecordId: social.verificationRecordId }, {
+        'logto-verification-id': identity.verificationRecordId!,
+      }),
+      204,
+      'link the identity',
+    );
+    expect((await getUser(signedUp.userId)).identities[target]?.userId).toBe(user('grace').sub);
+
+    const viaHuggingFace = await new ExperienceClient(logto.core.endpoint).signInWithSocial(id, { username: 'grace' });
+    expect(viaHuggingFace.registered).toBe(false);
+    expect(viaHuggingFace.userId).toBe(signedUp.userId);
+  });
+});
+
+/** The text inside a `data:` URL (base64 or percent-encoded). */
+function dataUrlText(url: string | null): string {
+  const match = /^data:[^,]*?(;base64)?,(.*)$/s.exec(url ?? '');
+  if (!match) throw new Error(`Not a data: URL: ${String(url).slice(0, 80)}`);
+  return match[1] ? Buffer.from(match[2]!, 'base64').toString('utf8') : decodeURIComponent(match[2]!);
+}

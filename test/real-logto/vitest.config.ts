@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The real-Logto suite (`npm run test:logto`, through test/real-logto/run.mjs): one file at a
+ * time, since each starts its own Logto core on fixed loopback ports.
+ */
+export default defineConfig({
+  test: {
+    include: ['test/real-logto/**/*.test.ts'],
+    pool: 'forks',
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+  },
+});
