@@ -12,7 +12,7 @@ import type { Provider } from 'oidc-provider';
 import instance from 'oidc-provider/lib/helpers/weak_cache.js';
 
 import { driveSignIn } from '../test/support/drive-sign-in.js';
-import { demoUsers, startHfStandIn, type StandIn, type StandInClient } from '../test/support/hf-stand-in.js';
+import { demoUsers, startHfStandIn, type StandIn, type StandInClient } from '../stand-in/index.js';
 
 /** What run.mjs sends. */
 type Request =

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { type SocialConnector } from '@logto/connector-kit';
 
 import createConnector from '../lib/index.js';
-import { startHfStandIn } from '../test/support/hf-stand-in.js';
+import { startHfStandIn } from '../stand-in/index.js';
 
 import { startPlayground } from './server.js';
 import { loadTroubleshooting } from './troubleshooting.js';

@@ -1,7 +1,8 @@
 /**
  * Minimal type declarations for the parts of `oidc-provider` 9.x that the Hugging Face stand-in
  * uses. The package ships no types and `@types/oidc-provider` is not a dependency, so only what
- * `hf-stand-in.ts` touches is declared here; everything else stays untyped on purpose.
+ * the stand-in touches is declared here; everything else stays untyped on purpose. The internal
+ * modules declared at the end are imported by `oidc-provider.ts` only.
  */
 declare module 'oidc-provider' {
   import type { IncomingMessage, ServerResponse } from 'node:http';
