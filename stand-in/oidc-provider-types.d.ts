@@ -123,6 +123,8 @@ declare module 'oidc-provider/lib/adapters/memory_adapter.js' {
   /** oidc-provider's in-memory adapter; the second argument chooses its store. */
   export default class MemoryAdapter {
     constructor(model: string, store?: MemoryStore, clockTolerance?: number);
+    upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void>;
+    find(id: string): Promise<Record<string, unknown> | undefined>;
   }
 }
 
