@@ -7,8 +7,6 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { type SocialConnector } from '@logto/connector-kit';
-
 import createConnector from '../lib/index.js';
 import { PortInUseError, startHfStandIn } from '../stand-in/index.js';
 
@@ -40,7 +38,7 @@ const settings: Record<string, unknown> = standIn
 
 const started = await startPlayground(
   {
-    createConnector: async (getConfig) => (await createConnector({ getConfig })) as SocialConnector,
+    createConnector: (getConfig) => createConnector({ getConfig }),
     settings,
     locked: standIn
       ? {}

@@ -126,10 +126,11 @@ const mergeSettings = (
     } else if (rules.restoreWhenCleared.has(key)) {
       next[key] = rules.initial[key];
     } else if (!rules.confidentialKeys.has(key)) {
-      delete next[key];
+      next[key] = undefined;
     }
   }
-  return { next, problems };
+  // A cleared field leaves no key behind: the config guard sees it as never set.
+  return { next: Object.fromEntries(Object.entries(next).filter(([, value]) => value !== undefined)), problems };
 };
 
 /** The settings without the confidential values, for the browser. */
@@ -148,7 +149,7 @@ export const startPlayground = async (
   port: number
 ): Promise<{ server: Server; origin: string; redirectUri: string }> => {
   let settings = { ...options.settings };
-  const connector = await options.createConnector(async () => settings);
+  const connector = await options.createConnector(() => Promise.resolve(settings));
   const formItems = connector.metadata.formItems ?? [];
   const confidentialKeys = new Set(formItems.filter((item) => item.isConfidential).map((item) => item.key));
   const rules: MergeRules = {
@@ -217,7 +218,7 @@ export const startPlayground = async (
     }
     if (request.method === 'GET' && url.pathname === '/sign-in') {
       const state = randomBytes(16).toString('base64url');
-      const outcome = await timed('getAuthorizationUri', async () =>
+      const outcome = await timed('getAuthorizationUri', () =>
         connector.getAuthorizationUri(
           {
             state,

@@ -1,7 +1,12 @@
 /**
  * The playground's pages: the sign-in card with the settings panel, and the result page.
  */
-import { type ConnectorMetadata, type SocialUserInfo, type TokenResponse } from '@logto/connector-kit';
+import {
+  ConnectorConfigFormItemType,
+  type ConnectorMetadata,
+  type SocialUserInfo,
+  type TokenResponse,
+} from '@logto/connector-kit';
 import { decodeJwt } from 'jose';
 
 import { escapeHtml } from '../stand-in/web.js';
@@ -24,15 +29,22 @@ export type ModeInfo = {
   notes?: Readonly<Record<string, string>>;
 };
 
+/** A saved value as the text of its field: lists one item a line. */
+const fieldText = (value: unknown): string => {
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) return value.map(fieldText).join('\n');
+  return typeof value === 'string' ? value : JSON.stringify(value);
+};
+
 const renderField = (item: FormItem, value: unknown, lockedReason: string | undefined, note: string | undefined): string => {
   const id = `field-${item.key}`;
-  const current = item.isConfidential ? '' : (value ?? '');
+  const current = item.isConfidential ? '' : fieldText(value);
   const placeholder = item.isConfidential && value ? '(saved; leave blank to keep)' : (item.placeholder ?? '');
   const common = `id="${id}" name="${escapeHtml(item.key)}" placeholder="${escapeHtml(placeholder)}"${lockedReason === undefined ? '' : ' readonly'}`;
   const input =
-    item.type === 'MultilineText'
-      ? `<textarea ${common}>${escapeHtml(Array.isArray(current) ? current.join('\n') : current)}</textarea>`
-      : `<input ${common} type="${item.isConfidential ? 'password' : item.type === 'Number' ? 'number' : 'text'}" value="${escapeHtml(current)}" autocomplete="off">`;
+    item.type === ConnectorConfigFormItemType.MultilineText
+      ? `<textarea ${common}>${escapeHtml(current)}</textarea>`
+      : `<input ${common} type="${item.isConfidential ? 'password' : item.type === ConnectorConfigFormItemType.Number ? 'number' : 'text'}" value="${escapeHtml(current)}" autocomplete="off">`;
   const description = lockedReason ?? item.description;
   return `<label for="${id}">${escapeHtml(item.label)}${item.required ? ' *' : ''}</label>
 ${input}

@@ -61,7 +61,7 @@ const avatarColors = ['#ff9d0b', '#5d34f2', '#0b8f6a', '#d6336c', '#1c7ed6'];
 
 /** An SVG avatar: the name's first letter, upper-cased, on a colour picked from the name. */
 export const avatarSvg = (name: string): string => {
-  const color = avatarColors[[...name].reduce((sum, c) => sum + c.charCodeAt(0), 0) % avatarColors.length];
+  const color = avatarColors[Array.from(name, (character) => character.charCodeAt(0)).reduce((sum, code) => sum + code, 0) % avatarColors.length];
   const letter = (name[0] ?? '?').toUpperCase().replace(/[^\w]/g, '?');
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="32" fill="${color}"/>` +

@@ -92,23 +92,6 @@ declare module 'oidc-provider' {
     }
   }
 
-  export namespace interactionPolicy {
-    class Check {
-      constructor(
-        reason: string,
-        description: string,
-        check: (ctx: KoaContextLike & { oidc: { result?: Record<string, unknown> } }) => boolean | Promise<boolean>,
-      );
-      static readonly REQUEST_PROMPT: true;
-      static readonly NO_NEED_TO_PROMPT: false;
-    }
-    interface Prompt {
-      readonly name: string;
-      readonly checks: Check[] & { add(check: Check, index?: number): void };
-    }
-    function base(): Prompt[] & { get(name: string): Prompt | undefined };
-  }
-
   export default Provider;
 }
 

@@ -255,17 +255,18 @@ export const startHfStandIn = async (options: StandInOptions): Promise<StandIn> 
 
   const requestCounts: Record<string, number> = {};
   let lastAuthorizationParams: Record<string, string> | undefined;
-  let settings: ProviderSettings | undefined;
-  let current: ProviderInstance | undefined;
+  // Known once the server listens: the issuer may be the listening origin.
+  let state: { settings: ProviderSettings; current: ProviderInstance } | undefined;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const { pathname, searchParams } = new URL(req.url ?? '/', 'http://stand-in.invalid');
     requestCounts[pathname] = (requestCounts[pathname] ?? 0) + 1;
-    if (!current || !settings) {
+    if (!state) {
       sendUnavailable(res);
       return;
     }
-    const { provider, handle: oidcHandle } = current;
+    const { settings } = state;
+    const { provider, handle: oidcHandle } = state.current;
 
     if (pathname === '/oauth/authorize' && req.method === 'GET') {
       lastAuthorizationParams = Object.fromEntries(searchParams);
@@ -310,7 +311,7 @@ export const startHfStandIn = async (options: StandInOptions): Promise<StandIn> 
     protocol: options.tls ? 'https' : 'http',
   });
   const issuer = (options.publicUrl ?? localUrl).replace(/\/+$/, '');
-  settings = {
+  const settings: ProviderSettings = {
     oidc,
     issuer,
     clients: options.clients,
@@ -323,14 +324,13 @@ export const startHfStandIn = async (options: StandInOptions): Promise<StandIn> 
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 28_800,
     behindPublicUrl: options.publicUrl !== undefined,
   };
-  const providerSettings = settings;
-
   try {
-    current = buildProvider(providerSettings, await createSigningKey());
+    state = { settings, current: buildProvider(settings, await createSigningKey()) };
   } catch (error) {
     server.close();
     throw error;
   }
+  const running = state;
 
   let closing: Promise<void> | undefined;
 
@@ -340,7 +340,7 @@ export const startHfStandIn = async (options: StandInOptions): Promise<StandIn> 
     localUrl,
     requestCounts,
     resetCounts() {
-      for (const key of Object.keys(requestCounts)) delete requestCounts[key];
+      for (const key of Object.keys(requestCounts)) Reflect.deleteProperty(requestCounts, key);
     },
     get lastAuthorizationParams() {
       return lastAuthorizationParams;
@@ -349,7 +349,7 @@ export const startHfStandIn = async (options: StandInOptions): Promise<StandIn> 
       // oidc-provider's key store is fixed at construction: build a new provider with the new key.
       // Clients, cookie keys and the token store are shared, so sign-ins in flight and issued
       // tokens keep working.
-      current = buildProvider(providerSettings, await createSigningKey());
+      running.current = buildProvider(settings, await createSigningKey());
     },
     close() {
       closing ??= new Promise<void>((resolve, reject) => {

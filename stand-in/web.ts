@@ -15,9 +15,9 @@ const htmlReplacements: Readonly<Record<string, string>> = {
 
 /**
  * Escapes text for HTML element content and quoted attribute values. `null` and `undefined`
- * become the empty string; anything else goes through `String()`.
+ * become the empty string, numbers and booleans their text.
  */
-export const escapeHtml = (value: unknown): string =>
+export const escapeHtml = (value: string | number | boolean | null | undefined): string =>
   String(value ?? '').replace(/["&'<>]/g, (character) => htmlReplacements[character] ?? character);
 
 /** Host names that reach this machine only, in the form they take inside a URL. */

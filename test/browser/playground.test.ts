@@ -49,8 +49,8 @@ const startPlayground = async (
         resolve(match[1]);
       }
     };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', read);
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`npm start exited with ${code}:\n${output}`));
@@ -101,7 +101,8 @@ describe.runIf(hasChromium || isCi)('playground in Chromium', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
+    // Unset when beforeAll failed before launching it.
+    await (browser as Browser | undefined)?.close();
     stop(playground);
     stop(realHubPlayground);
   });
@@ -171,8 +172,10 @@ describe.runIf(hasChromium || isCi)('playground in Chromium', () => {
   it('serves a favicon', async () => {
     const page = await openPage();
     const href = await page.locator('link[rel="icon"]').getAttribute('href');
-    for (const icon of [href ?? '/missing', '/favicon.ico']) {
-      const answer = await page.request.get(new URL(icon, playground.origin).href);
+    const answers = await Promise.all(
+      [href ?? '/missing', '/favicon.ico'].map((icon) => page.request.get(new URL(icon, playground.origin).href))
+    );
+    for (const answer of answers) {
       expect(answer.status()).toBe(200);
       expect(answer.headers()['content-type']).toBe('image/svg+xml');
     }

@@ -26,10 +26,11 @@ export const createLogtoSessionStore = (initialJson?: string): LogtoSessionStore
   let stored = initialJson;
   const saved = () => (stored === undefined ? undefined : (JSON.parse(stored) as Record<string, unknown>));
   return {
-    setSession: async (session: ConnectorSession) => {
+    setSession: (session: ConnectorSession) => {
       stored = JSON.stringify(session);
+      return Promise.resolve();
     },
-    getSession: async () => (saved() ?? {}) as ConnectorSession,
+    getSession: () => Promise.resolve(saved() ?? {}),
     saved,
     json: () => stored,
   };
