@@ -541,7 +541,7 @@ ${targetLines.join('\n')}
 
 ## What is measured
 
-- **Setup.** The shared stand-in (\`test/support/hf-stand-in.ts\`, oidc-provider) serves HTTPS on
+- **Setup.** The shared stand-in (\`stand-in/\`, oidc-provider) serves HTTPS on
   port 443 of ${address} with a certificate for \`huggingface.co\` from a CA made
   with openssl at bench start. Each measured process starts with \`--import bench/preload.mjs\`,
   which resolves \`huggingface.co\` to that address through \`dns.lookup\`, and

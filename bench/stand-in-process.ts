@@ -1,7 +1,7 @@
 /**
  * The benchmark's outside world, in processes of their own so that their CPU never counts as the
  * connector's. Forked twice by run.mjs, which talks to both over IPC: once to serve the shared
- * stand-in (test/support/hf-stand-in.ts) over HTTPS as `https://huggingface.co` on port 443 of a
+ * stand-in (stand-in/) over HTTPS as `https://huggingface.co` on port 443 of a
  * loopback address (`start`, `counts`, `reset`), once as the user's browser that signs in at its
  * login page (test/support/drive-sign-in.ts; `drive`). Run with
  * `node --import tsx --import ./preload.mjs` and NODE_EXTRA_CA_CERTS.
@@ -12,7 +12,7 @@ import type { Provider } from 'oidc-provider';
 import instance from 'oidc-provider/lib/helpers/weak_cache.js';
 
 import { driveSignIn } from '../test/support/drive-sign-in.js';
-import { demoUsers, startHfStandIn, type StandIn, type StandInClient } from '../test/support/hf-stand-in.js';
+import { demoUsers, startHfStandIn, type StandIn, type StandInClient } from '../stand-in/index.js';
 
 /** What run.mjs sends. */
 type Request =

@@ -1,23 +1,12 @@
 /**
- * HTML escaping and the page frame of the playground.
+ * The page frame of the playground.
  */
-
-const replacements: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for HTML content and attribute values. */
-export const escapeHtml = (value: unknown): string =>
-  String(value ?? '').replace(/["&'<>]/g, (character) => replacements[character] ?? character);
+import { escapeHtml } from '../stand-in/web.js';
 
 const styles = `
   :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
   body { margin: 0; background: #f6f7f9; color: #191c1d; }
-  main { display: flex; flex-wrap: wrap; gap: 24px; justify-content: center; padding: 40px 16px; }
+  main { display: flex; flex-wrap: wrap; gap: 24px; justify-content: center; align-items: flex-start; padding: 40px 16px; }
   .card { background: #fff; border-radius: 16px; box-shadow: 0 4px 24px rgb(0 0 0 / 8%); padding: 32px; width: 100%; max-width: 400px; box-sizing: border-box; }
   .card.wide { max-width: 760px; }
   h1 { font-size: 22px; margin: 0 0 8px; }
@@ -28,6 +17,9 @@ const styles = `
   .social img { width: 24px; height: 24px; }
   label { display: block; font-weight: 600; font-size: 14px; margin: 16px 0 4px; }
   .description { color: #5d6064; font-size: 12px; margin: 4px 0 0; }
+  input:read-only, textarea:read-only { background: #f3f4f6; color: #5d6064; }
+  .actions { display: flex; gap: 12px; align-items: center; }
+  .secondary { margin-top: 20px; height: 40px; padding: 0 16px; border: 1px solid #c4c7c7; border-radius: 8px; background: #fff; color: inherit; font-weight: 600; cursor: pointer; }
   input, textarea { width: 100%; box-sizing: border-box; border: 1px solid #c4c7c7; border-radius: 8px; padding: 8px 10px; font: inherit; font-size: 14px; }
   textarea { min-height: 64px; }
   .primary { margin-top: 20px; height: 40px; padding: 0 20px; border: 0; border-radius: 8px; background: #5d34f2; color: #fff; font-weight: 600; cursor: pointer; }
@@ -54,6 +46,7 @@ export const page = (title: string, body: string): string => `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>${styles}</style>
 </head>
 <body>

@@ -7,10 +7,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { type SocialConnector } from '@logto/connector-kit';
-
 import createConnector from '../lib/index.js';
-import { startHfStandIn } from '../test/support/hf-stand-in.js';
+import { PortInUseError, startHfStandIn } from '../stand-in/index.js';
 
 import { startPlayground } from './server.js';
 import { loadTroubleshooting } from './troubleshooting.js';
@@ -38,11 +36,21 @@ const settings: Record<string, unknown> = standIn
     }
   : { clientId: realClientId, clientSecret: realClientSecret, scope: 'openid profile email' };
 
-const { server, origin, redirectUri } = await startPlayground(
+const started = await startPlayground(
   {
-    createConnector: async (getConfig) => (await createConnector({ getConfig })) as SocialConnector,
+    createConnector: (getConfig) => createConnector({ getConfig }),
     settings,
-    lockedKeys: standIn ? [] : ['clientId', 'clientSecret'],
+    locked: standIn
+      ? {}
+      : {
+          clientId: 'Set by HF_CLIENT_ID when the playground starts; restart it with another value to change it.',
+          clientSecret: 'Set by HF_CLIENT_SECRET when the playground starts; restart it with another value to change it.',
+        },
+    // Without a Hub URL the connector signs in at huggingface.co, which knows no "playground" app.
+    restoreWhenCleared: standIn ? ['hubUrl'] : [],
+    notes: standIn
+      ? { hubUrl: 'Here it points at the embedded stand-in; cleared, it goes back to it. "Reset to defaults" restores every field.' }
+      : {},
     modeLabel: standIn
       ? `Signing in against the embedded Hugging Face stand-in at ${standIn.hub.url}.`
       : 'Signing in against huggingface.co with your own OAuth app.',
@@ -50,7 +58,15 @@ const { server, origin, redirectUri } = await startPlayground(
     hints: loadTroubleshooting(path.join(root, 'README.md')),
   },
   port
-);
+).catch(async (error: unknown) => {
+  if (!(error instanceof PortInUseError)) {
+    throw error;
+  }
+  console.error(error.message);
+  await standIn?.hub.close();
+  process.exit(1);
+});
+const { server, origin, redirectUri } = started;
 
 console.log(`Playground: ${origin}`);
 console.log(

@@ -9,6 +9,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 
 import { ConnectorError, type SocialConnector } from '@logto/connector-kit';
 
+import { listenOnLoopback } from '../stand-in/web.js';
+
 import { InteractionStore } from './session-store.js';
 import { timed } from './timings.js';
 import { findHint, type TroubleshootingRow } from './troubleshooting.js';
@@ -18,10 +20,20 @@ import { type ModeInfo, renderFailurePage, renderSignInPage, renderSuccessPage }
 export type PlaygroundOptions = {
   /** Creates the connector with a `getConfig` returning the current settings. */
   createConnector: (getConfig: () => Promise<unknown>) => Promise<SocialConnector>;
-  /** The initial settings (the admin's saved config). */
+  /** The initial settings (the admin's saved config); "Reset to defaults" restores them. */
   settings: Record<string, unknown>;
-  /** Keys the settings panel may not change (the real app's credentials). */
-  lockedKeys?: readonly string[];
+  /**
+   * Keys the settings panel may not change (the real app's credentials), each with the reason
+   * shown under its field. A submitted value that differs from the saved one is refused.
+   */
+  locked?: Readonly<Record<string, string>>;
+  /**
+   * Keys that go back to their initial value when cleared, instead of being removed (the stand-in's
+   * Hub URL: removed, the connector would sign in at huggingface.co).
+   */
+  restoreWhenCleared?: readonly string[];
+  /** Notes shown under fields, e.g. what clearing one does in this mode. */
+  notes?: Readonly<Record<string, string>>;
   /** Describes where the playground signs in. */
   modeLabel: string;
   /** The package's logo file. */
@@ -71,47 +83,81 @@ const describeError = (error: unknown): { code: string; message: string } => {
   return { code: 'unexpected', message: error instanceof Error ? error.name : 'Unknown failure' };
 };
 
+/** How the settings panel's fields change the saved settings. */
+type MergeRules = {
+  /** A blank confidential field keeps the saved value. */
+  confidentialKeys: ReadonlySet<string>;
+  /** A locked field may only repeat the saved value (or be blank). */
+  locked: Readonly<Record<string, string>>;
+  /** A blank field here takes its initial value back. */
+  restoreWhenCleared: ReadonlySet<string>;
+  /** The settings the playground started with. */
+  initial: Readonly<Record<string, unknown>>;
+};
+
+type Problem = { key: string; message: string };
+
 /**
- * Merges the settings panel's fields into the saved settings: a blank field removes the key, a
- * blank confidential field keeps the saved value.
+ * Merges the settings panel's fields into the saved settings: a blank field removes the key,
+ * except that a blank confidential field keeps the saved value and a blank field listed in
+ * `restoreWhenCleared` takes its initial value back. A changed locked field is a problem.
  */
 const mergeSettings = (
   saved: Record<string, unknown>,
   submitted: Record<string, unknown>,
-  confidentialKeys: ReadonlySet<string>,
-  lockedKeys: ReadonlySet<string>
-): Record<string, unknown> => {
+  rules: MergeRules
+): { next: Record<string, unknown>; problems: Problem[] } => {
   const next: Record<string, unknown> = { ...saved };
+  const problems: Problem[] = [];
   for (const [key, value] of Object.entries(submitted)) {
-    if (lockedKeys.has(key) || typeof value !== 'string') {
+    if (typeof value !== 'string') {
       continue;
     }
-    if (value.trim() === '') {
-      if (!confidentialKeys.has(key)) {
-        delete next[key];
+    const blank = value.trim() === '';
+    const lockedReason = rules.locked[key];
+    if (lockedReason !== undefined) {
+      if (!blank && value !== saved[key]) {
+        problems.push({ key, message: `This field cannot be changed here. ${lockedReason}` });
       }
       continue;
     }
-    next[key] = value;
+    if (!blank) {
+      next[key] = value;
+    } else if (rules.restoreWhenCleared.has(key)) {
+      next[key] = rules.initial[key];
+    } else if (!rules.confidentialKeys.has(key)) {
+      next[key] = undefined;
+    }
   }
-  return next;
+  // A cleared field leaves no key behind: the config guard sees it as never set.
+  return { next: Object.fromEntries(Object.entries(next).filter(([, value]) => value !== undefined)), problems };
 };
+
+/** The settings without the confidential values, for the browser. */
+const publicSettings = (settings: Record<string, unknown>, confidentialKeys: ReadonlySet<string>) =>
+  Object.fromEntries(Object.entries(settings).filter(([key]) => !confidentialKeys.has(key)));
 
 /**
  * Starts the playground on a loopback port.
  *
  * @param port - The port; 0 picks a free one.
  * @returns The server and its origin.
+ * @throws PortInUseError when the port is taken.
  */
 export const startPlayground = async (
   options: PlaygroundOptions,
   port: number
 ): Promise<{ server: Server; origin: string; redirectUri: string }> => {
   let settings = { ...options.settings };
-  const connector = await options.createConnector(async () => settings);
+  const connector = await options.createConnector(() => Promise.resolve(settings));
   const formItems = connector.metadata.formItems ?? [];
   const confidentialKeys = new Set(formItems.filter((item) => item.isConfidential).map((item) => item.key));
-  const lockedKeys = new Set(options.lockedKeys ?? []);
+  const rules: MergeRules = {
+    confidentialKeys,
+    locked: options.locked ?? {},
+    restoreWhenCleared: new Set(options.restoreWhenCleared ?? []),
+    initial: { ...options.settings },
+  };
   const interactions = new InteractionStore();
   const logo = readFileSync(options.logoPath);
   let origin = '';
@@ -125,14 +171,23 @@ export const startPlayground = async (
       response.setHeader('set-cookie', `${cookieName}=${interactionId}; Path=/; HttpOnly; SameSite=Lax`);
     }
     const interaction = interactions.get(interactionId);
-    const mode: ModeInfo = { label: options.modeLabel, redirectUri };
+    const mode: ModeInfo = { label: options.modeLabel, redirectUri, locked: rules.locked, notes: options.notes ?? {} };
+    const sendJson = (body: unknown) => {
+      send(response, 200, 'application/json', JSON.stringify(body));
+    };
 
     if (request.method === 'GET' && url.pathname === '/') {
       send(response, 200, 'text/html; charset=utf-8', renderSignInPage(formItems, settings, mode));
       return;
     }
-    if (request.method === 'GET' && url.pathname === '/logo.svg') {
+    if (request.method === 'GET' && ['/logo.svg', '/favicon.svg', '/favicon.ico'].includes(url.pathname)) {
       send(response, 200, 'image/svg+xml', logo);
+      return;
+    }
+    if (request.method === 'POST' && url.pathname === '/api/settings/reset') {
+      request.resume();
+      settings = { ...rules.initial };
+      sendJson({ ok: true, message: 'Settings reset to the defaults.', settings: publicSettings(settings, confidentialKeys) });
       return;
     }
     if (request.method === 'POST' && url.pathname === '/api/settings') {
@@ -143,25 +198,27 @@ export const startPlayground = async (
         send(response, 400, 'application/json', JSON.stringify({ ok: false, problems: [{ key: '', message: 'The settings form sent no JSON object.' }] }));
         return;
       }
-      const candidate = mergeSettings(
+      const { next, problems } = mergeSettings(
         settings,
         submitted && typeof submitted === 'object' ? (submitted as Record<string, unknown>) : {},
-        confidentialKeys,
-        lockedKeys
+        rules
       );
-      const result = connector.configGuard.safeParse(candidate);
-      if (!result.success) {
-        const problems = result.error.issues.map((issue) => ({ key: issue.path.join('.'), message: issue.message }));
-        send(response, 200, 'application/json', JSON.stringify({ ok: false, problems }));
+      if (problems.length > 0) {
+        sendJson({ ok: false, problems });
         return;
       }
-      settings = candidate;
-      send(response, 200, 'application/json', JSON.stringify({ ok: true }));
+      const result = connector.configGuard.safeParse(next);
+      if (!result.success) {
+        sendJson({ ok: false, problems: result.error.issues.map((issue) => ({ key: issue.path.join('.'), message: issue.message })) });
+        return;
+      }
+      settings = next;
+      sendJson({ ok: true, message: 'Settings saved.', settings: publicSettings(settings, confidentialKeys) });
       return;
     }
     if (request.method === 'GET' && url.pathname === '/sign-in') {
       const state = randomBytes(16).toString('base64url');
-      const outcome = await timed('getAuthorizationUri', async () =>
+      const outcome = await timed('getAuthorizationUri', () =>
         connector.getAuthorizationUri(
           {
             state,
@@ -226,13 +283,7 @@ export const startPlayground = async (
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  const actualPort = typeof address === 'object' && address ? address.port : port;
-  origin = `http://127.0.0.1:${actualPort}`;
+  origin = await listenOnLoopback(server, { port });
   redirectUri = `${origin}/callback`;
   return { server, origin, redirectUri };
 };

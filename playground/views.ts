@@ -1,48 +1,87 @@
 /**
  * The playground's pages: the sign-in card with the settings panel, and the result page.
  */
-import { type ConnectorMetadata, type SocialUserInfo, type TokenResponse } from '@logto/connector-kit';
+import {
+  ConnectorConfigFormItemType,
+  type ConnectorMetadata,
+  type SocialUserInfo,
+  type TokenResponse,
+} from '@logto/connector-kit';
+import { decodeJwt } from 'jose';
 
-import { escapeHtml, page } from './html.js';
+import { escapeHtml } from '../stand-in/web.js';
+
+import { page } from './html.js';
 import { type StepTiming } from './timings.js';
 import { type TroubleshootingRow } from './troubleshooting.js';
 
 type FormItem = NonNullable<ConnectorMetadata['formItems']>[number];
 
 /** What the sign-in page shows about where the playground signs in. */
-export type ModeInfo = { label: string; redirectUri: string };
+export type ModeInfo = {
+  /** Where the playground signs in. */
+  label: string;
+  /** The redirect URI to register at Hugging Face. */
+  redirectUri: string;
+  /** Settings the panel may not change, each with the reason shown under its field. */
+  locked: Readonly<Record<string, string>>;
+  /** Notes shown under a field after its own description (e.g. what clearing it does here). */
+  notes?: Readonly<Record<string, string>>;
+};
 
-const renderField = (item: FormItem, value: unknown): string => {
+/** A saved value as the text of its field: lists one item a line. */
+const fieldText = (value: unknown): string => {
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) return value.map(fieldText).join('\n');
+  return typeof value === 'string' ? value : JSON.stringify(value);
+};
+
+const renderField = (item: FormItem, value: unknown, lockedReason: string | undefined, note: string | undefined): string => {
   const id = `field-${item.key}`;
-  const current = item.isConfidential ? '' : (value ?? '');
+  const current = item.isConfidential ? '' : fieldText(value);
   const placeholder = item.isConfidential && value ? '(saved; leave blank to keep)' : (item.placeholder ?? '');
-  const common = `id="${id}" name="${escapeHtml(item.key)}" placeholder="${escapeHtml(placeholder)}"`;
+  const common = `id="${id}" name="${escapeHtml(item.key)}" placeholder="${escapeHtml(placeholder)}"${lockedReason === undefined ? '' : ' readonly'}`;
   const input =
-    item.type === 'MultilineText'
-      ? `<textarea ${common}>${escapeHtml(Array.isArray(current) ? current.join('\n') : current)}</textarea>`
-      : `<input ${common} type="${item.isConfidential ? 'password' : item.type === 'Number' ? 'number' : 'text'}" value="${escapeHtml(current)}" autocomplete="off">`;
+    item.type === ConnectorConfigFormItemType.MultilineText
+      ? `<textarea ${common}>${escapeHtml(current)}</textarea>`
+      : `<input ${common} type="${item.isConfidential ? 'password' : item.type === ConnectorConfigFormItemType.Number ? 'number' : 'text'}" value="${escapeHtml(current)}" autocomplete="off">`;
+  const description = lockedReason ?? item.description;
   return `<label for="${id}">${escapeHtml(item.label)}${item.required ? ' *' : ''}</label>
 ${input}
-${item.description ? `<p class="description">${escapeHtml(item.description)}</p>` : ''}`;
+${description ? `<p class="description">${escapeHtml(description)}</p>` : ''}
+${note ? `<p class="description"><strong>${escapeHtml(note)}</strong></p>` : ''}`;
 };
 
 const settingsScript = `
 const form = document.getElementById('settings');
 const result = document.getElementById('settings-result');
-form.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const values = Object.fromEntries(new FormData(form).entries());
-  const response = await fetch('/api/settings', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(values),
-  });
-  const answer = await response.json();
+const show = (answer) => {
   result.hidden = false;
   result.className = answer.ok ? 'ok' : 'error';
   result.textContent = answer.ok
-    ? 'Settings saved.'
+    ? answer.message
     : answer.problems.map((problem) => (problem.key ? problem.key + ': ' : '') + problem.message).join('\\n');
+};
+// Shows what the server keeps, so the form never claims a value the server dropped.
+const fill = (settings) => {
+  for (const element of form.elements) {
+    if (!element.name || element.type === 'password') continue;
+    const value = settings[element.name];
+    element.value = value === undefined ? '' : Array.isArray(value) ? value.join('\\n') : String(value);
+  }
+};
+const send = async (url, body) => {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const answer = await response.json();
+  if (answer.ok) fill(answer.settings);
+  show(answer);
+};
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void send('/api/settings', JSON.stringify(Object.fromEntries(new FormData(form).entries())));
+});
+document.getElementById('reset').addEventListener('click', () => {
+  void send('/api/settings/reset', '{}');
 });
 `;
 
@@ -72,8 +111,11 @@ export const renderSignInPage = (
   <h1>Connector settings</h1>
   <p class="sub">The connector's own console form, checked by its config guard.</p>
   <form id="settings">
-    ${formItems.map((item) => renderField(item, settings[item.key])).join('\n')}
-    <button class="primary" type="submit">Save settings</button>
+    ${formItems.map((item) => renderField(item, settings[item.key], mode.locked[item.key], mode.notes?.[item.key])).join('\n')}
+    <div class="actions">
+      <button class="primary" type="submit">Save settings</button>
+      <button class="secondary" type="button" id="reset">Reset to defaults</button>
+    </div>
   </form>
   <div id="settings-result" role="alert" hidden></div>
 </section>
@@ -101,37 +143,65 @@ export type SignInOutcome = {
   steps: StepTiming[];
 };
 
+/** The claims of an ID token, decoded after the connector verified it. */
+const idTokenClaims = (idToken: string): Record<string, unknown> | undefined => {
+  try {
+    return decodeJwt(idToken);
+  } catch {
+    return undefined;
+  }
+};
+
+const renderIdToken = (idToken: string | undefined): string => {
+  if (idToken === undefined) {
+    return `<h2>ID token</h2>
+  <p data-field="id-token">None: the scope has no <code>openid</code>, so Hugging Face issued no ID token and there was nothing to verify.</p>`;
+  }
+  const claims = idTokenClaims(idToken) ?? {};
+  return `<h2>ID token</h2>
+  <p class="ok" data-field="id-token">Verified by the connector: RS256 signature against Hugging Face's key set, issuer, audience (the client ID), expiry, nonce, and a subject equal to the userinfo's.</p>
+  <table aria-label="ID token claims">
+  ${Object.entries(claims)
+    .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td data-claim="${escapeHtml(key)}">${escapeHtml(typeof value === 'string' ? value : JSON.stringify(value))}</td></tr>`)
+    .join('\n')}
+  </table>`;
+};
+
 /**
- * The result page of a successful sign-in: what Logto would store.
+ * The result page of a successful sign-in: what Logto stores (Logto's `SocialUserInfo`: id, name,
+ * avatar, email, phone, rawData), whether an ID token was verified and its claims, and the token
+ * response with the tokens masked.
  */
 export const renderSuccessPage = ({ userInfo, tokenResponse, steps }: SignInOutcome): string => {
   const raw = (userInfo.rawData ?? {}) as Record<string, unknown>;
-  const username = typeof raw.preferred_username === 'string' ? raw.preferred_username : '';
   const rows: Array<[string, string]> = [
     ['id', userInfo.id],
     ['name', userInfo.name ?? '—'],
-    ['username', username || '—'],
-    ['email', userInfo.email ?? '— (none verified or not granted)'],
     ['avatar', userInfo.avatar ?? '—'],
+    ['email', userInfo.email ?? '— (none verified or not granted)'],
+    ['phone', userInfo.phone ?? '— (Hugging Face has none)'],
   ];
   const tokens = Object.entries(tokenResponse ?? {}).map(([key, value]) => [
     key,
     tokenFields.has(key) && typeof value === 'string' ? maskToken(value) : String(value),
   ]);
+  const idToken = typeof tokenResponse?.id_token === 'string' ? tokenResponse.id_token : undefined;
   return page(
     'Signed in with Hugging Face',
     `<section class="card wide" aria-label="Result">
   <h1>Signed in with Hugging Face</h1>
-  ${userInfo.avatar ? `<img class="avatar" src="${escapeHtml(userInfo.avatar)}" alt="Avatar of ${escapeHtml(username || userInfo.id)}">` : ''}
+  ${userInfo.avatar ? `<img class="avatar" src="${escapeHtml(userInfo.avatar)}" alt="Avatar of ${escapeHtml(userInfo.name ?? userInfo.id)}">` : ''}
   <h2>User info (what Logto stores)</h2>
   <table aria-label="User info">
   ${rows.map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td data-field="${escapeHtml(key)}">${escapeHtml(value)}</td></tr>`).join('\n')}
+  <tr><th>rawData</th><td>the whole userinfo, below</td></tr>
   </table>
+  ${renderIdToken(idToken)}
   <h2>Token response (tokens masked)</h2>
   <table aria-label="Token response">
   ${tokens.map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`).join('\n')}
   </table>
-  <h2>Raw userinfo</h2>
+  <h2>Raw userinfo (rawData)</h2>
   <pre aria-label="Raw userinfo">${escapeHtml(JSON.stringify(raw, null, 2))}</pre>
   ${renderTimings(steps)}
   ${againLink}

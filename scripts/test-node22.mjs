@@ -41,4 +41,5 @@ run(node22, [
   'test/integration',
   'test/hostile',
   'test/playground',
+  'stand-in',
 ]);

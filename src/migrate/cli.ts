@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 
-import { redact } from '../errors.js';
+import { createRedactor } from '../redaction.js';
 import { type ManagementApi, createManagementApi, defaultManagementApiResource } from './management-api.js';
 import { runMigration } from './migrate.js';
 import { type ConnectorEntry, officialFactoryId, ownFactoryId, readMigrationPlan } from './plan.js';
@@ -159,11 +159,11 @@ export const runCli = async (
     return 2;
   }
 
-  const secrets = [settings.m2mSecret];
+  const redactor = createRedactor(settings.m2mSecret);
   const safe =
     (write: (line: string) => void) =>
     (line: string) =>
-      write(redact(line, secrets));
+      write(redactor.redact(line));
   const out = safe(output.out);
   const err = safe(output.err);
 
@@ -192,7 +192,7 @@ export const runCli = async (
   }
   const secret = plan.official.config.clientSecret;
   if (typeof secret === 'string') {
-    secrets.push(secret);
+    redactor.hide(secret);
   }
   for (const line of planLines(settings.endpoint, plan.official, plan.socialTargets)) {
     out(line);

@@ -7,7 +7,7 @@
  * @see https://docs.logto.io/integrate-logto/interact-with-management-api
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  */
-import { redact } from '../errors.js';
+import { createRedactor } from '../redaction.js';
 
 /** Where the Management API lives and who calls it. */
 export type ManagementApiOptions = {
@@ -108,7 +108,8 @@ export const createManagementApi = (options: ManagementApiOptions): ManagementAp
   const tokenEndpoint = options.tokenEndpoint ?? `${endpoint}/oidc/token`;
   const resource = options.resource ?? defaultManagementApiResource;
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-  const secrets = [options.appSecret];
+  const basicCredentials = `${encodeURIComponent(options.appId)}:${encodeURIComponent(options.appSecret)}`;
+  const { redact } = createRedactor(options.appSecret, basicCredentials);
   let token: Promise<string> | undefined;
 
   const send = async (request: string, url: string, init: RequestInit) => {
@@ -116,24 +117,22 @@ export const createManagementApi = (options: ManagementApiOptions): ManagementAp
     try {
       response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
-      throw new ManagementApiError(request, 0, undefined, redact(describeCause(error), secrets));
+      throw new ManagementApiError(request, 0, undefined, redact(describeCause(error)));
     }
     if (response.status < 200 || response.status > 299) {
       const { code, message } = await readErrorBody(response);
       throw new ManagementApiError(
         request,
         response.status,
-        code && redact(code, secrets),
-        redact(message.slice(0, maxQuotedLength), secrets)
+        code && redact(code),
+        redact(message.slice(0, maxQuotedLength))
       );
     }
     return response;
   };
 
   const fetchToken = async () => {
-    const basic = Buffer.from(
-      `${encodeURIComponent(options.appId)}:${encodeURIComponent(options.appSecret)}`
-    ).toString('base64');
+    const basic = Buffer.from(basicCredentials).toString('base64');
     const response = await send(`POST ${new URL(tokenEndpoint).pathname} (machine-to-machine token)`, tokenEndpoint, {
       method: 'POST',
       headers: {

@@ -22,11 +22,19 @@ if (!hasChromium && !isCi) {
   );
 }
 
-/** Starts `npm start` on a free port and resolves with the playground's URL once it prints it. */
-const startPlayground = async (): Promise<{ child: ChildProcess; origin: string }> => {
-  const child = spawn('npm', ['start', '--silent'], {
+/**
+ * Starts the playground on a free port and resolves with its URL once it prints it: `npm start`
+ * (which builds first), or with `prebuilt` the playground alone on the build `npm start` made.
+ */
+const startPlayground = async (
+  { env = {}, prebuilt = false }: { env?: Record<string, string>; prebuilt?: boolean } = {}
+): Promise<{ child: ChildProcess; origin: string }> => {
+  const [command, args] = prebuilt
+    ? [path.join(root, 'node_modules', '.bin', 'tsx'), ['playground/main.ts']]
+    : ['npm', ['start', '--silent']];
+  const child = spawn(command, args, {
     cwd: root,
-    env: { ...process.env, PORT: '0', HF_CLIENT_ID: '', HF_CLIENT_SECRET: '' },
+    env: { ...process.env, PORT: '0', HF_CLIENT_ID: '', HF_CLIENT_SECRET: '', ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -41,8 +49,8 @@ const startPlayground = async (): Promise<{ child: ChildProcess; origin: string 
         resolve(match[1]);
       }
     };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', read);
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`npm start exited with ${code}:\n${output}`));
@@ -51,8 +59,20 @@ const startPlayground = async (): Promise<{ child: ChildProcess; origin: string 
   return { child, origin };
 };
 
+const stop = (playground: { child: ChildProcess } | undefined) => {
+  if (playground?.child.pid) {
+    try {
+      process.kill(-playground.child.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  }
+};
+
 describe.runIf(hasChromium || isCi)('playground in Chromium', () => {
   let playground: { child: ChildProcess; origin: string };
+  /** The playground in real-hub mode (own OAuth app from the environment); never signs in. */
+  let realHubPlayground: { child: ChildProcess; origin: string };
   let browser: Browser;
 
   beforeAll(async () => {
@@ -61,6 +81,10 @@ describe.runIf(hasChromium || isCi)('playground in Chromium', () => {
     }
     mkdirSync(screenshots, { recursive: true });
     playground = await startPlayground();
+    realHubPlayground = await startPlayground({
+      env: { HF_CLIENT_ID: 'my-real-app', HF_CLIENT_SECRET: 'my-real-secret' },
+      prebuilt: true,
+    });
     browser = await chromium.launch({
       executablePath: chromiumPath,
       headless: true,
@@ -77,19 +101,15 @@ describe.runIf(hasChromium || isCi)('playground in Chromium', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (playground?.child.pid) {
-      try {
-        process.kill(-playground.child.pid, 'SIGTERM');
-      } catch {
-        // Already gone.
-      }
-    }
+    // Unset when beforeAll failed before launching it.
+    await (browser as Browser | undefined)?.close();
+    stop(playground);
+    stop(realHubPlayground);
   });
 
-  const openPage = async (): Promise<Page> => {
-    const page = await browser.newPage();
-    await page.goto(playground.origin);
+  const openPage = async (origin = playground.origin): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(origin);
     return page;
   };
 
@@ -99,19 +119,131 @@ describe.runIf(hasChromium || isCi)('playground in Chromium', () => {
     return page.getByRole('alert');
   };
 
-  it('signs the organization member in with profile email and shows username and email', async () => {
+  it('signs the organization member in with profile email and lists only what Logto stores', async () => {
     const page = await openPage();
     await expect.poll(async () => (await saveSettings(page, 'profile email')).textContent()).toBe('Settings saved.');
     await page.getByRole('button', { name: 'Continue with Hugging Face' }).click();
     await page.getByRole('button', { name: 'ada', exact: true }).click();
 
     await page.getByRole('heading', { name: 'Signed in with Hugging Face' }).waitFor();
-    expect(await page.locator('[data-field="username"]').textContent()).toBe('ada');
+    // Logto's SocialUserInfo: id, name, avatar, email, phone, rawData; no username.
+    const stored = await page.getByRole('table', { name: 'User info' }).locator('th').allTextContents();
+    expect(stored).toEqual(['id', 'name', 'avatar', 'email', 'phone', 'rawData']);
     expect(await page.locator('[data-field="email"]').textContent()).toBe('ada@example.com');
     expect(await page.locator('[data-field="name"]').textContent()).toBe('Ada Lovelace');
+    expect(await page.getByLabel('Raw userinfo').textContent()).toContain('"preferred_username": "ada"');
+    // No openid in the scope: Hugging Face issues no ID token.
+    expect(await page.locator('[data-field="id-token"]').textContent()).toContain('None');
+    expect(await page.getByRole('table', { name: 'ID token claims' }).count()).toBe(0);
     const tokens = (await page.getByRole('table', { name: 'Token response' }).textContent()) ?? '';
     expect(tokens).toMatch(/access_token.{4}….{4}/);
     await page.screenshot({ path: path.join(screenshots, 'signed-in.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('says the ID token was verified and shows its claims after an openid sign-in', async () => {
+    const page = await openPage();
+    const hubUrl = await page.getByLabel('Hub URL').inputValue();
+    await expect.poll(async () => (await saveSettings(page, 'openid profile email')).textContent()).toBe('Settings saved.');
+    await page.getByRole('button', { name: 'Continue with Hugging Face' }).click();
+    await page.getByRole('button', { name: 'ada', exact: true }).click();
+
+    await page.getByRole('heading', { name: 'Signed in with Hugging Face' }).waitFor();
+    expect(await page.locator('[data-field="id-token"]').textContent()).toContain('Verified by the connector');
+    const claim = async (name: string) => page.locator(`[data-claim="${name}"]`).textContent();
+    // OpenID Connect Core: iss is the issuer, aud the client ID, sub the user's stable id.
+    expect(await claim('iss')).toBe(hubUrl);
+    expect(await claim('aud')).toBe('playground');
+    expect(await claim('sub')).toBe(await page.locator('[data-field="id"]').textContent());
+    expect(await claim('nonce')).toMatch(/\S{16,}/);
+    await page.screenshot({ path: path.join(screenshots, 'signed-in-openid.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('keeps the sign-in card its own height beside the taller settings card', async () => {
+    const page = await openPage();
+    const signIn = await page.getByRole('region', { name: 'Sign in' }).boundingBox();
+    const settings = await page.getByRole('region', { name: 'Connector settings' }).boundingBox();
+    expect(signIn && settings).toBeTruthy();
+    expect(signIn!.height).toBeLessThan(settings!.height / 2);
+    await page.close();
+  });
+
+  it('serves a favicon', async () => {
+    const page = await openPage();
+    const href = await page.locator('link[rel="icon"]').getAttribute('href');
+    const answers = await Promise.all(
+      [href ?? '/missing', '/favicon.ico'].map((icon) => page.request.get(new URL(icon, playground.origin).href))
+    );
+    for (const answer of answers) {
+      expect(answer.status()).toBe(200);
+      expect(answer.headers()['content-type']).toBe('image/svg+xml');
+    }
+    await page.close();
+  });
+
+  it('shows a styled stand-in login page', async () => {
+    const page = await openPage();
+    await page.getByRole('button', { name: 'Continue with Hugging Face' }).click();
+    const ada = page.getByRole('button', { name: 'ada', exact: true });
+    await ada.waitFor();
+    // A page without styles shows buttons with the browser's default grey face and no radius.
+    const style = await ada.evaluate((element) => {
+      const computed = getComputedStyle(element);
+      return { radius: computed.borderTopLeftRadius, background: computed.backgroundColor };
+    });
+    expect(style.radius).not.toBe('0px');
+    expect(style.background).not.toBe('rgb(239, 239, 239)');
+    expect(await page.locator('img[src$="/avatars/ada.svg"]').evaluate((image: HTMLImageElement) => image.naturalWidth)).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(screenshots, 'stand-in-login.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('puts the stand-in back when Hub URL is cleared, and resets the settings', async () => {
+    const page = await openPage();
+    const hubUrl = page.getByLabel('Hub URL');
+    const standInUrl = await hubUrl.inputValue();
+    expect(standInUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await hubUrl.fill('');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(async () => page.getByRole('alert').textContent()).toBe('Settings saved.');
+    expect(await hubUrl.inputValue()).toBe(standInUrl);
+    await page.getByRole('button', { name: 'Continue with Hugging Face' }).click();
+    await page.getByRole('button', { name: 'ada', exact: true }).waitFor();
+    expect(new URL(page.url()).origin).toBe(standInUrl);
+
+    await page.goto(playground.origin);
+    await expect.poll(async () => (await saveSettings(page, 'profile')).textContent()).toBe('Settings saved.');
+    await page.getByRole('button', { name: 'Reset to defaults' }).click();
+    await expect.poll(async () => page.getByRole('alert').textContent()).toBe('Settings reset to the defaults.');
+    expect(await page.getByLabel('Scope', { exact: true }).inputValue()).toBe('openid profile email');
+    await page.reload();
+    expect(await page.getByLabel('Scope', { exact: true }).inputValue()).toBe('openid profile email');
+    await page.close();
+  });
+
+  it('in real-hub mode, does not let the Client ID be edited and refuses a changed one', async () => {
+    const page = await openPage(realHubPlayground.origin);
+    const clientId = page.getByLabel('Client ID');
+    expect(await clientId.inputValue()).toBe('my-real-app');
+    expect(await clientId.getAttribute('readonly')).not.toBeNull();
+    await clientId.press('x').catch(() => undefined);
+    expect(await clientId.inputValue()).toBe('my-real-app');
+
+    // A form that sends another value anyway is told so, not "Settings saved".
+    const answer = await page.evaluate(async () => {
+      const response = await fetch('/api/settings', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId: 'another-app' }),
+      });
+      return (await response.json()) as { ok: boolean; problems?: Array<{ key: string; message: string }> };
+    });
+    expect(answer.ok).toBe(false);
+    expect(answer.problems?.[0]?.key).toBe('clientId');
+    expect(answer.problems?.[0]?.message).toContain('HF_CLIENT_ID');
+    await page.reload();
+    expect(await page.getByLabel('Client ID').inputValue()).toBe('my-real-app');
     await page.close();
   });
 

@@ -8,7 +8,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { driveSignIn, type SignInChoice } from '../support/drive-sign-in.js';
-import { demoOrganizations, demoUsers, startHfStandIn, type StandIn } from '../support/hf-stand-in.js';
+import { demoOrganizations, demoUsers, startHfStandIn, type StandIn } from '../../stand-in/index.js';
 
 /** Never contacted: driveSignIn stops at the redirect. */
 const redirectUri = 'http://127.0.0.1:8787/callback';

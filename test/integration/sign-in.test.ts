@@ -9,7 +9,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { forgetKeySets } from '../../lib/id-token.js';
-import { demoOrganizations, demoUsers, startHfStandIn, type StandIn } from '../support/hf-stand-in.js';
+import { demoOrganizations, demoUsers, startHfStandIn, type StandIn } from '../../stand-in/index.js';
 import { createLogtoSessionStore } from '../support/logto-session.js';
 import {
   createLogtoConnector,

@@ -204,7 +204,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([instance?.dispose(), releasePackedPackage()]);
+  // Unset when beforeAll failed before creating it.
+  await Promise.all([(instance as LogtoInstance | undefined)?.dispose(), releasePackedPackage()]);
 });
 
 describe('logto connector add', () => {

@@ -68,6 +68,8 @@ const isStale = async (directory: string) => {
 const withPackLock = async <T>(work: () => Promise<T>): Promise<T> => {
   await mkdir(path.dirname(lockDirectory), { recursive: true });
   const deadline = Date.now() + lockWaitMs;
+  // Polling a lock: each attempt waits for the one before it.
+  /* eslint-disable no-await-in-loop */
   for (;;) {
     try {
       await mkdir(lockDirectory);
@@ -87,6 +89,7 @@ const withPackLock = async <T>(work: () => Promise<T>): Promise<T> => {
     }
     await sleep(200);
   }
+  /* eslint-enable no-await-in-loop */
   try {
     return await work();
   } finally {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { driveSignIn } from '../support/drive-sign-in.js';
 
-import { demoUsers, type DemoUser } from '../support/hf-stand-in.js';
+import { demoUsers, type DemoUser } from '../../stand-in/index.js';
 import { packPackage, releasePackedPackage } from '../logto/pack.js';
 
 import { ExperienceClient, expectStatus, repoRoot, requestJson, startRealLogto, type RealLogto } from './support/index.js';

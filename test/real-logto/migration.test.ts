@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { packPackage, releasePackedPackage } from '../logto/pack.js';
 import { driveSignIn } from '../support/drive-sign-in.js';
-import { demoUsers } from '../support/hf-stand-in.js';
+import { demoUsers } from '../../stand-in/index.js';
 
 import { ExperienceClient, expectStatus, startRealLogto, type RealLogto, type SocialStart } from './support/index.js';
 

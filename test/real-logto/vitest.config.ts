@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+/** Set by .ci/run: the run also writes a JSON report there, for the summary line. */
+const resultsDirectory = process.env.CI_RESULTS_DIR;
+
 /**
  * The real-Logto suite (`npm run test:logto`, through test/real-logto/run.mjs): one file at a
  * time, since each starts its own Logto core on fixed loopback ports.
@@ -11,5 +14,9 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 300_000,
+    ...(resultsDirectory && {
+      reporters: ['default', 'json'],
+      outputFile: { json: `${resultsDirectory}/vitest-real-logto.json` },
+    }),
   },
 });

@@ -161,6 +161,8 @@ export async function driveSignIn(
   let body: string | undefined;
   let submitted = false;
 
+  // Each request depends on the answer to the previous one, as in a browser.
+  /* eslint-disable no-await-in-loop */
   for (let step = 0; step < 20; step += 1) {
     const headers: Record<string, string> = { accept: 'text/html,application/json;q=0.9,*/*;q=0.8' };
     const cookie = jar.header(url);
@@ -206,6 +208,7 @@ export async function driveSignIn(
 
     throw new Error(`Sign-in ended at ${where}${excerpt(text)}`);
   }
+  /* eslint-enable no-await-in-loop */
 
   throw new Error('Sign-in did not reach the redirect URI within 20 requests');
 }

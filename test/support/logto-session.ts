@@ -26,10 +26,16 @@ export const createLogtoSessionStore = (initialJson?: string): LogtoSessionStore
   let stored = initialJson;
   const saved = () => (stored === undefined ? undefined : (JSON.parse(stored) as Record<string, unknown>));
   return {
-    setSession: async (session: ConnectorSession) => {
-      stored = JSON.stringify(session);
-    },
-    getSession: async () => (saved() ?? {}) as ConnectorSession,
+    // Like Logto's async storage, a failure here rejects the promise instead of throwing.
+    setSession: (session: ConnectorSession) =>
+      new Promise<void>((resolve) => {
+        stored = JSON.stringify(session);
+        resolve();
+      }),
+    getSession: () =>
+      new Promise<ConnectorSession>((resolve) => {
+        resolve(saved() ?? {});
+      }),
     saved,
     json: () => stored,
   };

@@ -1,5 +1,5 @@
 /**
- * The Hugging Face stand-in (test/support/hf-stand-in.ts) served as `https://huggingface.co`, so
+ * The Hugging Face stand-in (stand-in/) served as `https://huggingface.co`, so
  * a connector with its default hub URL, inside a real Logto core, meets it.
  *
  * How the name reaches it: the stand-in listens on port 443 of a loopback address (127.0.0.1, or
@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { startHfStandIn, type StandIn, type StandInOptions } from '../../support/hf-stand-in.js';
+import { startHfStandIn, type StandIn, type StandInOptions } from '../../../stand-in/index.js';
 
 import { repoRoot } from './paths.js';
 

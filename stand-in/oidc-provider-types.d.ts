@@ -1,7 +1,8 @@
 /**
  * Minimal type declarations for the parts of `oidc-provider` 9.x that the Hugging Face stand-in
  * uses. The package ships no types and `@types/oidc-provider` is not a dependency, so only what
- * `hf-stand-in.ts` touches is declared here; everything else stays untyped on purpose.
+ * the stand-in touches is declared here; everything else stays untyped on purpose. The internal
+ * modules declared at the end are imported by `oidc-provider.ts` only.
  */
 declare module 'oidc-provider' {
   import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -91,23 +92,6 @@ declare module 'oidc-provider' {
     }
   }
 
-  export namespace interactionPolicy {
-    class Check {
-      constructor(
-        reason: string,
-        description: string,
-        check: (ctx: KoaContextLike & { oidc: { result?: Record<string, unknown> } }) => boolean | Promise<boolean>,
-      );
-      static readonly REQUEST_PROMPT: true;
-      static readonly NO_NEED_TO_PROMPT: false;
-    }
-    interface Prompt {
-      readonly name: string;
-      readonly checks: Check[] & { add(check: Check, index?: number): void };
-    }
-    function base(): Prompt[] & { get(name: string): Prompt | undefined };
-  }
-
   export default Provider;
 }
 
@@ -122,6 +106,8 @@ declare module 'oidc-provider/lib/adapters/memory_adapter.js' {
   /** oidc-provider's in-memory adapter; the second argument chooses its store. */
   export default class MemoryAdapter {
     constructor(model: string, store?: MemoryStore, clockTolerance?: number);
+    upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void>;
+    find(id: string): Promise<Record<string, unknown> | undefined>;
   }
 }
 
