@@ -218,7 +218,7 @@ describe('logto connector add', () => {
     expect(connectorsAfterAdd).toEqual([installedName]);
   });
 
-  it.each(['package.json', 'lib/index.js', 'logo.svg', 'logo-dark.svg', 'README.md'])(
+  it.each(['package.json', 'lib/index.js', 'logo.svg', 'logo-dark.svg', 'CONSOLE-GUIDE.md'])(
     'installs %s',
     (file) => {
       expect(existsSync(path.join(installedFolder(), file))).toBe(true);
@@ -262,9 +262,9 @@ describe("Logto's connector loader", () => {
     expect(ourFactory()[key]).toBe(await dataUri(path.join(installedFolder(), file)));
   });
 
-  it('inlines the README as text', async () => {
+  it('inlines the console guide as text', async () => {
     expect(ourFactory().readme).toBe(
-      await readFile(path.join(installedFolder(), 'README.md'), 'utf8')
+      await readFile(path.join(installedFolder(), 'CONSOLE-GUIDE.md'), 'utf8')
     );
   });
 });

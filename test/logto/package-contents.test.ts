@@ -116,7 +116,7 @@ describe('the tarball', () => {
     'package/lib/index.d.ts',
     'package/logo.svg',
     'package/logo-dark.svg',
-    'package/README.md',
+    'package/CONSOLE-GUIDE.md',
     'package/package.json',
   ])('contains %s', (entry) => {
     expect(packed.entries).toContain(entry);
