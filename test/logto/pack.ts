@@ -35,7 +35,7 @@ export type PackedPackage = {
 
 const packTimeoutMs = 120_000;
 const lockWaitMs = 150_000;
-const lockDirectory = path.join(repoRoot, '.cache', 'pack.lock');
+const packLockDirectory = path.join(repoRoot, '.cache', 'pack.lock');
 
 const isAlive = (pid: number) => {
   try {
@@ -60,14 +60,16 @@ const isStale = async (directory: string) => {
 };
 
 /**
- * Runs `work` while holding a lock shared by every process on this machine.
- *
- * `prepack` rebuilds `lib/` in place (`rm -rf lib && tsc`), so two test files packing at once
- * would pack each other's half-written output.
+ * Runs `work` while holding the lock `lockDirectory`, shared by every process on this machine; waits
+ * at most `waitMs` for it. A lock whose owner died is taken over.
  */
-const withPackLock = async <T>(work: () => Promise<T>): Promise<T> => {
+export const withFileLock = async <T>(
+  lockDirectory: string,
+  waitMs: number,
+  work: () => Promise<T>
+): Promise<T> => {
   await mkdir(path.dirname(lockDirectory), { recursive: true });
-  const deadline = Date.now() + lockWaitMs;
+  const deadline = Date.now() + waitMs;
   for (;;) {
     try {
       await mkdir(lockDirectory);
@@ -93,6 +95,14 @@ const withPackLock = async <T>(work: () => Promise<T>): Promise<T> => {
     await rm(lockDirectory, { recursive: true, force: true });
   }
 };
+
+/**
+ * Runs `work` while holding the pack lock: `prepack` rebuilds `lib/` in place
+ * (`rm -rf lib && tsc`), so two test files packing at once would pack each other's half-written
+ * output.
+ */
+const withPackLock = async <T>(work: () => Promise<T>): Promise<T> =>
+  withFileLock(packLockDirectory, lockWaitMs, work);
 
 type NpmPackResult = { name: string; version: string; filename: string };
 

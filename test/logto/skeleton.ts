@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { repoRoot } from './pack.js';
+import { repoRoot, withFileLock } from './pack.js';
 import { type LogtoRelease, sharedCoreDependencies } from './releases.js';
 
 const execFileAsync = promisify(execFile);
@@ -109,13 +109,16 @@ export const ensureSkeleton = async (release: LogtoRelease): Promise<string> => 
   if (existsSync(target)) {
     return target;
   }
+  // One build per skeleton on this machine: other test files (other processes) wait for it.
   const pending =
     building.get(target) ??
-    (async () => {
-      await mkdir(cacheRoot, { recursive: true });
-      await buildSkeleton(release, target);
+    withFileLock(`${target}.lock`, installTimeoutMs + 60_000, async () => {
+      if (!existsSync(target)) {
+        await mkdir(cacheRoot, { recursive: true });
+        await buildSkeleton(release, target);
+      }
       return target;
-    })();
+    });
   building.set(target, pending);
   try {
     return await pending;
