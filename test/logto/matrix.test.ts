@@ -59,21 +59,24 @@ const setUpRow = async (release: LogtoRelease, node: string): Promise<Row> => {
   return { instance, cliOutput, process, load };
 };
 
+/** Runs `work` on every item, two at a time. */
+const inPairs = async <T>(items: readonly T[], work: (item: T) => Promise<unknown>) => {
+  for (let index = 0; index < items.length; index += 2) {
+    await Promise.all(items.slice(index, index + 2).map(work));
+  }
+};
+
 beforeAll(async () => {
   const node = ensureNode22();
   [hf, packed] = await Promise.all([
     startHfStandIn({ clients: [app] }),
     packPackage(),
     // Cold skeletons install two at a time; the machine has few cores.
-    (async () => {
-      for (let index = 0; index < logtoReleases.length; index += 2) {
-        await Promise.all(logtoReleases.slice(index, index + 2).map(async (release) => ensureSkeleton(release)));
-      }
-    })(),
+    inPairs(logtoReleases, ensureSkeleton),
   ]);
-  for (const release of logtoReleases) {
+  await inPairs(logtoReleases, async (release) => {
     rows.set(release, await setUpRow(release, node));
-  }
+  });
 }, 900_000);
 
 afterAll(async () => {
