@@ -1,5 +1,5 @@
 /**
- * What Logto shows of the connector: names, descriptions, logos, README and the console form.
+ * What Logto shows of the connector: names, descriptions, logos, console guide and the console form.
  */
 import {
   ConnectorConfigFormItemType,
@@ -7,11 +7,21 @@ import {
   ConnectorPlatform,
 } from '@logto/connector-kit';
 
-import { connectorId, connectorTarget, defaultHubUrl, defaultRequestTimeoutMs, knownScopes } from './constants.js';
+import {
+  connectorId,
+  connectorTarget,
+  defaultHubUrl,
+  defaultRequestTimeoutMs,
+  defaultScope,
+  knownScopes,
+  requestTimeoutBoundsMs,
+  stepDeadlineInAttempts,
+} from './constants.js';
 
 /**
  * The console form: one item per config key, each with a label, a description and a
- * placeholder.
+ * placeholder. Logto's console shows descriptions as plain text, so they hold no markdown, and a
+ * placeholder shows what an empty field means, never a value that is not the default.
  */
 export const formItems = [
   {
@@ -20,7 +30,7 @@ export const formItems = [
     type: ConnectorConfigFormItemType.Text,
     required: true,
     placeholder: '<client-id>',
-    description: 'The OAuth app\'s client ID, from huggingface.co/settings/applications.',
+    description: "The OAuth app's client ID, from huggingface.co/settings/applications.",
   },
   {
     key: 'clientSecret',
@@ -29,15 +39,15 @@ export const formItems = [
     required: true,
     isConfidential: true,
     placeholder: '<client-secret>',
-    description: 'The OAuth app\'s client secret. Stored by Logto; never shown in errors or logs.',
+    description: "The OAuth app's client secret. Stored by Logto; never shown in errors or logs.",
   },
   {
     key: 'scope',
     label: 'Scope',
     type: ConnectorConfigFormItemType.Text,
     required: false,
-    placeholder: 'openid profile email',
-    description: `Space-separated Hugging Face scopes; \`profile\` when empty. \`profile\` gives the name, username, avatar and organizations, \`email\` the verified email, \`openid\` a signed ID token the connector verifies. Each scope must also be enabled in the Hugging Face app. Known scopes: ${knownScopes.join(' ')}.`,
+    placeholder: defaultScope,
+    description: `Space-separated Hugging Face scopes; ${defaultScope} when empty. profile gives the name, username, avatar and organizations, email the verified email, openid a signed ID token the connector verifies (for example: openid profile email). Each scope must also be enabled in the Hugging Face app. Known scopes: ${knownScopes.join(', ')}.`,
   },
   {
     key: 'orgIds',
@@ -45,7 +55,7 @@ export const formItems = [
     type: ConnectorConfigFormItemType.Text,
     required: false,
     placeholder: '5e67bd5b1009063689407478',
-    description: 'Organization IDs (24 characters, comma-separated) sent as `orgIds`, so the consent screen asks the user to grant access to them.',
+    description: "Organization IDs (24 hexadecimal characters each, separated by commas or spaces). Hugging Face's consent screen then asks the user to grant these organizations.",
   },
   {
     key: 'authorizedOrgs',
@@ -53,7 +63,7 @@ export const formItems = [
     type: ConnectorConfigFormItemType.MultilineText,
     required: false,
     placeholder: 'my-org',
-    description: 'Only members of at least one of these organizations (names or IDs, one per line or separated by commas) may sign in. Needs the `profile` scope (add `read-memberships` if Hugging Face asks for it); set `orgIds` too so the consent screen asks for the organization.',
+    description: "Only members of at least one of these organizations may sign in; empty lets everyone in. One per line or separated by commas: an entry of 24 hexadecimal characters is an organization ID and matches only that ID; any other entry is an organization name (as in its Hugging Face address) and matches only that name, ignoring case. Needs the profile scope (add read-memberships if Hugging Face asks for it); put the IDs in Organization IDs to request too, so the consent screen asks for them.",
   },
   {
     key: 'hubUrl',
@@ -61,7 +71,7 @@ export const formItems = [
     type: ConnectorConfigFormItemType.Text,
     required: false,
     placeholder: defaultHubUrl,
-    description: `Base URL of every Hugging Face endpoint; \`${defaultHubUrl}\` when empty. Change it only for a staging or test hub. Must be https unless the host is loopback.`,
+    description: `Base URL of every Hugging Face endpoint; ${defaultHubUrl} when empty. Change it only for a staging or test hub. Must be https unless the host is loopback.`,
   },
   {
     key: 'requestTimeoutMs',
@@ -69,7 +79,7 @@ export const formItems = [
     type: ConnectorConfigFormItemType.Number,
     required: false,
     placeholder: String(defaultRequestTimeoutMs),
-    description: `Time limit of one request to Hugging Face, in milliseconds (500 to 30000, default ${defaultRequestTimeoutMs}). A step gives up after three times this, retries included.`,
+    description: `Time limit of one request to Hugging Face, in milliseconds (${requestTimeoutBoundsMs.min} to ${requestTimeoutBoundsMs.max}, default ${defaultRequestTimeoutMs}). A step gives up after ${stepDeadlineInAttempts} times this, retries included.`,
   },
 ] satisfies ConnectorMetadata['formItems'];
 
@@ -100,6 +110,6 @@ export const metadata = {
   },
   logo: './logo.svg',
   logoDark: './logo-dark.svg',
-  readme: './README.md',
+  readme: './CONSOLE-GUIDE.md',
   formItems,
 } satisfies ConnectorMetadata;

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { packPackage, type PackedPackage, releasePackedPackage, repoRoot } from './pack.js';
+import { newestRelease } from './releases.js';
 import { createLogtoInstance, type LogtoInstance } from './skeleton.js';
 
 const execFileAsync = promisify(execFile);
@@ -168,7 +169,7 @@ const dataUri = async (file: string) =>
   `data:image/svg+xml;base64,${(await readFile(file)).toString('base64')}`;
 
 beforeAll(async () => {
-  [packed, instance] = await Promise.all([packPackage(), createLogtoInstance()]);
+  [packed, instance] = await Promise.all([packPackage(), createLogtoInstance(newestRelease)]);
 
   const added = await runNode(
     [cliBin, 'connector', 'add', packed.tarball, '--path', instance.root],
@@ -218,7 +219,7 @@ describe('logto connector add', () => {
     expect(connectorsAfterAdd).toEqual([installedName]);
   });
 
-  it.each(['package.json', 'lib/index.js', 'logo.svg', 'logo-dark.svg', 'README.md'])(
+  it.each(['package.json', 'lib/index.js', 'logo.svg', 'logo-dark.svg', 'CONSOLE-GUIDE.md'])(
     'installs %s',
     (file) => {
       expect(existsSync(path.join(installedFolder(), file))).toBe(true);
@@ -231,11 +232,11 @@ describe('logto connector add', () => {
 });
 
 describe("Logto's connector loader", () => {
-  it("resolves @logto/connector-kit 5.1.1 from the instance's packages/core/node_modules", async () => {
+  it(`resolves @logto/connector-kit ${newestRelease.connectorKit} from the instance's packages/core/node_modules`, async () => {
     const expected = await realpath(
       path.join(instance.core, 'node_modules', '@logto', 'connector-kit', 'lib', 'index.js')
     );
-    expect(report.instanceKit).toEqual({ file: expected, version: '5.1.1' });
+    expect(report.instanceKit).toEqual({ file: expected, version: newestRelease.connectorKit });
   });
 
   it("finds the connector under Logto's package-name rule", () => {
@@ -262,9 +263,9 @@ describe("Logto's connector loader", () => {
     expect(ourFactory()[key]).toBe(await dataUri(path.join(installedFolder(), file)));
   });
 
-  it('inlines the README as text', async () => {
+  it('inlines the console guide as text', async () => {
     expect(ourFactory().readme).toBe(
-      await readFile(path.join(installedFolder(), 'README.md'), 'utf8')
+      await readFile(path.join(installedFolder(), 'CONSOLE-GUIDE.md'), 'utf8')
     );
   });
 });

@@ -3,7 +3,8 @@
  * tarball rather than on the source tree.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,7 +36,7 @@ export type PackedPackage = {
 
 const packTimeoutMs = 120_000;
 const lockWaitMs = 150_000;
-const lockDirectory = path.join(repoRoot, '.cache', 'pack.lock');
+const packLockDirectory = path.join(repoRoot, '.cache', 'pack.lock');
 
 const isAlive = (pid: number) => {
   try {
@@ -60,14 +61,16 @@ const isStale = async (directory: string) => {
 };
 
 /**
- * Runs `work` while holding a lock shared by every process on this machine.
- *
- * `prepack` rebuilds `lib/` in place (`rm -rf lib && tsc`), so two test files packing at once
- * would pack each other's half-written output.
+ * Runs `work` while holding the lock `lockDirectory`, shared by every process on this machine; waits
+ * at most `waitMs` for it. A lock whose owner died is taken over.
  */
-const withPackLock = async <T>(work: () => Promise<T>): Promise<T> => {
+export const withFileLock = async <T>(
+  lockDirectory: string,
+  waitMs: number,
+  work: () => Promise<T>
+): Promise<T> => {
   await mkdir(path.dirname(lockDirectory), { recursive: true });
-  const deadline = Date.now() + lockWaitMs;
+  const deadline = Date.now() + waitMs;
   // Polling a lock: each attempt waits for the one before it.
   /* eslint-disable no-await-in-loop */
   for (;;) {
@@ -97,6 +100,14 @@ const withPackLock = async <T>(work: () => Promise<T>): Promise<T> => {
   }
 };
 
+/**
+ * Runs `work` while holding the pack lock: `prepack` rebuilds `lib/` in place
+ * (`rm -rf lib && tsc`), so two test files packing at once would pack each other's half-written
+ * output.
+ */
+const withPackLock = async <T>(work: () => Promise<T>): Promise<T> =>
+  withFileLock(packLockDirectory, lockWaitMs, work);
+
 type NpmPackResult = { name: string; version: string; filename: string };
 
 const readPackResult = (stdout: string): NpmPackResult => {
@@ -117,15 +128,76 @@ const readPackResult = (stdout: string): NpmPackResult => {
   throw new Error(`Unexpected output of npm pack --json: ${stdout.slice(0, 500)}`);
 };
 
-const packInto = async (destination: string): Promise<PackedPackage> => {
-  const { stdout } = await withPackLock(async () =>
-    execFileAsync('npm', ['pack', '--json', '--pack-destination', destination], {
+const packCacheRoot = path.join(repoRoot, '.cache', 'pack');
+
+/** Every file whose content can change the tarball, `lib/` excepted since `prepack` rebuilds it from `src/`. */
+const packInputFiles = async (): Promise<string[]> => {
+  const manifest = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {
+    files?: string[];
+  };
+  const roots = [
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'src',
+    ...(manifest.files ?? []).filter((entry) => entry !== 'lib'),
+  ];
+  const files = await Promise.all(
+    roots.map(async (entry) => {
+      const absolute = path.join(repoRoot, entry);
+      const info = await stat(absolute).catch(() => undefined);
+      if (!info?.isDirectory()) {
+        return info ? [entry] : [];
+      }
+      const names = await readdir(absolute, { recursive: true, withFileTypes: true });
+      return names
+        .filter((dirent) => dirent.isFile())
+        .map((dirent) => path.relative(repoRoot, path.join(dirent.parentPath, dirent.name)));
+    })
+  );
+  return files.flat().sort();
+};
+
+/** A digest of the pack's inputs: equal digests pack equal tarballs. */
+const packInputDigest = async (): Promise<string> => {
+  const hash = createHash('sha256');
+  for (const file of await packInputFiles()) {
+    hash.update(`${file}\0`).update(await readFile(path.join(repoRoot, file))).update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+};
+
+/**
+ * Runs `npm pack` into `destination`, or copies the tarball an earlier test file packed from the
+ * same inputs (every test file of a run packs, and each `npm pack` rebuilds `lib/`).
+ */
+const packOrReuse = async (destination: string): Promise<NpmPackResult> =>
+  withPackLock(async () => {
+    const cached = path.join(packCacheRoot, await packInputDigest());
+    const result = await readFile(path.join(cached, 'result.json'), 'utf8').then(
+      (text) => readPackResult(text),
+      () => undefined
+    );
+    if (result) {
+      await copyFile(path.join(cached, result.filename), path.join(destination, result.filename));
+      return result;
+    }
+    const { stdout } = await execFileAsync('npm', ['pack', '--json', '--pack-destination', destination], {
       cwd: repoRoot,
       timeout: packTimeoutMs,
       maxBuffer: 16 * 1024 * 1024,
-    })
-  );
-  const { name, version, filename } = readPackResult(stdout);
+    });
+    const packed = readPackResult(stdout);
+    await rm(packCacheRoot, { recursive: true, force: true });
+    await mkdir(cached, { recursive: true });
+    await copyFile(path.join(destination, packed.filename), path.join(cached, packed.filename));
+    await writeFile(path.join(cached, 'result.json'), JSON.stringify([packed]));
+    return packed;
+  });
+
+const packInto = async (destination: string): Promise<PackedPackage> => {
+  const { name, version, filename } = await packOrReuse(destination);
   const tarball = path.join(destination, filename);
 
   const entries: string[] = [];

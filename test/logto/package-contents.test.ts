@@ -9,29 +9,29 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { packPackage, type PackedPackage, releasePackedPackage } from './pack.js';
+import { type LogtoRelease, logtoReleases, sharedCoreDependencies } from './releases.js';
 
 /** The part of `semver` these tests use; the package ships no types. */
 type Semver = {
   satisfies: (version: string, range: string) => boolean;
   validRange: (range: string) => string | null;
+  minVersion: (range: string) => { version: string } | null;
 };
 
 const semver = createRequire(import.meta.url)('semver') as Semver;
 
 /**
- * Versions Logto core ships. Where core only states a range, the lowest version Logto's own
- * packages require stands in, so a connector range above it is caught.
+ * Versions every supported Logto core ships. Where core only states a range, the lowest version
+ * it allows stands in, so a connector range above it is caught.
  */
-const coreVersions: Readonly<Record<string, string>> = {
-  '@logto/connector-kit': '5.1.1',
-  got: '14.4.7',
-  zod: '3.24.3',
-  'snakecase-keys': '8.0.1',
-  jose: '6.0.11',
-  ky: '1.2.3',
-  nanoid: '5.0.9',
-  '@silverhand/essentials': '2.9.1',
-};
+const coreVersionsOf = (release: LogtoRelease): Readonly<Record<string, string>> =>
+  Object.fromEntries(
+    Object.entries({
+      ...sharedCoreDependencies,
+      '@logto/connector-kit': release.connectorKit,
+      jose: release.jose,
+    }).map(([name, range]) => [name, semver.minVersion(range)?.version ?? range])
+  );
 
 type Manifest = {
   name?: unknown;
@@ -39,7 +39,7 @@ type Manifest = {
   main?: unknown;
   types?: unknown;
   exports?: unknown;
-  engines?: { node?: unknown };
+  engines?: { node?: unknown; logto?: unknown };
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -116,7 +116,7 @@ describe('the tarball', () => {
     'package/lib/index.d.ts',
     'package/logo.svg',
     'package/logo-dark.svg',
-    'package/README.md',
+    'package/CONSOLE-GUIDE.md',
     'package/package.json',
   ])('contains %s', (entry) => {
     expect(packed.entries).toContain(entry);
@@ -196,17 +196,31 @@ describe('package.json', () => {
     ]);
   });
 
-  it('depends only on packages Logto core provides', () => {
+  it.each(logtoReleases)('depends only on packages Logto $releases core provides', (release) => {
+    const coreVersions = coreVersionsOf(release);
     const foreign = Object.keys(runtimeDependencies()).filter((name) => !(name in coreVersions));
     expect(foreign).toEqual([]);
   });
 
-  it("uses dependency ranges that Logto core's versions satisfy", () => {
+  it.each(logtoReleases)("uses dependency ranges that Logto $releases core's versions satisfy", (release) => {
+    const coreVersions = coreVersionsOf(release);
     const unsatisfied = Object.entries(runtimeDependencies())
       .filter(([name]) => name in coreVersions)
       .filter(([name, range]) => !semver.satisfies(coreVersions[name] ?? '', range))
       .map(([name, range]) => `${name}@${range} rejects ${coreVersions[name]}`);
     expect(unsatisfied).toEqual([]);
+  });
+
+  // Nothing wider than the supported releases: connector-kit before 4.7.0 (on npm: 4.0.0 and
+  // older) lacks what Logto 1.35 gives connectors, and jose below core's ranges was never shipped.
+  it.each([
+    ['@logto/connector-kit', '4.0.0'],
+    ['@logto/connector-kit', '3.0.0'],
+    ['jose', '5.6.2'],
+    ['jose', '6.2.2'],
+    ['jose', '4.15.9'],
+  ])('refuses %s %s, which no supported Logto ships', (name, version) => {
+    expect(semver.satisfies(version, runtimeDependencies()[name] ?? '*')).toBe(false);
   });
 
   it('has a valid engines.node range', () => {
@@ -215,5 +229,13 @@ describe('package.json', () => {
 
   it.each(['20.19.0', '22.14.0'])('lets engines.node admit Node %s', (version) => {
     expect(semver.satisfies(version, String(manifest.engines?.node))).toBe(true);
+  });
+
+  it.each(logtoReleases.flatMap(({ versions }) => versions))('lets engines.logto admit Logto %s', (version) => {
+    expect(semver.satisfies(version, String(manifest.engines?.logto))).toBe(true);
+  });
+
+  it('states no Logto before 1.35 in engines.logto', () => {
+    expect(semver.satisfies('1.34.0', String(manifest.engines?.logto))).toBe(false);
   });
 });

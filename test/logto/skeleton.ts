@@ -1,44 +1,44 @@
 /**
- * A minimal Logto instance on disk: `packages/core` with Logto core's own copies of the packages
- * a connector may import, and an empty `packages/core/connectors` for `logto connector add`.
+ * Minimal Logto instances on disk, one per supported release: `packages/core` with that
+ * release's copies of the packages a connector may import and of `@logto/cli` (core depends on
+ * it, and its loader is what core runs at start), and an empty `packages/core/connectors` for
+ * `logto connector add`.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { repoRoot } from './pack.js';
+import { repoRoot, withFileLock } from './pack.js';
+import { type LogtoRelease, sharedCoreDependencies } from './releases.js';
 
 const execFileAsync = promisify(execFile);
 
 /**
- * The packages Logto core provides to connectors, with core's versions. `logto connector add`
- * installs nothing, so a connector can only use these.
+ * What core's `package.json` declares for one release. The CLI's own `@logto/connector-kit` is
+ * pinned to the release's (an npm override), so, as in Logto's workspace, the loader and the
+ * connectors share core's single copy and the loader checks our range against that version.
  */
-export const logtoCoreDependencies: Readonly<Record<string, string>> = {
-  '@logto/connector-kit': '5.1.1',
-  '@silverhand/essentials': '^2',
-  got: '^14',
-  jose: '^6',
-  ky: '^1',
-  nanoid: '^5',
-  'snakecase-keys': '^8',
-  zod: '3.24.3',
-};
+export const coreDependenciesOf = (release: LogtoRelease): Record<string, string> => ({
+  ...sharedCoreDependencies,
+  '@logto/cli': release.cli,
+  '@logto/connector-kit': release.connectorKit,
+  jose: release.jose,
+});
 
-const layoutVersion = 1;
-const installTimeoutMs = 170_000;
+const layoutVersion = 2;
+const installTimeoutMs = 600_000;
 const cacheRoot = path.join(repoRoot, '.cache', 'logto-skeleton');
 
-const cacheKey = () =>
+const cacheKey = (release: LogtoRelease) =>
   createHash('sha256')
     .update(
       JSON.stringify({
         layoutVersion,
-        dependencies: Object.entries(logtoCoreDependencies).sort(([a], [b]) => a.localeCompare(b)),
+        dependencies: Object.entries(coreDependenciesOf(release)).sort(([a], [b]) => a.localeCompare(b)),
       })
     )
     .digest('hex')
@@ -46,39 +46,43 @@ const cacheKey = () =>
 
 const rootPackageJson = { name: 'logto-instance', private: true };
 
-const corePackageJson = {
+const corePackageJson = (release: LogtoRelease) => ({
   name: '@logto/core',
   version: '0.0.0',
   private: true,
   type: 'module',
-  dependencies: logtoCoreDependencies,
-};
+  dependencies: coreDependenciesOf(release),
+  overrides: { '@logto/connector-kit': '$@logto/connector-kit' },
+});
 
 const writeJson = async (file: string, value: unknown) =>
   writeFile(file, `${JSON.stringify(value, undefined, 2)}\n`);
 
-const buildSkeleton = async (target: string) => {
+const buildSkeleton = async (release: LogtoRelease, target: string) => {
   const building = await mkdtemp(path.join(cacheRoot, '.building-'));
   try {
     const core = path.join(building, 'packages', 'core');
     await mkdir(core, { recursive: true });
     await writeJson(path.join(building, 'package.json'), rootPackageJson);
-    await writeJson(path.join(core, 'package.json'), corePackageJson);
-    await execFileAsync('npm', ['install', '--no-audit', '--no-fund'], {
-      cwd: core,
-      timeout: installTimeoutMs,
-      maxBuffer: 16 * 1024 * 1024,
-    }).catch((error: unknown) => {
+    await writeJson(path.join(core, 'package.json'), corePackageJson(release));
+    await execFileAsync(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', '--engine-strict=false'],
+      { cwd: core, timeout: installTimeoutMs, maxBuffer: 16 * 1024 * 1024 }
+    ).catch((error: unknown) => {
       const stderr = (error as { stderr?: string }).stderr ?? '';
-      throw new Error(`npm install of the Logto skeleton failed: ${stderr.slice(-2000)}`, {
+      throw new Error(`npm install of the Logto ${release.releases} skeleton failed: ${stderr.slice(-2000)}`, {
         cause: error,
       });
     });
-    const missing = Object.keys(logtoCoreDependencies).filter(
+    const missing = Object.keys(coreDependenciesOf(release)).filter(
       (name) => !existsSync(path.join(core, 'node_modules', name, 'package.json'))
     );
     if (missing.length > 0) {
       throw new Error(`npm install left out ${missing.join(', ')}`);
+    }
+    if (existsSync(path.join(core, 'node_modules', '@logto', 'cli', 'node_modules', '@logto', 'connector-kit'))) {
+      throw new Error(`@logto/cli ${release.cli} got a connector-kit of its own, not core's ${release.connectorKit}`);
     }
     try {
       await rename(building, target);
@@ -93,48 +97,77 @@ const buildSkeleton = async (target: string) => {
   }
 };
 
+const building = new Map<string, Promise<string>>();
+
 /**
- * Returns the cached skeleton for the current dependency list, installing it from the npm
- * registry first when it is missing. Only complete installs are ever renamed into place.
+ * Returns the cached skeleton of `release`, installing it from the npm registry first when it is
+ * missing. Only complete installs are ever renamed into place, so an interrupted run leaves no
+ * half-built skeleton behind.
  */
-export const ensureSkeleton = async (): Promise<string> => {
-  const target = path.join(cacheRoot, cacheKey());
-  if (!existsSync(target)) {
-    await mkdir(cacheRoot, { recursive: true });
-    await buildSkeleton(target);
+export const ensureSkeleton = async (release: LogtoRelease): Promise<string> => {
+  const target = path.join(cacheRoot, cacheKey(release));
+  if (existsSync(target)) {
+    return target;
   }
-  return target;
+  // One build per skeleton on this machine: other test files (other processes) wait for it.
+  const pending =
+    building.get(target) ??
+    withFileLock(`${target}.lock`, installTimeoutMs + 60_000, async () => {
+      if (!existsSync(target)) {
+        await mkdir(cacheRoot, { recursive: true });
+        await buildSkeleton(release, target);
+      }
+      return target;
+    });
+  building.set(target, pending);
+  try {
+    return await pending;
+  } finally {
+    building.delete(target);
+  }
 };
 
-/** A throwaway copy of the skeleton. */
+/** A throwaway Logto instance laid out like Logto's own (`/etc/logto` in its Docker image). */
 export type LogtoInstance = {
+  /** The release it stands for. */
+  release: LogtoRelease;
   /** The instance root, what `logto connector add --path` takes. */
   root: string;
   /** `<root>/packages/core`. */
   core: string;
   /** `<root>/packages/core/connectors`, absent until a connector is added. */
   connectors: string;
-  /** Deletes the copy. */
+  /** The release's `@logto/cli` package folder, inside core's node_modules. */
+  cliPackage: string;
+  /** Deletes the instance (the cached skeleton stays). */
   dispose: () => Promise<void>;
 };
 
 /**
- * Copies the cached skeleton into a new temporary folder, so every run starts without
- * connectors and runs never share one.
+ * Makes a new instance of `release` in a temporary folder, so every run starts without
+ * connectors and runs never share one. Its `packages/core/node_modules` is a link to the cached
+ * skeleton's (a copy of the CLI's dependencies would cost seconds per instance); what a connector
+ * in `packages/core/connectors` imports still resolves through it, as in Logto.
  */
-export const createLogtoInstance = async (): Promise<LogtoInstance> => {
-  const skeleton = await ensureSkeleton();
+export const createLogtoInstance = async (release: LogtoRelease): Promise<LogtoInstance> => {
+  const skeleton = await ensureSkeleton(release);
   // `logto connector add` passes the path to a shell unquoted, so the folder must not have spaces.
   const root = await mkdtemp(path.join(tmpdir(), 'logto-instance-'));
   if (/\s/.test(root)) {
     throw new Error(`The temporary folder ${root} contains whitespace, which the Logto CLI cannot handle.`);
   }
-  await cp(skeleton, root, { recursive: true, verbatimSymlinks: true });
   const core = path.join(root, 'packages', 'core');
+  await mkdir(core, { recursive: true });
+  await writeJson(path.join(root, 'package.json'), rootPackageJson);
+  await writeJson(path.join(core, 'package.json'), corePackageJson(release));
+  const nodeModules = path.join(core, 'node_modules');
+  await symlink(path.join(skeleton, 'packages', 'core', 'node_modules'), nodeModules, 'dir');
   return {
+    release,
     root,
     core,
     connectors: path.join(core, 'connectors'),
+    cliPackage: path.join(nodeModules, '@logto', 'cli'),
     dispose: async () => rm(root, { recursive: true, force: true }),
   };
 };
