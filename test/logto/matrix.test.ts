@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ensureNode22 } from '../../scripts/node22.mjs';
 import { driveSignIn, type SignInChoice } from '../support/drive-sign-in.js';
-import { demoUsers, startHfStandIn, type StandIn } from '../support/hf-stand-in.js';
+import { demoUsers, startHfStandIn, type StandIn } from '../../stand-in/index.js';
 import {
   addConnectorWithCli,
   InstanceCallError,
