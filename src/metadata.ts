@@ -14,6 +14,7 @@ import {
   defaultRequestTimeoutMs,
   defaultScope,
   knownScopes,
+  minClientSecretLength,
   requestTimeoutBoundsMs,
   stepDeadlineInAttempts,
 } from './constants.js';
@@ -39,7 +40,7 @@ export const formItems = [
     required: true,
     isConfidential: true,
     placeholder: '<client-secret>',
-    description: "The OAuth app's client secret. Stored by Logto; never shown in errors or logs.",
+    description: `The OAuth app's client secret (at least ${minClientSecretLength} characters). Stored by Logto; never shown in errors or logs.`,
   },
   {
     key: 'scope',
