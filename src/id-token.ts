@@ -17,6 +17,7 @@ import {
   jwksRefetchIntervalMs,
 } from './constants.js';
 import { connectorError } from './errors.js';
+import { openConnectionsAhead } from './hub-connections.js';
 import { parseJsonObject, requestHuggingFace } from './response.js';
 
 type KeySetResolver = ReturnType<typeof createLocalJWKSet>;
@@ -82,6 +83,17 @@ const loadKeySet = (config: ResolvedConfig, refresh: boolean): Promise<KeySetRes
     }
   });
   return resolver;
+};
+
+/**
+ * Before the token exchange of a sign-in that will verify an ID token: when the key set is not
+ * cached yet, opens a second connection meanwhile, so the key set fetch can go beside the
+ * userinfo request without a handshake of its own.
+ */
+export const prepareKeySetFetch = (config: ResolvedConfig): void => {
+  if (!keySets.has(config.endpoints.jwks.href)) {
+    openConnectionsAhead(config.endpoints.jwks, 2);
+  }
 };
 
 const invalid = (check: string) =>

@@ -7,7 +7,7 @@ import { ConnectorErrorCodes, type GetSession, type SocialUserInfo } from '@logt
 import { readAuthorizationCode } from './callback.js';
 import { type ResolvedConfig } from './config.js';
 import { connectorError } from './errors.js';
-import { verifyIdToken } from './id-token.js';
+import { prepareKeySetFetch, verifyIdToken } from './id-token.js';
 import { assertAuthorizedOrganization } from './organizations.js';
 import { readSignInSession } from './session.js';
 import { type HuggingFaceTokenResponse, requestToken } from './token.js';
@@ -36,6 +36,10 @@ export const completeSignIn = async (
 ): Promise<SignInResult> => {
   const session = await readSignInSession(getSession);
   const code = readAuthorizationCode(data, session);
+  const openidRequested = session.scope.split(' ').includes('openid');
+  if (openidRequested) {
+    prepareKeySetFetch(config);
+  }
   const tokenResponse = await requestToken(config, {
     grantType: 'authorization_code',
     code,
@@ -43,7 +47,6 @@ export const completeSignIn = async (
     codeVerifier: session.codeVerifier,
   });
 
-  const openidRequested = session.scope.split(' ').includes('openid');
   if (openidRequested && !tokenResponse.id_token) {
     throw connectorError(
       ConnectorErrorCodes.SocialIdTokenInvalid,
@@ -51,16 +54,18 @@ export const completeSignIn = async (
       { step: 'id_token' }
     );
   }
-  const idClaims = tokenResponse.id_token
-    ? await verifyIdToken(tokenResponse.id_token, config, { nonce: session.nonce })
-    : undefined;
-
-  const userInfo = await fetchUserInfo(config, tokenResponse.access_token, [
+  // The userinfo request goes out beside the key set fetch; an ID token failure still comes first.
+  const userInfoPending = fetchUserInfo(config, tokenResponse.access_token, [
     code,
     session.codeVerifier,
     tokenResponse.refresh_token,
     tokenResponse.id_token,
   ]);
+  userInfoPending.catch(() => undefined);
+  const idClaims = tokenResponse.id_token
+    ? await verifyIdToken(tokenResponse.id_token, config, { nonce: session.nonce })
+    : undefined;
+  const userInfo = await userInfoPending;
   if (idClaims && idClaims.sub !== userInfo.sub) {
     throw connectorError(
       ConnectorErrorCodes.SocialIdTokenInvalid,
