@@ -54,18 +54,25 @@ export const completeSignIn = async (
       { step: 'id_token' }
     );
   }
-  // The userinfo request goes out beside the key set fetch; an ID token failure still comes first.
-  const userInfoPending = fetchUserInfo(config, tokenResponse.access_token, [
-    code,
-    session.codeVerifier,
-    tokenResponse.refresh_token,
-    tokenResponse.id_token,
+  // The userinfo request goes out beside the key set fetch. Both settle before anything is
+  // reported, so no request outlives the sign-in; an ID token failure still comes first.
+  const [idCheck, userInfoRead] = await Promise.allSettled([
+    tokenResponse.id_token ? verifyIdToken(tokenResponse.id_token, config, { nonce: session.nonce }) : undefined,
+    fetchUserInfo(config, tokenResponse.access_token, [
+      code,
+      session.codeVerifier,
+      tokenResponse.refresh_token,
+      tokenResponse.id_token,
+    ]),
   ]);
-  userInfoPending.catch(() => undefined);
-  const idClaims = tokenResponse.id_token
-    ? await verifyIdToken(tokenResponse.id_token, config, { nonce: session.nonce })
-    : undefined;
-  const userInfo = await userInfoPending;
+  if (idCheck.status === 'rejected') {
+    throw idCheck.reason;
+  }
+  if (userInfoRead.status === 'rejected') {
+    throw userInfoRead.reason;
+  }
+  const idClaims = idCheck.value;
+  const userInfo = userInfoRead.value;
   if (idClaims && idClaims.sub !== userInfo.sub) {
     throw connectorError(
       ConnectorErrorCodes.SocialIdTokenInvalid,
