@@ -17,7 +17,7 @@ import instance from 'oidc-provider/lib/helpers/weak_cache.js';
 import { driveSignIn } from '../test/support/drive-sign-in.js';
 import { demoUsers, startHfStandIn, type StandIn, type StandInClient } from '../test/support/hf-stand-in.js';
 
-/** What run.mjs sends. */
+/** What run.ts sends. */
 type Request =
   | {
       type: 'start';
