@@ -1,11 +1,12 @@
 /**
- * The measured process: loads one connector and, on run.mjs's commands over IPC, runs batches of
- * sign-ins against the stand-in and reports their wall and CPU time, failures and settled heap.
+ * The measured process: loads one connector and, on run.ts's commands over IPC, runs batches of
+ * sign-ins against the stand-in and reports their wall and CPU time, failures and settled heap,
+ * or runs one sign-in and reports how long its `getUserInfo` took (the latency section).
  * It makes the connector's calls only; the user's part of each sign-in (the login page) happens
- * in another process, reached over IPC through run.mjs, so this process's CPU time is the
+ * in another process, reached over IPC through run.ts, so this process's CPU time is the
  * connector's (plus a small IPC cost, the same for both connectors).
  *
- * Started by run.mjs with `--expose-gc --import ./preload.mjs` and NODE_EXTRA_CA_CERTS.
+ * Started by run.ts with `--expose-gc --import ./preload.mjs` and NODE_EXTRA_CA_CERTS.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -19,7 +20,7 @@ const redirectUri = 'http://127.0.0.1:3001/callback/bench-connector';
 let nextId = 1;
 const pending = new Map();
 
-/** Asks the stand-in or the browser process (through run.mjs) to do something. */
+/** Asks the stand-in or the browser process (through run.ts) to do something. */
 const hf = (op, body = {}) =>
   new Promise((resolve, reject) => {
     const id = nextId++;
@@ -48,7 +49,10 @@ const describeError = (error) => {
 let connector;
 let expectedSub;
 
-/** One sign-in as Logto runs it: authorization URL, the user at the login page, callback. */
+/**
+ * One sign-in as Logto runs it: authorization URL, the user at the login page, callback.
+ * Returns how long the connector's part after the callback (`getUserInfo`) took, in ms.
+ */
 const signIn = async () => {
   const store = sessionStore();
   const state = randomBytes(16).toString('base64url');
@@ -67,9 +71,15 @@ const signIn = async () => {
   // Logto's sign-in page checks the state itself and posts the query without it.
   const { state: returnedState, ...callbackQuery } = query;
   if (returnedState !== state) throw new Error('The callback carries another state');
+  const started = performance.now();
   const userInfo = await connector.getUserInfo({ redirectUri, ...callbackQuery }, store.getSession);
+  const userInfoMs = performance.now() - started;
   if (userInfo.id !== expectedSub) throw new Error('The sign-in returned another user');
+  return userInfoMs;
 };
+
+/** One sign-in, timed: the latency section's step. Fails the command when the sign-in fails. */
+const signInOnce = async () => ({ userInfoMs: await signIn() });
 
 /** Runs `count` sign-ins, at most `concurrency` at a time, and measures them. */
 const run = async ({ count, concurrency }) => {
@@ -107,7 +117,7 @@ const settledHeap = async () => {
   return { heapUsed: process.memoryUsage().heapUsed };
 };
 
-/** Loads a connector: the official package, or ours from `ourModule` (run.mjs's snapshot of lib/). */
+/** Loads a connector: the official package, or ours from `ourModule` (run.ts's snapshot of lib/). */
 const setup = async ({ connector: which, config, expectedSub: sub, ourModule }) => {
   const { default: createConnector } = await import(which === 'official' ? officialModule : ourModule);
   connector = await createConnector({ getConfig: async () => ({ ...config }) });
@@ -115,7 +125,7 @@ const setup = async ({ connector: which, config, expectedSub: sub, ourModule }) 
   return {};
 };
 
-const commands = { setup, run, heap: settledHeap };
+const commands = { setup, run, heap: settledHeap, signInOnce };
 
 process.on('message', (message) => {
   if (message.type === 'reply') {

@@ -1,43 +1,56 @@
 /**
- * Preloaded with `--import` into every benchmark process: resolves `huggingface.co` to the
- * loopback address in BENCH_HF_ADDRESS (read at each lookup; default 127.0.0.1), where the
- * stand-in listens, so code that calls the real hub URL reaches the stand-in. Every other name
- * goes to the system resolver. Node's `net`, under both got and fetch (undici), resolves names
- * through `dns.lookup`, looked up on the module at connect time.
+ * Preloaded with `--import` into every benchmark process and into the real-Logto suite's core:
+ * sends connections for `huggingface.co:443` to the loopback port in BENCH_HF_PORT (default 443)
+ * on BENCH_HF_ADDRESS (default 127.0.0.1), where the stand-in or the delaying proxy in front of it listens, so code that calls
+ * the real hub URL reaches it without anything listening on port 443. TLS still names and checks
+ * `huggingface.co`: only the TCP destination changes. Every other destination is left alone.
+ *
+ * Node's `net.Socket#connect` is where got (http/https), fetch (undici) and `tls.connect` all
+ * open their TCP connections, so one patch there covers both connectors.
  */
 import dns from 'node:dns';
-import { promisify } from 'node:util';
+import net from 'node:net';
 
 const hubName = 'huggingface.co';
 
 const hubAddress = () => process.env.BENCH_HF_ADDRESS ?? '127.0.0.1';
-const systemLookup = dns.lookup;
-const systemPromisesLookup = dns.promises.lookup;
+/** The stand-in's port: BENCH_HF_PORT, or 443 when a suite serves the stand-in there itself. */
+const hubPort = () => {
+  const configured = process.env.BENCH_HF_PORT;
+  if (configured === undefined || configured === '') {
+    return 443;
+  }
+  const port = Number(configured);
+  if (!Number.isInteger(port) || port <= 0 || port > 65_535) {
+    throw new Error('BENCH_HF_PORT must name the port that stands in for huggingface.co:443');
+  }
+  return port;
+};
 
 const isHub = (hostname) => typeof hostname === 'string' && hostname.toLowerCase().replace(/\.$/, '') === hubName;
 
-function lookup(hostname, options, callback) {
-  if (typeof options === 'function') {
-    callback = options;
-    options = {};
+const connect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function connectToStandIn(...args) {
+  // Either (options, callback), ([options, callback]) as net normalizes them, or (port, host, callback).
+  const options = Array.isArray(args[0]) ? args[0][0] : args[0];
+  if (options !== null && typeof options === 'object' && isHub(options.host) && Number(options.port ?? 443) === 443) {
+    options.host = hubAddress();
+    options.port = hubPort();
+  } else if (typeof args[0] === 'number' && args[0] === 443 && isHub(args[1])) {
+    args[0] = hubPort();
+    args[1] = hubAddress();
   }
+  return connect.apply(this, args);
+};
+
+/** Anything that resolves the name itself gets the stand-in's address too. */
+const systemLookup = dns.lookup;
+dns.lookup = function lookup(hostname, options, callback) {
   if (!isHub(hostname)) {
     return systemLookup.call(dns, hostname, options, callback);
   }
-  const address = hubAddress();
+  const done = typeof options === 'function' ? options : callback;
   const all = typeof options === 'object' && options !== null && options.all === true;
-  process.nextTick(() => {
-    if (all) callback(null, [{ address, family: 4 }]);
-    else callback(null, address, 4);
-  });
+  process.nextTick(() => (all ? done(null, [{ address: hubAddress(), family: 4 }]) : done(null, hubAddress(), 4)));
   return undefined;
-}
-
-lookup[promisify.custom] = (hostname, options = {}) => dns.promises.lookup(hostname, options);
-
-dns.lookup = lookup;
-dns.promises.lookup = async (hostname, options = {}) => {
-  if (!isHub(hostname)) return systemPromisesLookup.call(dns.promises, hostname, options);
-  const entry = { address: hubAddress(), family: 4 };
-  return typeof options === 'object' && options?.all ? [entry] : entry;
 };

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Summarizes V8 CPU profiles (from `node bench/run.mjs --cpu-prof`): self time per package or
+ * Summarizes V8 CPU profiles (from `npm run bench -- --cpu-prof`): self time per package or
  * Node.js internal area, and the heaviest functions, so two connectors' costs can be compared.
  *
  * Usage: node bench/profile-summary.mjs <file.cpuprofile>...

@@ -1,12 +1,15 @@
 /**
  * The benchmark's outside world, in processes of their own so that their CPU never counts as the
- * connector's. Forked twice by run.mjs, which talks to both over IPC: once to serve the shared
- * stand-in (stand-in/) over HTTPS as `https://huggingface.co` on port 443 of a
- * loopback address (`start`, `counts`, `reset`), once as the user's browser that signs in at its
+ * connector's. Forked twice by run.ts, which talks to both over IPC: once to serve the shared
+ * stand-in (stand-in/) over HTTPS as `https://huggingface.co` on a free
+ * loopback port (`start`, `counts`, `reset`), once as the user's browser that signs in at its
  * login page (test/support/drive-sign-in.ts; `drive`). Run with
- * `node --import tsx --import ./preload.mjs` and NODE_EXTRA_CA_CERTS.
+ * `node --import tsx --import ./preload.mjs`, NODE_EXTRA_CA_CERTS and, for the browser,
+ * BENCH_HF_PORT.
  */
 import { readFile } from 'node:fs/promises';
+import type http from 'node:http';
+import https from 'node:https';
 
 import type { Provider } from 'oidc-provider';
 import instance from 'oidc-provider/lib/helpers/weak_cache.js';
@@ -14,7 +17,7 @@ import instance from 'oidc-provider/lib/helpers/weak_cache.js';
 import { driveSignIn } from '../test/support/drive-sign-in.js';
 import { demoUsers, startHfStandIn, type StandIn, type StandInClient } from '../stand-in/index.js';
 
-/** What run.mjs sends. */
+/** What run.ts sends. */
 type Request =
   | {
       type: 'start';
@@ -24,7 +27,8 @@ type Request =
       pkceOptionalClients: string[];
       keyFile: string;
       certFile: string;
-      addresses: string[];
+      /** How long the hub keeps an idle connection open, in seconds; it announces nothing. */
+      idleConnectionSeconds: number;
     }
   /** Signs in at the login page as `username`; replies with the callback query. */
   | { type: 'drive'; id: number; url: string; redirectUri: string; username: string }
@@ -75,31 +79,40 @@ const importOidcProvider = async () => {
 
 type PkceConfig = { required: (ctx: unknown, client: { clientId: string }) => boolean };
 
+/**
+ * Makes the stand-in's HTTPS server treat idle connections as the hub's HTTP/1.1 edge is assumed
+ * to: kept open for `seconds`, with no `Keep-Alive` header saying so (Node.js's server would
+ * announce its own 5 s; an explicit `Connection: keep-alive` header makes it announce nothing).
+ */
+const emulateHubConnections = (seconds: number) => {
+  const createServer = https.createServer;
+  const patched = (options: https.ServerOptions, listener: http.RequestListener) => {
+    const server = createServer(options, (request, response) => {
+      if (!/close/i.test(request.headers.connection ?? '')) {
+        response.setHeader('connection', 'keep-alive');
+      }
+      listener(request, response);
+    });
+    server.keepAliveTimeout = seconds * 1000;
+    return server;
+  };
+  https.createServer = patched as typeof https.createServer;
+};
+
 const start = async (request: Extract<Request, { type: 'start' }>) => {
   await relaxPkceFor(request.pkceOptionalClients);
+  emulateHubConnections(request.idleConnectionSeconds);
   const [key, cert] = await Promise.all([readFile(request.keyFile, 'utf8'), readFile(request.certFile, 'utf8')]);
-  const failures: string[] = [];
-  for (const host of request.addresses) {
-    try {
-      // eslint-disable-next-line no-await-in-loop
-      hf = await startHfStandIn({
-        clients: request.clients,
-        tls: { key, cert },
-        publicUrl: 'https://huggingface.co',
-        host,
-        port: 443,
-      });
-      // The preload resolves huggingface.co to this address for the sign-in driver too.
-      process.env.BENCH_HF_ADDRESS = host;
-      const subs = Object.fromEntries(demoUsers.map((user) => [user.preferred_username, user.sub]));
-      return { address: host, url: hf.url, localUrl: hf.localUrl, subs };
-    } catch (error: unknown) {
-      const code = (error as { code?: string }).code ?? String(error);
-      failures.push(`${host}:443 ${code}`);
-      if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL') break;
-    }
-  }
-  throw new Error(`Cannot listen on port 443 (${failures.join(', ')})`);
+  hf = await startHfStandIn({
+    clients: request.clients,
+    tls: { key, cert },
+    publicUrl: 'https://huggingface.co',
+    host: '127.0.0.1',
+    port: 0,
+  });
+  const port = Number(new URL(hf.localUrl).port);
+  const subs = Object.fromEntries(demoUsers.map((user) => [user.preferred_username, user.sub]));
+  return { port, url: hf.url, localUrl: hf.localUrl, subs };
 };
 
 const handle = async (request: Request): Promise<Record<string, unknown>> => {

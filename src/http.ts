@@ -16,6 +16,7 @@ import {
   retryMaxDelayMs,
   stepDeadlineInAttempts,
 } from './constants.js';
+import { dropStaleConnections, hubAgents } from './hub-connections.js';
 
 /** A request to Hugging Face. */
 export type HttpRequest = {
@@ -118,7 +119,9 @@ type AttemptResponse = HttpResponse & { retryAfterMs?: number };
 
 const sendOnce = async (request: HttpRequest, timeoutMs: number): Promise<AttemptResponse> => {
   let cancelledFor: TransportError | undefined;
+  await dropStaleConnections();
   const pending = got(request.url, {
+    agent: hubAgents,
     method: request.method,
     headers: { 'user-agent': userAgent, 'accept-encoding': 'identity', ...request.headers },
     form: request.form,

@@ -23,6 +23,7 @@ import {
 } from './constants.js';
 import { connectorError } from './errors.js';
 import { stepTimeMs, TransportError } from './http.js';
+import { openConnectionsAhead } from './hub-connections.js';
 import { parseJsonObject } from './json.js';
 import { requestHuggingFace, timeoutOrNetworkError } from './response.js';
 
@@ -141,6 +142,18 @@ const loadKeySet = (
     }
   });
   return withinDeadline(resolver, config, deadline);
+};
+
+/**
+ * Before the token exchange of a sign-in that will verify an ID token: when the key set is not
+ * cached or is due for a refetch, opens a second connection meanwhile, so the key set fetch can go beside the
+ * userinfo request without a handshake of its own.
+ */
+export const prepareKeySetFetch = (config: ResolvedConfig): void => {
+  const cached = keySets.get(config.endpoints.jwks.href);
+  if (!cached || Date.now() - cached.fetchedAt >= jwksMaxAgeMs) {
+    openConnectionsAhead(config.endpoints.jwks, 2);
+  }
 };
 
 const invalid = (check: string) =>

@@ -7,7 +7,7 @@ import { ConnectorErrorCodes, type GetSession, type SocialUserInfo } from '@logt
 import { readAuthorizationCode } from './callback.js';
 import { type ResolvedConfig } from './config.js';
 import { connectorError } from './errors.js';
-import { verifyIdToken } from './id-token.js';
+import { prepareKeySetFetch, verifyIdToken } from './id-token.js';
 import { assertAuthorizedOrganization } from './organizations.js';
 import { type Redactor } from './redaction.js';
 import { hasScope } from './scopes.js';
@@ -43,6 +43,10 @@ export const completeSignIn = async (
   redactor.hide(session.codeVerifier);
   const code = readAuthorizationCode(data, session, redactor);
   assertSessionMatchesConfig(session, config);
+  const openidRequested = hasScope(session.scope, 'openid');
+  if (openidRequested) {
+    prepareKeySetFetch(config);
+  }
   const tokenResponse = await requestToken(
     config,
     {
@@ -54,7 +58,6 @@ export const completeSignIn = async (
     redactor
   );
 
-  const openidRequested = hasScope(session.scope, 'openid');
   if (openidRequested && !tokenResponse.id_token) {
     throw connectorError(
       ConnectorErrorCodes.SocialIdTokenInvalid,
@@ -62,11 +65,20 @@ export const completeSignIn = async (
       { step: 'id_token' }
     );
   }
-  const idClaims = tokenResponse.id_token
-    ? await verifyIdToken(tokenResponse.id_token, config, { nonce: session.nonce })
-    : undefined;
-
-  const userInfo = await fetchUserInfo(config, tokenResponse.access_token, redactor);
+  // The userinfo request goes out beside the key set fetch. Both settle before anything is
+  // reported, so no request outlives the sign-in; an ID token failure still comes first.
+  const [idCheck, userInfoRead] = await Promise.allSettled([
+    tokenResponse.id_token ? verifyIdToken(tokenResponse.id_token, config, { nonce: session.nonce }) : undefined,
+    fetchUserInfo(config, tokenResponse.access_token, redactor),
+  ]);
+  if (idCheck.status === 'rejected') {
+    throw idCheck.reason;
+  }
+  if (userInfoRead.status === 'rejected') {
+    throw userInfoRead.reason;
+  }
+  const idClaims = idCheck.value;
+  const userInfo = userInfoRead.value;
   if (idClaims && idClaims.sub !== userInfo.sub) {
     throw connectorError(
       ConnectorErrorCodes.SocialIdTokenInvalid,

@@ -6,7 +6,7 @@
  *    checkout, `WITH_UI=1 build.sh` into `$HOME/.cache/logto-<commit>` (outside the project, so
  *    an installed connector cannot resolve the project's own node_modules); else one line saying
  *    why, and exit 0.
- * 2. A throwaway CA and a `huggingface.co` certificate for the stand-in (bench/certs.mjs), in a
+ * 2. A throwaway CA and a `huggingface.co` certificate for the stand-in (bench/certs.ts), in a
  *    temporary folder removed at the end.
  * 3. vitest with test/real-logto/vitest.config.ts, in a process that trusts the CA
  *    (NODE_EXTRA_CA_CERTS) and resolves `huggingface.co` to the stand-in (bench/preload.mjs).
@@ -18,7 +18,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { createCertificates } from '../../bench/certs.mjs';
+import { createCertificates } from '../../bench/certs.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shared = path.resolve(root, '..', 'shared', 'logto');

@@ -6,17 +6,19 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const openssl = (args, cwd) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+
+/** Absolute paths of the PEM files {@link createCertificates} writes. */
+export type CertificateFiles = { caFile: string; keyFile: string; certFile: string };
 
 /**
  * Writes `ca.pem`, `server-key.pem` and `server-cert.pem` into `dir` (the CA's private key
  * stays there too, and dies with the directory).
  *
- * @param {string} dir - An empty temporary directory.
- * @param {string} hostname - The name the server certificate is for.
- * @returns {{ caFile: string, keyFile: string, certFile: string }} Absolute paths.
+ * @param dir - An empty temporary directory.
+ * @param hostname - The name the server certificate is for.
  */
-export function createCertificates(dir, hostname) {
+export function createCertificates(dir: string, hostname: string): CertificateFiles {
   writeFileSync(
     path.join(dir, 'server.ext'),
     [
