@@ -30,7 +30,9 @@ export class LogtoCore {
   readonly endpoint: string;
   /** `http://127.0.0.1:<adminPort>`: where the Management API's token comes from. */
   readonly adminEndpoint: string;
+  /** The user tenant's port. */
   readonly port: number;
+  /** The admin tenant's port. */
   readonly adminPort: number;
   readonly #options: CoreOptions;
 

@@ -54,9 +54,13 @@ export type ExperienceClientOptions = {
 export class ExperienceClient {
   /** Cookies of Logto and of the app's OIDC interaction. */
   readonly jar = new CookieJar();
+  /** Core's user endpoint, e.g. `http://127.0.0.1:3301`. */
   readonly endpoint: string;
+  /** The app signing in. */
   readonly clientId: string;
+  /** Where the app receives its code. */
   readonly appRedirectUri: string;
+  /** The scopes the app asks for. */
   readonly scopes: string[];
   #codeVerifier = '';
   #oidcState = '';
