@@ -11,8 +11,6 @@ import { readFile } from 'node:fs/promises';
 import type http from 'node:http';
 import https from 'node:https';
 
-import type { Provider } from 'oidc-provider';
-import instance from 'oidc-provider/lib/helpers/weak_cache.js';
 
 import { driveSignIn } from '../test/support/drive-sign-in.js';
 import { demoUsers, startHfStandIn, type StandIn, type StandInClient } from '../stand-in/index.js';
@@ -45,41 +43,6 @@ const send = (reply: Reply) => {
 };
 
 /**
- * The stand-in requires PKCE from every client. Hugging Face requires it from public apps only
- * (doc), and the official connector, a confidential client, sends none; so the listed clients
- * get PKCE as optional, exactly as on Hugging Face. oidc-provider reads `pkce.required` from its
- * configuration on each authorization request; the configuration is reachable once the stand-in
- * asks the provider for its request handler.
- */
-const relaxPkceFor = async (clientIds: string[]) => {
-  const optional = new Set(clientIds);
-  const { Provider: ProviderClass } = await importOidcProvider();
-  const callback = ProviderClass.prototype.callback;
-  ProviderClass.prototype.callback = function patchedCallback(this: Provider) {
-    const configuration = (instance(this) as { configuration: { pkce: PkceConfig } }).configuration;
-    const required = configuration.pkce.required;
-    configuration.pkce.required = (ctx, client) => !optional.has(client.clientId) && required(ctx, client);
-    return callback.call(this);
-  };
-};
-
-/** Imports oidc-provider without its "Unsupported runtime" notice on Node.js 20, as the stand-in does. */
-const importOidcProvider = async () => {
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].includes('oidc-provider WARNING: Unsupported runtime')) return;
-    warn.apply(console, args);
-  };
-  try {
-    return await import('oidc-provider');
-  } finally {
-    console.warn = warn;
-  }
-};
-
-type PkceConfig = { required: (ctx: unknown, client: { clientId: string }) => boolean };
-
-/**
  * Makes the stand-in's HTTPS server treat idle connections as the hub's HTTP/1.1 edge is assumed
  * to: kept open for `seconds`, with no `Keep-Alive` header saying so (Node.js's server would
  * announce its own 5 s; an explicit `Connection: keep-alive` header makes it announce nothing).
@@ -100,11 +63,13 @@ const emulateHubConnections = (seconds: number) => {
 };
 
 const start = async (request: Extract<Request, { type: 'start' }>) => {
-  await relaxPkceFor(request.pkceOptionalClients);
   emulateHubConnections(request.idleConnectionSeconds);
   const [key, cert] = await Promise.all([readFile(request.keyFile, 'utf8'), readFile(request.certFile, 'utf8')]);
   hf = await startHfStandIn({
-    clients: request.clients,
+    // Hugging Face lets confidential apps omit PKCE; the official connector sends none.
+    clients: request.clients.map((client) =>
+      request.pkceOptionalClients.includes(client.clientId) ? { ...client, requirePkce: false } : client
+    ),
     tls: { key, cert },
     publicUrl: 'https://huggingface.co',
     host: '127.0.0.1',

@@ -17,6 +17,12 @@ export type StandInClient = {
    * `http://[::1]` URL is accepted.
    */
   redirectUris?: string[];
+  /**
+   * Whether the app must send PKCE. Hugging Face requires it from public apps and lets a
+   * confidential app (one with a client secret, like the official Logto connector, which sends
+   * none) omit it. Default `true`, the stricter rule, so a connector that forgets PKCE fails.
+   */
+  requirePkce?: boolean;
 };
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The oidc-provider instance configured as Hugging Face's OAuth server: its paths, scopes and
- * claims, PKCE for every client, a refresh token on every code exchange (there is no
+ * claims, PKCE for every client that does not opt out (`requirePkce: false`), a refresh token on every code exchange (there is no
  * `offline_access`), rotated on each use, and Hugging Face's lifetimes.
  */
 import type * as Oidc from 'oidc-provider';
@@ -90,7 +90,10 @@ export const buildProvider = (settings: ProviderSettings, signingKey: JWK): Prov
     // Hugging Face puts the profile claims into the ID token even though an access token is issued.
     conformIdTokenClaims: false,
     extraParams: { orgIds: scopeValidator(oidc, settings.scopePolicy) },
-    pkce: { required: () => true },
+    pkce: {
+      required: (_ctx: unknown, client: { clientId: string }) =>
+        settings.clients.find(({ clientId }) => clientId === client.clientId)?.requirePkce !== false,
+    },
     responseTypes: ['code'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     allowOmittingSingleRegisteredRedirectUri: false,

@@ -20,6 +20,8 @@ const registeredApp = {
   clientSecret: 'registered-secret',
   redirectUris: ['http://127.0.0.1:5000/registered/callback'],
 };
+/** A confidential app that, as Hugging Face allows, sends no PKCE. */
+const noPkceApp = { clientId: 'no-pkce-app', clientSecret: 'no-pkce-secret', requirePkce: false };
 
 type App = { clientId: string; clientSecret: string };
 type TokenAnswer = { status: number; body: Record<string, unknown> };
@@ -27,7 +29,7 @@ type TokenAnswer = { status: number; body: Record<string, unknown> };
 let hf: StandIn;
 
 beforeAll(async () => {
-  hf = await startHfStandIn({ clients: [fullApp, limitedApp, registeredApp] });
+  hf = await startHfStandIn({ clients: [fullApp, limitedApp, registeredApp, noPkceApp] });
 });
 
 afterAll(async () => {
@@ -242,6 +244,20 @@ describe('Hugging Face stand-in', () => {
     );
 
     expect(query).toMatchObject({ error: 'invalid_request', state: 'no-pkce' });
+  });
+
+  it('lets a confidential app that opts out of PKCE sign in without it', async () => {
+    const query = await driveSignIn(
+      authorizationUrl(noPkceApp, { scope: 'profile', state: 'confidential' }),
+      redirectUri,
+      { username: 'ada' },
+    );
+    expect(query).toMatchObject({ code: expect.any(String), state: 'confidential' });
+
+    const answer = await exchangeCode(String(query.code), undefined, noPkceApp);
+
+    expect(answer.status).toBe(200);
+    expect(answer.body.access_token).toEqual(expect.any(String));
   });
 
   it('rejects a code exchange without code_verifier with invalid_grant', async () => {

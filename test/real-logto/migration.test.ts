@@ -14,8 +14,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import type { Provider } from 'oidc-provider';
-import instance from 'oidc-provider/lib/helpers/weak_cache.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { packPackage, releasePackedPackage } from '../logto/pack.js';
@@ -31,44 +29,18 @@ const officialFactoryId = 'huggingface-universal';
 const ourFactoryId = 'huggingface-oidc-universal';
 const target = 'huggingface';
 /** One Hugging Face app before and after: the client ID and secret carry over. */
-const hfApp = { clientId: 'logto-migration-app', clientSecret: 'migration-client-secret-5c2e9a' };
+/**
+ * The Hugging Face app both connectors use. Hugging Face requires PKCE from public apps only; the
+ * official connector, a confidential client, sends none, so this app may omit it (ours sends it).
+ */
+const hfApp = { clientId: 'logto-migration-app', clientSecret: 'migration-client-secret-5c2e9a', requirePkce: false };
 const officialConfig = { clientId: hfApp.clientId, clientSecret: hfApp.clientSecret, scope: 'openid profile email' };
 const linkedUsers = ['ada', 'outsider'];
 
 type Connector = { id: string; connectorId: string; target: string; config: Record<string, unknown>; syncProfile: boolean; enableTokenStorage: boolean };
 type LogtoUser = { id: string; identities: Record<string, { userId: string }> };
 
-/**
- * Hugging Face requires PKCE from public apps only, and the official connector, a confidential
- * client, sends none; the stand-in requires it from every client. This makes it optional for
- * the migration's app, as on Hugging Face (oidc-provider reads `pkce.required` from its
- * configuration on each authorization request, reachable once a provider serves). The bench
- * does the same for its official app.
- *
- * @returns A function that undoes the change.
- */
-const relaxPkceForOfficialApp = async () => {
-  type Pkce = { required: (ctx: unknown, client: { clientId: string }) => boolean };
-  const { Provider: ProviderClass } = (await import('oidc-provider')) as unknown as { Provider: { prototype: Provider } };
-  const { callback } = ProviderClass.prototype;
-  ProviderClass.prototype.callback = function patchedCallback(this: Provider) {
-    const { configuration } = instance(this) as { configuration: { pkce: Pkce & { relaxed?: boolean } } };
-    if (!configuration.pkce.relaxed) {
-      const { required } = configuration.pkce;
-      configuration.pkce = {
-        relaxed: true,
-        required: (ctx, client) => client.clientId !== hfApp.clientId && required(ctx, client),
-      };
-    }
-    return callback.call(this);
-  };
-  return () => {
-    ProviderClass.prototype.callback = callback;
-  };
-};
-
 let logto: RealLogto;
-let restorePkce: (() => void) | undefined;
 let officialFolder: string | undefined;
 let cliFolder: string | undefined;
 let m2mSecret: string;
@@ -172,7 +144,6 @@ const socialTargets = async () =>
     .socialSignInConnectorTargets;
 
 beforeAll(async () => {
-  restorePkce = await relaxPkceForOfficialApp();
   logto = await startRealLogto({ hub: { clients: [hfApp], users: demoUsers }, databasePrefix: 'logto_mig_' });
   m2mSecret = await logto.db.query("select secret from applications where id = 'm-default'");
   officialFolder = await installOfficialConnector(logto.logtoDir);
@@ -187,7 +158,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await logto?.stop();
-  restorePkce?.();
   if (officialFolder) {
     await rm(officialFolder, { recursive: true, force: true });
   }
