@@ -12,11 +12,11 @@ import { z } from 'zod';
 
 import { type ResolvedConfig } from './config.js';
 import { maxExpiresInSeconds } from './constants.js';
-import { connectorError, readProviderError } from './errors.js';
+import { connectorError, refuseRedirect } from './errors.js';
 import { type HttpResponse } from './http.js';
-import { parseJsonObject } from './json.js';
+import { parseJsonObject, readProviderError } from './hub-answer.js';
+import { requestHuggingFace } from './hub-request.js';
 import { type Redactor } from './redaction.js';
-import { refuseRedirect, requestHuggingFace } from './response.js';
 
 const expiresInGuard = z.number().int().min(0).max(maxExpiresInSeconds);
 

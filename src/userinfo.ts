@@ -13,10 +13,10 @@ import { ConnectorErrorCodes, type SocialUserInfo } from '@logto/connector-kit';
 
 import { type ResolvedConfig } from './config.js';
 import { maxRawDataDepth, maxResponseBytes, userInfoRetryLimit } from './constants.js';
-import { connectorError, readProviderError } from './errors.js';
-import { parseJsonObject } from './json.js';
+import { connectorError, refuseRedirect } from './errors.js';
+import { parseJsonObject, readProviderError } from './hub-answer.js';
+import { requestHuggingFace } from './hub-request.js';
 import { type Redactor } from './redaction.js';
-import { refuseRedirect, requestHuggingFace } from './response.js';
 
 /** Userinfo as Hugging Face sent it: a JSON object with a non-empty `sub`. */
 export type HuggingFaceUserInfo = Record<string, unknown> & { sub: string };
