@@ -9,17 +9,24 @@ import { maxProviderTextLength } from './constants.js';
 import { shorten, stripControlCharacters } from './quote.js';
 import { type Redactor } from './redaction.js';
 
+/** A JSON value, as `JSON.parse` returns it and as Logto keeps it (`rawData`). */
+export type Json = string | number | boolean | null | Json[] | JsonObject;
+
+/** A JSON object. */
+export type JsonObject = { [key: string]: Json };
+
 /**
  * Parses a JSON object body: the one parser every Hugging Face answer goes through.
  *
  * @param body - A response body as text.
  * @returns The object, or `undefined` when the body is not JSON or not an object.
  */
-export const parseJsonObject = (body: string): Record<string, unknown> | undefined => {
+export const parseJsonObject = (body: string): JsonObject | undefined => {
   try {
-    const parsed: unknown = JSON.parse(body);
+    // What JSON.parse returns is JSON by definition.
+    const parsed: Json = JSON.parse(body);
     return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
+      ? parsed
       : undefined;
   } catch {
     return undefined;

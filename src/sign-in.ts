@@ -13,7 +13,12 @@ import { type Redactor } from './redaction.js';
 import { hasScope } from './scopes.js';
 import { assertSessionMatchesConfig, readSignInSession } from './session.js';
 import { type HuggingFaceTokenResponse, requestToken } from './token.js';
-import { fetchUserInfo, toSocialUserInfo } from './userinfo.js';
+import {
+  processUserInfoResponse,
+  skipSubjectCheck,
+  toSocialUserInfo,
+  userInfoRequest,
+} from './userinfo.js';
 
 /** The outcome of a sign-in. */
 export type SignInResult = {
@@ -24,8 +29,8 @@ export type SignInResult = {
 /**
  * Completes a sign-in: reads the callback, checks that the config still names the hub and client
  * the sign-in started with, exchanges the code with the PKCE verifier, verifies
- * the ID token when `openid` was requested, fetches the userinfo, checks that the ID token and
- * userinfo name the same user, applies the organization rule and maps the profile.
+ * the ID token when `openid` was requested, fetches the userinfo and checks that it names the ID
+ * token's user, applies the organization rule and maps the profile.
  *
  * @param config - The resolved config.
  * @param data - The callback's query as Logto posts it.
@@ -66,15 +71,13 @@ export const completeSignIn = async (
     ? await verifyIdToken(tokenResponse.id_token, config, { nonce: session.nonce })
     : undefined;
 
-  const userInfo = await fetchUserInfo(config, tokenResponse.access_token, redactor);
-  if (idClaims && idClaims.sub !== userInfo.sub) {
-    throw connectorError(
-      ConnectorErrorCodes.SocialIdTokenInvalid,
-      'The ID token from Hugging Face failed verification: its subject (sub) differs from the userinfo\'s.',
-      { step: 'id_token' }
-    );
-  }
-  assertAuthorizedOrganization(userInfo, config.authorizedOrgs);
+  const userInfo = processUserInfoResponse(
+    await userInfoRequest(config, tokenResponse.access_token),
+    // `sub` is a required claim of the verified token; '' (never a userinfo's sub) only satisfies the type.
+    idClaims ? (idClaims.sub ?? '') : skipSubjectCheck,
+    redactor
+  );
+  assertAuthorizedOrganization(userInfo.profile, config.authorizedOrgs);
 
   return { tokenResponse, userInfo: toSocialUserInfo(userInfo) };
 };
