@@ -23,7 +23,7 @@ const randomToken = () => randomBytes(32).toString('base64url');
  *
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.2
  */
-export const codeChallengeOf = (verifier: string): string =>
+const codeChallengeOf = (verifier: string): string =>
   createHash('sha256').update(verifier).digest('base64url');
 
 /**
@@ -33,7 +33,7 @@ export const codeChallengeOf = (verifier: string): string =>
  * @param override - The `scope` Logto passed to `getAuthorizationUri`, if any.
  * @throws ConnectorError `InvalidRequestParameters` when the override holds a bad scope.
  */
-export const resolveRequestScope = (
+const resolveRequestScope = (
   config: ResolvedConfig,
   override?: string
 ): readonly KnownScope[] => {

@@ -23,7 +23,7 @@ import { scopeListGuard } from './scopes.js';
  * - `hubUrl`, `clientId`: the hub and the app the code will belong to, so that a config changed
  *   during the sign-in cannot send this sign-in's code and verifier elsewhere.
  */
-export const signInSessionGuard = z.object({
+const signInSessionGuard = z.object({
   hubUrl: z.string().min(1),
   clientId: z.string().min(1),
   redirectUri: z.string().min(1),

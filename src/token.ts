@@ -25,7 +25,7 @@ const expiresInGuard = z.number().int().min(0).max(maxExpiresInSeconds);
  * case, `expires_in` as a number or numeric string; `expires_in` must be a whole number of
  * seconds up to a year (never `Infinity`, which a JSON `1e999` becomes).
  */
-export const huggingFaceTokenResponseGuard = z.object({
+const huggingFaceTokenResponseGuard = z.object({
   access_token: z.string().min(1),
   token_type: z.string().refine((type) => type.toLowerCase() === 'bearer'),
   expires_in: z

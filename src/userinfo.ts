@@ -27,7 +27,7 @@ const whenValid = <T extends z.ZodTypeAny>(schema: T) => schema.optional().catch
  * One organization of `orgs[]` (scope `profile`). Fields the connector reads; every other field
  * passes through.
  */
-export const huggingFaceOrganizationGuard = z
+const huggingFaceOrganizationGuard = z
   .object({
     /** The organization's ID (24 hexadecimal characters), matched by ID entries of `authorizedOrgs`. */
     sub: whenValid(z.string()),
@@ -41,9 +41,6 @@ export const huggingFaceOrganizationGuard = z
     roleInOrg: whenValid(z.string()),
   })
   .passthrough();
-
-/** One organization the user belongs to. */
-export type HuggingFaceOrganization = z.output<typeof huggingFaceOrganizationGuard>;
 
 /** A list of which only the entries the guard accepts are kept: one odd entry spoils nothing. */
 const entriesOf = <T extends z.ZodTypeAny>(entry: T) =>
@@ -61,7 +58,7 @@ const entriesOf = <T extends z.ZodTypeAny>(entry: T) =>
  *
  * @see https://huggingface.co/docs/hub/oauth
  */
-export const huggingFaceProfileGuard = z
+const huggingFaceProfileGuard = z
   .object({
     /** Always: the user's ID, stable across username changes. */
     sub: z.string().refine((sub) => sub.trim() !== ''),
