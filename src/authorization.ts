@@ -11,7 +11,7 @@ import { ConnectorErrorCodes } from '@logto/connector-kit';
 import snakecaseKeys from 'snakecase-keys';
 
 import { type ResolvedConfig } from './config.js';
-import { defaultScope } from './constants.js';
+import { defaultScopes, type KnownScope } from './constants.js';
 import { connectorError } from './errors.js';
 import { hasScope, parseScopes } from './scopes.js';
 import { type SignInSession } from './session.js';
@@ -23,18 +23,22 @@ const randomToken = () => randomBytes(32).toString('base64url');
  *
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.2
  */
-export const codeChallengeOf = (verifier: string): string =>
+const codeChallengeOf = (verifier: string): string =>
   createHash('sha256').update(verifier).digest('base64url');
 
 /**
- * Picks the scope of one request: the request's override, else the config's, else `profile`.
+ * Picks the scopes of one request: the request's override, else the config's, else
+ * {@link defaultScopes}.
  *
  * @param override - The `scope` Logto passed to `getAuthorizationUri`, if any.
  * @throws ConnectorError `InvalidRequestParameters` when the override holds a bad scope.
  */
-export const resolveRequestScope = (config: ResolvedConfig, override?: string): string => {
+const resolveRequestScope = (
+  config: ResolvedConfig,
+  override?: string
+): readonly KnownScope[] => {
   if (override === undefined || override.trim() === '') {
-    return config.scope ?? defaultScope;
+    return config.scope ?? defaultScopes;
   }
   const result = parseScopes(override);
   if ('problem' in result) {
@@ -42,7 +46,7 @@ export const resolveRequestScope = (config: ResolvedConfig, override?: string): 
       step: 'authorization',
     });
   }
-  return result.scopes.join(' ');
+  return result.scopes;
 };
 
 /** What `getAuthorizationUri` returns to Logto and saves in the session. */
@@ -62,15 +66,15 @@ export const createAuthorizationRequest = (
   config: ResolvedConfig,
   request: { state: string; redirectUri: string; scope?: string }
 ): AuthorizationRequest => {
-  const scope = resolveRequestScope(config, request.scope);
+  const scopes = resolveRequestScope(config, request.scope);
   const codeVerifier = randomToken();
-  const nonce = hasScope(scope, 'openid') ? randomToken() : undefined;
+  const nonce = hasScope(scopes, 'openid') ? randomToken() : undefined;
 
   const parameters: Record<string, string> = snakecaseKeys({
     responseType: 'code',
     clientId: config.clientId,
     redirectUri: request.redirectUri,
-    scope,
+    scope: scopes.join(' '),
     state: request.state,
     codeChallenge: codeChallengeOf(codeVerifier),
     codeChallengeMethod: 'S256',
@@ -93,7 +97,7 @@ export const createAuthorizationRequest = (
       redirectUri: request.redirectUri,
       state: request.state,
       codeVerifier,
-      scope,
+      scope: [...scopes],
       ...(nonce && { nonce }),
     },
   };

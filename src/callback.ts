@@ -51,7 +51,7 @@ const describeCallbackError = (
   if (error === 'invalid_scope' || scopeProblemPattern.test(description ?? '')) {
     return connectorError(
       ConnectorErrorCodes.InvalidConfig,
-      `Hugging Face refused the requested scope "${session.scope}". Enable each of these scopes in the Hugging Face app's settings (huggingface.co/settings/applications), or remove the missing ones from the connector's scope.`,
+      `Hugging Face refused the requested scope "${session.scope.join(' ')}". Enable each of these scopes in the Hugging Face app's settings (huggingface.co/settings/applications), or remove the missing ones from the connector's scope.`,
       details
     );
   }

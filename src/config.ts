@@ -8,7 +8,7 @@ import { z } from 'zod';
 import {
   defaultHubUrl,
   defaultRequestTimeoutMs,
-  defaultScope,
+  defaultScopes,
   endpointPaths,
   minClientSecretLength,
   requestTimeoutBoundsMs,
@@ -46,7 +46,7 @@ const scopeGuard = z.string().transform((value, context) => {
     context.addIssue({ code: z.ZodIssueCode.custom, message: result.problem });
     return z.NEVER;
   }
-  return result.scopes.join(' ');
+  return result.scopes;
 });
 
 const orgIdsGuard = z.string().transform((value, context) => {
@@ -143,7 +143,8 @@ const requestTimeoutGuard = z.preprocess(
  * Input keys: `clientId`, `clientSecret` (required); `scope` (space-separated Hugging Face
  * scopes, default `profile`), `orgIds`, `authorizedOrgs`, `hubUrl` (default
  * `https://huggingface.co`), `requestTimeoutMs` (default 5000). The parsed value has lists in
- * place of the texts and the defaults filled in.
+ * place of the texts (`scope` a list of known scopes, `orgIds` and `authorizedOrgs` lists of
+ * entries).
  */
 export const huggingFaceConfigGuard = z
   .object({
@@ -157,8 +158,8 @@ export const huggingFaceConfigGuard = z
   })
   .superRefine((config, context) => {
     // zod still runs this after a field transform failed, passing its abort marker, not a list.
-    const scope = typeof config.scope === 'string' ? config.scope : defaultScope;
-    if (config.authorizedOrgs?.length && !hasScope(scope, 'profile')) {
+    const scopes = Array.isArray(config.scope) ? config.scope : defaultScopes;
+    if (config.authorizedOrgs?.length && !hasScope(scopes, 'profile')) {
       context.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['authorizedOrgs'],
@@ -171,7 +172,7 @@ export const huggingFaceConfigGuard = z
 /** The configuration as the admin enters it. */
 export type HuggingFaceConfigInput = z.input<typeof huggingFaceConfigGuard>;
 
-/** The configuration after parsing: scope normalised, lists split. */
+/** The configuration after parsing: scopes, organization IDs and names as lists. */
 export type HuggingFaceConfig = z.output<typeof huggingFaceConfigGuard>;
 
 /** Absolute URLs of the Hugging Face endpoints derived from `hubUrl`. */

@@ -21,9 +21,6 @@ export const endpointPaths = Object.freeze({
   jwks: '/oauth/jwks',
 });
 
-/** The scope requested when neither the request nor the config names one. */
-export const defaultScope = 'profile';
-
 /**
  * Every scope Hugging Face documents. A scope must also be enabled in the Hugging Face app's
  * settings, or the authorization request fails.
@@ -53,6 +50,9 @@ export const knownScopes = Object.freeze([
 
 /** A scope Hugging Face documents. */
 export type KnownScope = (typeof knownScopes)[number];
+
+/** The scopes requested when neither the request nor the config names any. */
+export const defaultScopes: readonly KnownScope[] = Object.freeze(['profile']);
 
 /** Default time limit of one HTTP attempt, in milliseconds. */
 export const defaultRequestTimeoutMs = 5000;

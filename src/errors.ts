@@ -1,5 +1,6 @@
 /**
- * The one place where failures become Logto `ConnectorError`s.
+ * The one place where failures become Logto `ConnectorError`s: the error factory, the transport
+ * failures and refused redirects of every endpoint, and the wrapper every connector call runs in.
  *
  * Every error the connector throws carries `errorDescription` (Logto shows it to the operator),
  * the failing {@link Step}, and, where Hugging Face said something, its `error`,
@@ -8,10 +9,9 @@
  */
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 
-import { maxProviderTextLength } from './constants.js';
-import { shorten, stripControlCharacters } from './quote.js';
+import { type HttpResponse, type TransportError } from './http.js';
+import { isRedirect } from './hub-answer.js';
 import { createRedactor, type Redactor } from './redaction.js';
-import { parseJsonObject } from './json.js';
 
 /** The step of a sign-in or refresh that failed. */
 export type Step =
@@ -63,45 +63,59 @@ export const connectorError = (
   return error;
 };
 
-const tokenFields = ['access_token', 'refresh_token', 'id_token'] as const;
-
-/** What Hugging Face put in an OAuth error body. */
-export type ProviderErrorBody = {
-  error?: string;
-  error_description?: string;
+/**
+ * The error for a request that produced no usable answer: none in time, none at all, or one too
+ * large to read.
+ *
+ * @param failure - The transport's failure.
+ * @param url - The URL asked, whose origin the message names.
+ * @param step - The step, for the error.
+ * @param what - What was asked for, for the message (`token endpoint`).
+ * @returns `InvalidResponse` for a body over the size limit; `General` for a timeout or a
+ *   network error. The failure is kept as the `cause`.
+ */
+export const transportFailureError = (
+  failure: TransportError,
+  url: URL,
+  step: Step,
+  what: string
+): ConnectorError => {
+  if (failure.reason === 'too_large') {
+    return connectorError(
+      ConnectorErrorCodes.InvalidResponse,
+      `Hugging Face's answer from ${what} is too large (${failure.detail}).`,
+      { step },
+      failure
+    );
+  }
+  const outcome =
+    failure.reason === 'timeout'
+      ? `did not answer in time (${failure.detail})`
+      : `could not be reached (${failure.detail})`;
+  return connectorError(
+    ConnectorErrorCodes.General,
+    `Hugging Face's ${what} (${url.origin}) ${outcome}. Check the hub URL and the network, then try again.`,
+    { step },
+    failure
+  );
 };
 
 /**
- * Reads an OAuth error (`error`, `error_description`) from a response body, or keeps the start of
- * a body that is not one; control characters removed, cut short and redacted. Tokens the body
- * carries (a server that sends tokens with an error status) are added to the redactor.
+ * Refuses a redirect (see {@link isRedirect}): the connector never follows one.
  *
- * @param body - The response body as text.
- * @param redactor - The redactor of the call.
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ * @param response - The answer, whatever its status.
+ * @param step - The step, for the error.
+ * @param what - What was asked for, for the message (`token endpoint`).
+ * @throws ConnectorError `General` for any 3xx but 304.
  */
-export const readProviderError = (body: string, redactor: Redactor): ProviderErrorBody => {
-  const clean = (value: string) =>
-    shorten(stripControlCharacters(redactor.redact(value)), maxProviderTextLength);
-  const record = parseJsonObject(body);
-  if (record) {
-    redactor.hide(
-      ...tokenFields.map((field) => record[field]).filter((value) => typeof value === 'string')
+export const refuseRedirect = (response: HttpResponse, step: Step, what: string): void => {
+  if (isRedirect(response.status)) {
+    throw connectorError(
+      ConnectorErrorCodes.General,
+      `Hugging Face's ${what} answered with a redirect (${response.status}), which is not followed. Check the hub URL.`,
+      { step, status: response.status }
     );
-    const { error, error_description: description } = record;
-    const result: ProviderErrorBody = {};
-    if (typeof error === 'string' && error) {
-      result.error = clean(error);
-    }
-    if (typeof description === 'string' && description) {
-      result.error_description = clean(description);
-    }
-    if (result.error ?? result.error_description) {
-      return result;
-    }
   }
-  const text = body.trim();
-  return text ? { error_description: clean(text) } : {};
 };
 
 /**

@@ -21,11 +21,11 @@ import {
   jwksMaxAgeMs,
   jwksRefetchIntervalMs,
 } from './constants.js';
-import { connectorError } from './errors.js';
+import { connectorError, transportFailureError } from './errors.js';
 import { stepTimeMs, TransportError } from './http.js';
 import { openConnectionsAhead } from './hub-connections.js';
-import { parseJsonObject } from './json.js';
-import { requestHuggingFace, timeoutOrNetworkError } from './response.js';
+import { parseJsonObject } from './hub-answer.js';
+import { requestHuggingFace } from './hub-request.js';
 
 type KeySetResolver = ReturnType<typeof createLocalJWKSet>;
 
@@ -34,13 +34,12 @@ type CachedKeySet = {
   fetchedAt: number;
 };
 
-/** Key sets by JWKS URL, in order of last use (a `Map` keeps insertion order). */
+/**
+ * Key sets by JWKS URL, in order of last use (a `Map` keeps insertion order). One cache per
+ * process: Logto creates the connector anew for each request, so a cache per connector would
+ * never be reused. Entries are keyed by URL, so a hub of its own starts with no key set.
+ */
 const keySets = new Map<string, CachedKeySet>();
-
-/** Drops every cached key set, so the next verification fetches again. */
-export const forgetKeySets = (): void => {
-  keySets.clear();
-};
 
 const fetchKeySet = async (config: ResolvedConfig, deadline: number): Promise<KeySetResolver> => {
   const url = config.endpoints.jwks;
@@ -87,7 +86,7 @@ const remember = (key: string, entry: CachedKeySet) => {
 };
 
 const stepTimedOut = (config: ResolvedConfig) =>
-  timeoutOrNetworkError(
+  transportFailureError(
     new TransportError('timeout', `no answer within ${stepTimeMs(config)} ms`),
     config.endpoints.jwks,
     'id_token',

@@ -11,7 +11,7 @@
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { connectorError } from './errors.js';
-import { type HuggingFaceUserInfo } from './userinfo.js';
+import { type HuggingFaceProfile } from './userinfo.js';
 
 const organizationIdPattern = /^[\da-f]{24}$/i;
 
@@ -28,42 +28,24 @@ export const organizationNamePattern = /^[\w.-]{1,96}$/;
  */
 export const isOrganizationId = (entry: string): boolean => organizationIdPattern.test(entry);
 
-type Membership = { sub?: string; preferredUsername?: string };
-
-const lowerCaseText = (value: unknown) =>
-  typeof value === 'string' ? value.toLowerCase() : undefined;
-
-const readMemberships = (orgs: unknown): Membership[] | undefined => {
-  if (!Array.isArray(orgs)) {
-    return undefined;
-  }
-  return orgs.flatMap((org: unknown) => {
-    if (!org || typeof org !== 'object') {
-      return [];
-    }
-    const record = org as Record<string, unknown>;
-    return [{ sub: lowerCaseText(record.sub), preferredUsername: lowerCaseText(record.preferred_username) }];
-  });
-};
-
 /**
  * Checks that the user belongs to at least one authorized organization: an ID entry matches an
  * org's `sub`, a name entry its `preferred_username`, both case-insensitively.
  *
- * @param userInfo - The userinfo; its `orgs[]` needs the `profile` scope.
+ * @param profile - The userinfo profile; its `orgs[]` needs the `profile` scope.
  * @param authorizedOrgs - Organization names or IDs; absent or empty allows everyone (the config
  *   guard refuses a rule that lists nothing).
  * @throws ConnectorError `AuthorizationFailed` naming the required organizations.
  */
 export const assertAuthorizedOrganization = (
-  userInfo: HuggingFaceUserInfo,
+  profile: HuggingFaceProfile,
   authorizedOrgs: readonly string[] | undefined
 ): void => {
   if (!authorizedOrgs?.length) {
     return;
   }
   const required = authorizedOrgs.join(', ');
-  const memberships = readMemberships(userInfo.orgs);
+  const memberships = profile.orgs;
   if (!memberships) {
     throw connectorError(
       ConnectorErrorCodes.AuthorizationFailed,
@@ -75,9 +57,9 @@ export const assertAuthorizedOrganization = (
   const ids = new Set(lowerCased.filter((entry) => isOrganizationId(entry)));
   const names = new Set(lowerCased.filter((entry) => !isOrganizationId(entry)));
   const isMember = memberships.some(
-    ({ sub, preferredUsername }) =>
-      (sub !== undefined && ids.has(sub)) ||
-      (preferredUsername !== undefined && names.has(preferredUsername))
+    ({ sub, preferred_username: name }) =>
+      (sub !== undefined && ids.has(sub.toLowerCase())) ||
+      (name !== undefined && names.has(name.toLowerCase()))
   );
   if (!isMember) {
     throw connectorError(

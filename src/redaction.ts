@@ -33,7 +33,7 @@ const lowerCasePercentEscapes = (value: string) =>
  *
  * @param secret - A value the connector sent or received.
  */
-export const encodingsOf = (secret: string): string[] => {
+const encodingsOf = (secret: string): string[] => {
   const bytes = Buffer.from(secret, 'utf8');
   // As sent: a lone surrogate travels as U+FFFD (and would make encodeURIComponent throw).
   const wellFormed = bytes.toString('utf8');

@@ -1,21 +1,27 @@
 /**
- * Reading a space-separated scope list, shared by the config guard and the per-request override.
+ * Scopes as a list of known scopes: reading the space-separated text an admin or Logto gives
+ * (shared by the config guard and the per-request override), the session's guard, and the one
+ * test for a scope. The list is joined into text only where it goes on the wire.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
  * @see https://huggingface.co/docs/hub/oauth#currently-supported-scopes
  */
+import { z } from 'zod';
+
 import { type KnownScope, knownScopes } from './constants.js';
 import { quoteInput } from './quote.js';
 
 /**
- * Tells whether a scope list (space-separated, as requested and as saved in the session) holds a
- * scope.
+ * Tells whether a scope list (as configured, requested and saved in the session) holds a scope.
  *
- * @param scope - For example `openid profile`.
+ * @param scopes - For example `['openid', 'profile']`.
  * @param wanted - The scope looked for.
  */
-export const hasScope = (scope: string, wanted: KnownScope): boolean =>
-  scope.split(' ').includes(wanted);
+export const hasScope = (scopes: readonly KnownScope[], wanted: KnownScope): boolean =>
+  scopes.includes(wanted);
+
+/** A list of known scopes as JSON keeps it (the connector session). */
+export const scopeListGuard = z.array(z.enum(knownScopes));
 
 /** The outcome of reading a scope list: the scopes, or a sentence naming the bad token. */
 export type ScopeParseResult = { scopes: KnownScope[] } | { problem: string };

@@ -7,6 +7,7 @@ import { z } from 'zod';
 
 import { type ResolvedConfig } from './config.js';
 import { connectorError } from './errors.js';
+import { scopeListGuard } from './scopes.js';
 
 /**
  * The session guard.
@@ -16,18 +17,20 @@ import { connectorError } from './errors.js';
  *   forwards it.
  * - `codeVerifier`: the PKCE secret (RFC 7636), sent to the token endpoint.
  * - `nonce`: present when `openid` was requested, checked against the ID token.
- * - `scope`: the scope requested, to know whether an ID token is owed.
+ * - `scope`: the scopes requested, as a list, to know whether an ID token is owed. A session
+ *   saved with the scope as text (before the list) fails the guard, so that sign-in must start
+ *   again.
  * - `hubUrl`, `clientId`: the hub and the app the code will belong to, so that a config changed
  *   during the sign-in cannot send this sign-in's code and verifier elsewhere.
  */
-export const signInSessionGuard = z.object({
+const signInSessionGuard = z.object({
   hubUrl: z.string().min(1),
   clientId: z.string().min(1),
   redirectUri: z.string().min(1),
   state: z.string().min(1),
   codeVerifier: z.string().regex(/^[\w.~-]{43,128}$/),
   nonce: z.string().min(1).optional(),
-  scope: z.string(),
+  scope: scopeListGuard,
 });
 
 /** The values one sign-in keeps in the connector session. */

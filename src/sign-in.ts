@@ -13,7 +13,12 @@ import { type Redactor } from './redaction.js';
 import { hasScope } from './scopes.js';
 import { assertSessionMatchesConfig, readSignInSession } from './session.js';
 import { type HuggingFaceTokenResponse, requestToken } from './token.js';
-import { fetchUserInfo, toSocialUserInfo } from './userinfo.js';
+import {
+  processUserInfoResponse,
+  skipSubjectCheck,
+  toSocialUserInfo,
+  userInfoRequest,
+} from './userinfo.js';
 
 /** The outcome of a sign-in. */
 export type SignInResult = {
@@ -24,8 +29,8 @@ export type SignInResult = {
 /**
  * Completes a sign-in: reads the callback, checks that the config still names the hub and client
  * the sign-in started with, exchanges the code with the PKCE verifier, verifies
- * the ID token when `openid` was requested, fetches the userinfo, checks that the ID token and
- * userinfo name the same user, applies the organization rule and maps the profile.
+ * the ID token when `openid` was requested, fetches the userinfo and checks that it names the ID
+ * token's user, applies the organization rule and maps the profile.
  *
  * @param config - The resolved config.
  * @param data - The callback's query as Logto posts it.
@@ -67,26 +72,24 @@ export const completeSignIn = async (
   }
   // The userinfo request goes out beside the key set fetch. Both settle before anything is
   // reported, so no request outlives the sign-in; an ID token failure still comes first.
-  const [idCheck, userInfoRead] = await Promise.allSettled([
+  const [idCheck, userInfoAnswer] = await Promise.allSettled([
     tokenResponse.id_token ? verifyIdToken(tokenResponse.id_token, config, { nonce: session.nonce }) : undefined,
-    fetchUserInfo(config, tokenResponse.access_token, redactor),
+    userInfoRequest(config, tokenResponse.access_token),
   ]);
   if (idCheck.status === 'rejected') {
     throw idCheck.reason;
   }
-  if (userInfoRead.status === 'rejected') {
-    throw userInfoRead.reason;
+  if (userInfoAnswer.status === 'rejected') {
+    throw userInfoAnswer.reason;
   }
   const idClaims = idCheck.value;
-  const userInfo = userInfoRead.value;
-  if (idClaims && idClaims.sub !== userInfo.sub) {
-    throw connectorError(
-      ConnectorErrorCodes.SocialIdTokenInvalid,
-      'The ID token from Hugging Face failed verification: its subject (sub) differs from the userinfo\'s.',
-      { step: 'id_token' }
-    );
-  }
-  assertAuthorizedOrganization(userInfo, config.authorizedOrgs);
+  const userInfo = processUserInfoResponse(
+    userInfoAnswer.value,
+    // `sub` is a required claim of the verified token; '' (never a userinfo's sub) only satisfies the type.
+    idClaims ? (idClaims.sub ?? '') : skipSubjectCheck,
+    redactor
+  );
+  assertAuthorizedOrganization(userInfo.profile, config.authorizedOrgs);
 
   return { tokenResponse, userInfo: toSocialUserInfo(userInfo) };
 };

@@ -12,11 +12,11 @@ import { z } from 'zod';
 
 import { type ResolvedConfig } from './config.js';
 import { maxExpiresInSeconds } from './constants.js';
-import { connectorError, readProviderError } from './errors.js';
+import { connectorError, refuseRedirect } from './errors.js';
 import { type HttpResponse } from './http.js';
-import { parseJsonObject } from './json.js';
+import { parseJsonObject, readProviderError } from './hub-answer.js';
+import { requestHuggingFace } from './hub-request.js';
 import { type Redactor } from './redaction.js';
-import { refuseRedirect, requestHuggingFace } from './response.js';
 
 const expiresInGuard = z.number().int().min(0).max(maxExpiresInSeconds);
 
@@ -25,7 +25,7 @@ const expiresInGuard = z.number().int().min(0).max(maxExpiresInSeconds);
  * case, `expires_in` as a number or numeric string; `expires_in` must be a whole number of
  * seconds up to a year (never `Infinity`, which a JSON `1e999` becomes).
  */
-export const huggingFaceTokenResponseGuard = z.object({
+const huggingFaceTokenResponseGuard = z.object({
   access_token: z.string().min(1),
   token_type: z.string().refine((type) => type.toLowerCase() === 'bearer'),
   expires_in: z

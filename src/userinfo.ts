@@ -1,25 +1,104 @@
 /**
- * The userinfo endpoint: fetching the profile and mapping it to Logto's `SocialUserInfo`.
+ * The userinfo endpoint: the request, reading its answer into a typed profile, and mapping it to
+ * Logto's `SocialUserInfo`.
  *
- * Fields by scope (Hugging Face docs): always `sub`; with `profile`: `name`,
- * `preferred_username`, `picture`, `profile`, `website`, `isPro`, `orgs[]`; with `email`:
- * `email`, `email_verified`; with `read-billing`: `canPay`. Only `sub` is required; every field
- * is kept in `rawData`, so fields Hugging Face adds later reach Logto unchanged.
+ * Which scope returns which field is documented on {@link huggingFaceProfileGuard}. Only `sub` is
+ * required; the whole userinfo is kept in `rawData`, so fields Hugging Face adds later reach
+ * Logto unchanged.
  *
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
  * @see https://huggingface.co/docs/hub/oauth
  */
 import { ConnectorErrorCodes, type SocialUserInfo } from '@logto/connector-kit';
+import { z } from 'zod';
 
 import { type ResolvedConfig } from './config.js';
 import { maxRawDataDepth, maxResponseBytes, userInfoRetryLimit } from './constants.js';
-import { connectorError, readProviderError } from './errors.js';
-import { parseJsonObject } from './json.js';
+import { connectorError, refuseRedirect } from './errors.js';
+import { type HttpResponse } from './http.js';
+import { type JsonObject, parseJsonObject, readProviderError } from './hub-answer.js';
+import { requestHuggingFace } from './hub-request.js';
 import { type Redactor } from './redaction.js';
-import { refuseRedirect, requestHuggingFace } from './response.js';
 
-/** Userinfo as Hugging Face sent it: a JSON object with a non-empty `sub`. */
-export type HuggingFaceUserInfo = Record<string, unknown> & { sub: string };
+/** A field read only when it has its documented type; anything else counts as absent. */
+const whenValid = <T extends z.ZodTypeAny>(schema: T) => schema.optional().catch(undefined);
+
+/**
+ * One organization of `orgs[]` (scope `profile`). Fields the connector reads; every other field
+ * passes through.
+ */
+const huggingFaceOrganizationGuard = z
+  .object({
+    /** The organization's ID (24 hexadecimal characters), matched by ID entries of `authorizedOrgs`. */
+    sub: whenValid(z.string()),
+    /** Its display name. */
+    name: whenValid(z.string()),
+    /** The name in its URL, matched by name entries of `authorizedOrgs`. */
+    preferred_username: whenValid(z.string()),
+    /** Its avatar URL. */
+    picture: whenValid(z.string()),
+    /** The user's role; only for an organization the user granted on the consent screen. */
+    roleInOrg: whenValid(z.string()),
+  })
+  .passthrough();
+
+/** A list of which only the entries the guard accepts are kept: one odd entry spoils nothing. */
+const entriesOf = <T extends z.ZodTypeAny>(entry: T) =>
+  z.array(z.unknown()).transform((items) =>
+    items.flatMap((item): Array<z.output<T>> => {
+      const result = entry.safeParse(item);
+      return result.success ? [result.data] : [];
+    })
+  );
+
+/**
+ * The userinfo profile, each field under the scope that returns it. Only `sub` is required; a
+ * field of another type than documented counts as absent, and fields Hugging Face adds later pass
+ * through.
+ *
+ * @see https://huggingface.co/docs/hub/oauth
+ */
+const huggingFaceProfileGuard = z
+  .object({
+    /** Always: the user's ID, stable across username changes. */
+    sub: z.string().refine((sub) => sub.trim() !== ''),
+    /** `profile`: the display name; may be empty. */
+    name: whenValid(z.string()),
+    /** `profile`: the username, as in the profile's URL. */
+    preferred_username: whenValid(z.string()),
+    /** `profile`: the avatar URL. */
+    picture: whenValid(z.string()),
+    /** `profile`: the profile page URL. */
+    profile: whenValid(z.string()),
+    /** `profile`: the user's website, when set. */
+    website: whenValid(z.string()),
+    /** `profile`: whether the user has a Pro subscription. */
+    isPro: whenValid(z.boolean()),
+    /** `profile`: the organizations the user belongs to (see {@link huggingFaceOrganizationGuard}). */
+    orgs: whenValid(entriesOf(huggingFaceOrganizationGuard)),
+    /** `email`: the primary email address. */
+    email: whenValid(z.string()),
+    /** `email`: whether Hugging Face verified the address; only `true` counts. */
+    email_verified: whenValid(z.boolean()),
+    /** `read-billing`: whether the user has a payment method. */
+    canPay: whenValid(z.boolean()),
+  })
+  .passthrough();
+
+/** The userinfo profile as the connector reads it. */
+export type HuggingFaceProfile = z.output<typeof huggingFaceProfileGuard>;
+
+/** Userinfo as Hugging Face sent it: the profile read, and the exact JSON for Logto's `rawData`. */
+export type HuggingFaceUserInfo = {
+  profile: HuggingFaceProfile;
+  rawData: JsonObject;
+};
+
+/**
+ * Passed as `expectedSubject` when no ID token named the user, to say that there is no subject to
+ * compare, on purpose.
+ */
+export const skipSubjectCheck: unique symbol = Symbol('skip subject check');
 
 /**
  * How deep a JSON value nests (a scalar is 0, `{}` and `[]` are 1), counted without recursion
@@ -44,22 +123,19 @@ const nestingDepth = (value: unknown, limit: number): number => {
 };
 
 /**
- * Fetches the userinfo with the access token, retrying network errors, 429 and 5xx twice.
+ * Asks for the userinfo with the access token, retrying network errors, 429 and 5xx twice.
  *
  * @param config - The resolved config.
  * @param accessToken - The bearer token (the redactor already knows it).
- * @param redactor - The sign-in's redactor.
- * @returns The userinfo: a JSON object of at most 1 MiB nested at most
- *   {@link maxRawDataDepth} levels, so that Logto can keep it as `rawData`.
- * @throws ConnectorError `SocialAccessTokenInvalid` on 401; `InvalidResponse` for a body that is
- *   not a JSON object with `sub`, is over 1 MiB or nests too deep; `General` otherwise.
+ * @returns The answer, whatever its status, for {@link processUserInfoResponse}.
+ * @throws ConnectorError when no answer came (see `transportFailureError`).
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfoRequest
  */
-export const fetchUserInfo = async (
+export const userInfoRequest = async (
   config: ResolvedConfig,
-  accessToken: string,
-  redactor: Redactor
-): Promise<HuggingFaceUserInfo> => {
-  const response = await requestHuggingFace(
+  accessToken: string
+): Promise<HttpResponse> =>
+  requestHuggingFace(
     {
       method: 'GET',
       url: config.endpoints.userInfo,
@@ -70,6 +146,26 @@ export const fetchUserInfo = async (
     'userinfo',
     'userinfo endpoint'
   );
+
+/**
+ * Reads a userinfo answer.
+ *
+ * @param response - The answer, whatever its status.
+ * @param expectedSubject - The verified ID token's `sub`, which the userinfo's must equal
+ *   (OpenID Connect Core 5.3.2), or {@link skipSubjectCheck} when the sign-in has no ID token.
+ * @param redactor - The sign-in's redactor, for any provider text quoted.
+ * @returns The userinfo: a JSON object of at most 1 MiB nested at most {@link maxRawDataDepth}
+ *   levels, so that Logto can keep it as `rawData`.
+ * @throws ConnectorError `SocialAccessTokenInvalid` on 401; `InvalidResponse` for a body that is
+ *   not a JSON object with `sub` or nests too deep; `SocialIdTokenInvalid` for a `sub` other than
+ *   the expected one; `General` otherwise.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse
+ */
+export const processUserInfoResponse = (
+  response: HttpResponse,
+  expectedSubject: string | typeof skipSubjectCheck,
+  redactor: Redactor
+): HuggingFaceUserInfo => {
   if (response.status === 401) {
     throw connectorError(
       ConnectorErrorCodes.SocialAccessTokenInvalid,
@@ -89,34 +185,41 @@ export const fetchUserInfo = async (
     );
   }
 
-  const body = parseJsonObject(response.body);
-  if (!body) {
+  const rawData = parseJsonObject(response.body);
+  if (!rawData) {
     throw connectorError(
       ConnectorErrorCodes.InvalidResponse,
       'Hugging Face\'s userinfo is not a JSON object.',
       { step: 'userinfo', status: 200 }
     );
   }
-  if (nestingDepth(body, maxRawDataDepth) > maxRawDataDepth) {
+  if (nestingDepth(rawData, maxRawDataDepth) > maxRawDataDepth) {
     throw connectorError(
       ConnectorErrorCodes.InvalidResponse,
       `Hugging Face's userinfo nests deeper than ${maxRawDataDepth} levels, more than Logto can store as raw data.`,
       { step: 'userinfo', status: 200 }
     );
   }
-  const { sub } = body;
-  if (typeof sub !== 'string' || sub.trim() === '') {
+  const profile = huggingFaceProfileGuard.safeParse(rawData);
+  if (!profile.success) {
     throw connectorError(
       ConnectorErrorCodes.InvalidResponse,
       'Hugging Face\'s userinfo has no "sub" (user id).',
       { step: 'userinfo', status: 200 }
     );
   }
-  return { ...body, sub };
+  if (expectedSubject !== skipSubjectCheck && profile.data.sub !== expectedSubject) {
+    throw connectorError(
+      ConnectorErrorCodes.SocialIdTokenInvalid,
+      'The ID token from Hugging Face failed verification: its subject (sub) differs from the userinfo\'s.',
+      { step: 'id_token' }
+    );
+  }
+  return { profile: profile.data, rawData };
 };
 
-const text = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+const text = (value: string | undefined): string | undefined =>
+  value?.trim() ? value.trim() : undefined;
 
 /**
  * Maps Hugging Face userinfo to Logto's user info.
@@ -126,19 +229,18 @@ const text = (value: unknown): string | undefined =>
  * - `name`: the display name, or the username when the display name is blank;
  * - `avatar`: `picture`;
  * - `email`: only when `email_verified` is `true`, since Logto may link accounts by email;
- * - `rawData`: the whole userinfo (at most {@link maxResponseBytes} bytes and
- *   {@link maxRawDataDepth} levels deep, which {@link fetchUserInfo} ensures).
+ * - `rawData`: the whole userinfo as sent (at most {@link maxResponseBytes} bytes and
+ *   {@link maxRawDataDepth} levels deep, which {@link processUserInfoResponse} ensures).
  */
-export const toSocialUserInfo = (userInfo: HuggingFaceUserInfo): SocialUserInfo => {
-  const name = text(userInfo.name) ?? text(userInfo.preferred_username);
-  const avatar = text(userInfo.picture);
-  const email = userInfo.email_verified === true ? text(userInfo.email) : undefined;
+export const toSocialUserInfo = ({ profile, rawData }: HuggingFaceUserInfo): SocialUserInfo => {
+  const name = text(profile.name) ?? text(profile.preferred_username);
+  const avatar = text(profile.picture);
+  const email = profile.email_verified === true ? text(profile.email) : undefined;
   return {
-    id: userInfo.sub,
+    id: profile.sub,
     ...(name && { name }),
     ...(avatar && { avatar }),
     ...(email && { email }),
-    // The object came from JSON.parse within the size and depth bounds, so it is JSON Logto can keep.
-    rawData: userInfo as NonNullable<SocialUserInfo['rawData']>,
+    rawData,
   };
 };

@@ -8,7 +8,6 @@ import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit'
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { forgetKeySets } from '../../lib/id-token.js';
 import { demoOrganizations, demoUsers, startHfStandIn, type StandIn } from '../../stand-in/index.js';
 import { createLogtoSessionStore } from '../support/logto-session.js';
 import {
@@ -48,9 +47,17 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  forgetKeySets();
   hf.resetCounts();
 });
+
+let ownHostCount = 1;
+
+/**
+ * A stand-in of the test's own on a loopback address no other stand-in of this file uses, so
+ * its hub URL, and with it the connector's key-set cache entry, is the test's alone.
+ */
+const startOwnStandIn = async () =>
+  startHfStandIn({ clients: [app], host: `127.0.0.${++ownHostCount}` });
 
 /** A connector configured for `app` at the shared stand-in. */
 const connectorFor = (config: Record<string, unknown> = {}, standIn: StandIn = hf) =>
@@ -170,26 +177,31 @@ describe('with the openid, profile and email scopes', () => {
   });
 
   it('fetches the key set once for two sign-ins', async () => {
-    const connector = await connectorFor({ scope: 'openid profile email' });
+    const own = await startOwnStandIn();
+    try {
+      const connector = await connectorFor({ scope: 'openid profile email' }, own);
 
-    const first = await signInAs(connector, 'ada');
-    const second = await signInAs(connector, 'outsider');
+      const first = await signInAs(connector, 'ada');
+      const second = await signInAs(connector, 'outsider');
 
-    expect([first.id, second.id]).toEqual([ada.sub, outsider.sub]);
-    expect(hf.requestCounts['/oauth/jwks']).toBe(1);
+      expect([first.id, second.id]).toEqual([ada.sub, outsider.sub]);
+      expect(own.requestCounts['/oauth/jwks']).toBe(1);
+    } finally {
+      await own.close();
+    }
   });
 });
 
 /*
  * The connector keeps one key set per hub and refetches it for a token whose kid it lacks, but at
- * most once per minute per hub. Each test runs its own stand-in, so its own cache entry, and
- * rotates the key right after a first sign-in has cached the old one.
+ * most once per minute per hub. Each test runs its own stand-in at its own hub URL, so its own
+ * cache entry, and rotates the key right after a first sign-in has cached the old one.
  */
 describe('after Hugging Face rotates its signing key', () => {
   let rotating: StandIn;
 
   beforeEach(async () => {
-    rotating = await startHfStandIn({ clients: [app] });
+    rotating = await startOwnStandIn();
   });
 
   afterEach(async () => {

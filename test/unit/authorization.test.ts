@@ -68,7 +68,7 @@ describe('scope of the authorization request', () => {
     const { url, session } = await signInUrl(extra, override);
 
     expect(url.searchParams.get('scope')).toBe(expected);
-    expect(session.scope).toBe(expected);
+    expect(session.scope).toEqual(expected.split(' '));
   });
 
   it.each([
@@ -204,7 +204,7 @@ describe('session of the sign-in', () => {
       redirectUri,
       state,
       codeVerifier: expect.stringMatching(/^[\w-]{43,128}$/),
-      scope: 'openid profile',
+      scope: ['openid', 'profile'],
       nonce: url.searchParams.get('nonce'),
     });
   });

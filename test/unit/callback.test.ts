@@ -186,6 +186,11 @@ describe('session of the callback', () => {
       case: 'a session with a verifier too short for PKCE',
       session: { redirectUri, state, codeVerifier: 'short', scope: 'profile' },
     },
+    {
+      // What a sign-in started before scopes were kept as a list saved.
+      case: 'a session whose scope is text, not a list',
+      session: { hubUrl, clientId, redirectUri, state, codeVerifier: 'v'.repeat(43), scope: 'profile' },
+    },
   ])('rejects $case as General', async ({ session }) => {
     const error = await expectConnectorError(
       connector.getUserInfo(callbackData, createSessionStore(session).getSession),

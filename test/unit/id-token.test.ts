@@ -2,7 +2,6 @@ import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit'
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { forgetKeySets } from '../../src/id-token.js';
 import {
   callbackDataOf,
   clientCredentials,
@@ -64,7 +63,6 @@ const mockKeySet = (hubUrl: string, ...keys: SigningKey[]) =>
 
 beforeEach(() => {
   nock.disableNetConnect();
-  forgetKeySets();
   keySetFetches.clear();
 });
 

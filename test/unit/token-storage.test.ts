@@ -2,7 +2,6 @@ import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit'
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { forgetKeySets } from '../../src/id-token.js';
 import {
   callbackDataOf,
   clientCredentials,
@@ -44,7 +43,6 @@ beforeAll(async () => {
 
 beforeEach(() => {
   nock.disableNetConnect();
-  forgetKeySets();
 });
 
 afterEach(() => {

@@ -273,6 +273,21 @@ describe('mapping to Logto user info', () => {
       body: { sub: userId },
       expected: { id: userId },
     },
+    {
+      case: 'the username when the display name is not text, keeping it in rawData',
+      body: { ...base, name: 42 },
+      expected: { id: userId, name: 'ada' },
+    },
+    {
+      case: 'no avatar when picture is not text, keeping it in rawData',
+      body: { ...base, picture: { url: 'https://cdn.test/ada.png' } },
+      expected: { id: userId, name: 'ada' },
+    },
+    {
+      case: 'fields Hugging Face adds later into rawData only',
+      body: { ...base, plan: 'team', securityRestrictions: ['mfa'] },
+      expected: { id: userId, name: 'ada' },
+    },
   ])('maps $case', async ({ body, expected }) => {
     const signIn = await signInUpToUserInfo();
     userInfoEndpoint(signIn.hubUrl).reply(200, body);
