@@ -51,7 +51,9 @@ export const connectorError = (
   cause?: unknown
 ): ConnectorError => {
   const data: Record<string, string | number> = { errorDescription: description };
-  for (const [key, value] of Object.entries(details)) {
+  // A caller may pass a key holding `undefined` (`status: response?.status`), which the type hides.
+  const entries: Array<[string, string | number | undefined]> = Object.entries(details);
+  for (const [key, value] of entries) {
     if (value !== undefined) {
       data[key] = value;
     }

@@ -136,14 +136,15 @@ const sendOnce = async (request: HttpRequest, timeoutMs: number): Promise<Attemp
     cancelledFor ??= reason;
     pending.cancel();
   };
-  pending.on('downloadProgress', ({ transferred, total }) => {
+  // `on` returns `pending` itself, which is awaited below.
+  void pending.on('downloadProgress', ({ transferred, total }) => {
     if (transferred > maxResponseBytes || (total !== undefined && total > maxResponseBytes)) {
       cancel(new TransportError('too_large', `body over ${maxResponseBytes} bytes`));
     }
   });
   // A 101 answer hands the socket to an `upgrade` listener and got's own timer never fires:
   // free the socket and fail now, and keep a timer of our own for anything else that stalls.
-  pending.on('request', (clientRequest) => {
+  void pending.on('request', (clientRequest) => {
     clientRequest.once('upgrade', (_response, socket: Duplex) => {
       socket.destroy();
       cancel(new TransportError('network', 'unexpected protocol upgrade (101)'));

@@ -24,7 +24,7 @@ export type JsonObject = { [key: string]: Json };
 export const parseJsonObject = (body: string): JsonObject | undefined => {
   try {
     // What JSON.parse returns is JSON by definition.
-    const parsed: Json = JSON.parse(body);
+    const parsed = JSON.parse(body) as Json;
     return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
       ? parsed
       : undefined;

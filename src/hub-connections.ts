@@ -74,12 +74,12 @@ function destroySpare(this: Socket): void {
  * One agent with the hub policy: the idle allowance when a connection is released, no idle timer
  * while it carries a request, and connections opened ahead handed out before new ones.
  */
-class HubPool {
+class HubPool<PoolAgent extends http.Agent> {
   /** Connections opened ahead of requests, by `host:port`, until the agent needs a new one. */
   readonly #spares = new Map<string, Set<Socket>>();
   readonly #openConnection: http.Agent['createConnection'];
 
-  constructor(readonly agent: http.Agent) {
+  constructor(readonly agent: PoolAgent) {
     // Node.js's Agent returns whether to keep the socket; its type says void.
     const keepSocketAlive = agent.keepSocketAlive.bind(agent) as unknown as (socket: Socket) => boolean;
     const reuseSocket = agent.reuseSocket.bind(agent);
@@ -109,7 +109,7 @@ class HubPool {
 
   /** Idle connections in the pool. */
   idleSockets(): Socket[] {
-    return Object.values(this.agent.freeSockets).flatMap((sockets) => (sockets ?? []) as Socket[]);
+    return Object.values(this.agent.freeSockets).flatMap((sockets) => sockets ?? []);
   }
 
   /** Connections to `host:port` open or opening: carrying a request, idle, or set aside. */
@@ -167,7 +167,7 @@ const pools = [httpPool, httpsPool];
 /** The agents every request to the hub goes through, in got's `agent` option shape. */
 export const hubAgents: { readonly http: http.Agent; readonly https: https.Agent } = Object.freeze({
   http: httpPool.agent,
-  https: httpsPool.agent as https.Agent,
+  https: httpsPool.agent,
 });
 
 /**

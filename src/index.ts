@@ -87,6 +87,7 @@ const getAccessTokenByRefreshToken =
  *
  * @param options - Logto's `getConfig`, which returns the config saved in the admin console.
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- connector-kit's CreateConnector is async; nothing here needs to wait
 const createHuggingFaceConnector: CreateConnector<SocialConnector> = async ({ getConfig }) => ({
   metadata,
   type: ConnectorType.Social,

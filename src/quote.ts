@@ -6,6 +6,7 @@ import { maxQuotedInputLength } from './constants.js';
 
 // C0 and C1 controls, DEL, the Unicode line and paragraph separators and the bidirectional
 // overrides and isolates: each could split a log line or make a message read differently.
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
 const unsafeCharacters = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
 
 /**

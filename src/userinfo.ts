@@ -13,7 +13,7 @@ import { ConnectorErrorCodes, type SocialUserInfo } from '@logto/connector-kit';
 import { z } from 'zod';
 
 import { type ResolvedConfig } from './config.js';
-import { maxRawDataDepth, maxResponseBytes, userInfoRetryLimit } from './constants.js';
+import { maxRawDataDepth, userInfoRetryLimit } from './constants.js';
 import { connectorError, refuseRedirect } from './errors.js';
 import { type HttpResponse } from './http.js';
 import { type JsonObject, parseJsonObject, readProviderError } from './hub-answer.js';
@@ -43,9 +43,9 @@ const huggingFaceOrganizationGuard = z
   .passthrough();
 
 /** A list of which only the entries the guard accepts are kept: one odd entry spoils nothing. */
-const entriesOf = <T extends z.ZodTypeAny>(entry: T) =>
+const entriesOf = <Entry>(entry: z.ZodType<Entry, z.ZodTypeDef, unknown>) =>
   z.array(z.unknown()).transform((items) =>
-    items.flatMap((item): Array<z.output<T>> => {
+    items.flatMap((item): Entry[] => {
       const result = entry.safeParse(item);
       return result.success ? [result.data] : [];
     })
@@ -229,8 +229,9 @@ const text = (value: string | undefined): string | undefined =>
  * - `name`: the display name, or the username when the display name is blank;
  * - `avatar`: `picture`;
  * - `email`: only when `email_verified` is `true`, since Logto may link accounts by email;
- * - `rawData`: the whole userinfo as sent (at most {@link maxResponseBytes} bytes and
- *   {@link maxRawDataDepth} levels deep, which {@link processUserInfoResponse} ensures).
+ * - `rawData`: the whole userinfo as sent (at most `maxResponseBytes` bytes, which the transport
+ *   enforces, and {@link maxRawDataDepth} levels deep, which {@link processUserInfoResponse}
+ *   ensures).
  */
 export const toSocialUserInfo = ({ profile, rawData }: HuggingFaceUserInfo): SocialUserInfo => {
   const name = text(profile.name) ?? text(profile.preferred_username);
