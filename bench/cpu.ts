@@ -105,8 +105,8 @@ const measureRound = async (run: CpuRun, round: number): Promise<PerVariant<CpuR
   const processes: MeasuredProcess[] = [];
   try {
     for (const variant of variants) {
-      // eslint-disable-next-line no-await-in-loop
       processes.push(
+        // eslint-disable-next-line no-await-in-loop -- one start-up at a time: processes starting together compete for the CPU
         await startMeasured({
           variant,
           standIn,

@@ -154,7 +154,10 @@ export const startMeasured = async (options: MeasuredProcessOptions): Promise<Me
       }),
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) {
+          resolve();
+          return;
+        }
         const timer = setTimeout(() => child.kill(), 10_000);
         child.once('exit', () => {
           clearTimeout(timer);

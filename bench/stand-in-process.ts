@@ -93,6 +93,7 @@ const handle = async (request: Request): Promise<Record<string, unknown>> => {
       return {};
     case 'stop':
       await hf?.close();
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- `process.disconnect` is undefined without an IPC channel; its type does not say so
       setImmediate(() => process.disconnect?.());
       return {};
   }
