@@ -147,6 +147,7 @@ export type ConnectorUnderTest = {
 export const createConnectorUnderTest = async (): Promise<ConnectorUnderTest> => {
   let config: unknown;
   const connector = await createConnector({
+    // eslint-disable-next-line @typescript-eslint/require-await -- Logto's getConfig is async: a failure is a rejection
     getConfig: async () => {
       if (config instanceof Error) {
         throw config;
@@ -239,7 +240,7 @@ export const classify = (outcome: Outcome): string => {
   if (!(error instanceof ConnectorError)) {
     return `breach: rejected with ${error instanceof Error ? error.name : typeof error}`;
   }
-  return knownCodes.has(error.code) ? error.code : `breach: unknown code ${String(error.code)}`;
+  return knownCodes.has(error.code) ? error.code : `breach: unknown code ${error.code}`;
 };
 
 /**
@@ -255,7 +256,9 @@ export const leakedSecrets = (
   if (!(error instanceof Error)) {
     return [];
   }
-  const data = JSON.stringify((error as ConnectorError).data) ?? '';
+  const dataValue: unknown = 'data' in error ? error.data : undefined;
+  // JSON.stringify returns undefined for an absent `data`, which its type hides.
+  const data = (JSON.stringify(dataValue) as string | undefined) ?? '';
   const texts = [error.message, String(error.stack), data];
   return Object.entries(secrets)
     .filter(([, value]) => value !== undefined && texts.some((text) => text.includes(value)))

@@ -24,6 +24,7 @@ export const logtoEndpoint = 'http://127.0.0.1:3001';
  */
 export const createLogtoConnector = async (config: Record<string, unknown>): Promise<SocialConnector> =>
   createConnector({
+    // eslint-disable-next-line @typescript-eslint/require-await -- Logto's getConfig is async: a failure is a rejection
     getConfig: async (factoryId: string) => {
       if (factoryId !== metadata.id) {
         throw new TypeError(`getConfig was asked for "${factoryId}", not "${metadata.id}"`);

@@ -43,7 +43,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await hf?.close();
+  // Unset when beforeAll failed before assigning it.
+  await (hf as StandIn | undefined)?.close();
 });
 
 beforeEach(() => {

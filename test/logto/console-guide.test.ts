@@ -104,7 +104,7 @@ describe('the console form', () => {
   it.each(metadata.formItems.map((item) => [item.key, item]))(
     'describes %s in plain text, without Markdown',
     (_key, item) => {
-      expect(`${item.description ?? ''}\n${item.placeholder ?? ''}\n${item.label}`).not.toMatch(markdown);
+      expect(`${item.description}\n${item.placeholder}\n${item.label}`).not.toMatch(markdown);
     }
   );
 

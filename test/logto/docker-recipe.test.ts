@@ -79,6 +79,7 @@ beforeAll(async () => {
 
   const node = ensureNode22();
   const { source, destination } = dockerfileCopy();
+  /* eslint-disable no-await-in-loop -- one release at a time: each starts a Logto process, and the machine has few cores */
   for (const release of logtoReleases) {
     const instance = await createLogtoInstance(release);
     await cp(path.join(host, source), inInstance(instance, destination), { recursive: true });
@@ -86,6 +87,7 @@ beforeAll(async () => {
     const load = await process.call<LoadReport>('load', { connectors: instance.connectors });
     loaded.set(release, { instance, process, load });
   }
+  /* eslint-enable no-await-in-loop */
 }, 600_000);
 
 afterAll(async () => {

@@ -163,6 +163,7 @@ const packInputFiles = async (): Promise<string[]> => {
 const packInputDigest = async (): Promise<string> => {
   const hash = createHash('sha256');
   for (const file of await packInputFiles()) {
+    // eslint-disable-next-line no-await-in-loop -- files are hashed in order, one in memory at a time
     hash.update(`${file}\0`).update(await readFile(path.join(repoRoot, file))).update('\0');
   }
   return hash.digest('hex').slice(0, 16);

@@ -157,7 +157,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await logto?.stop();
+  // Unset when beforeAll failed before assigning it.
+  await (logto as RealLogto | undefined)?.stop();
   if (officialFolder) {
     await rm(officialFolder, { recursive: true, force: true });
   }
@@ -166,7 +167,7 @@ afterAll(async () => {
   }
 });
 
-describe.sequential('migration from the official connector, in a real Logto', () => {
+describe('migration from the official connector, in a real Logto', { concurrent: false }, () => {
   it('starts from users linked through the official connector 0.4.8', async () => {
     const factories = expectStatus(await logto.management.request<Array<{ id: string }>>('GET', '/api/connector-factories'), 200, 'factories');
     expect(factories.map(({ id }) => id)).toEqual(expect.arrayContaining([officialFactoryId, ourFactoryId]));

@@ -126,6 +126,7 @@ describe('provider errors in the callback', () => {
 
     const { errorDescription, error: reflected, error_description: description } = error.data;
     for (const text of [errorDescription, reflected, description]) {
+      // eslint-disable-next-line no-control-regex -- the test is that no control character is left
       expect(text).not.toMatch(/[\u0000-\u001F\u2028]/);
     }
     expect(reflected).toBe('server_error  Set-Cookie: session=stolen');

@@ -78,6 +78,7 @@ export const hubUrlFor = (name: string): string => `https://hub-${name}.test`;
  * @param rawConfig - What the admin console stored; the minimal valid config by default.
  */
 export const createTestConnector = async (rawConfig: unknown = config): Promise<SocialConnector> =>
+  // eslint-disable-next-line @typescript-eslint/require-await -- Logto's getConfig returns a promise
   createConnector({ getConfig: async () => rawConfig });
 
 /** A connector session store with Logto's semantics. */

@@ -52,7 +52,7 @@ const startHub = async (keepAliveSeconds: number, handle: Handler = answerOk): P
   return hub;
 };
 
-afterEach(async () => {
+afterEach(() => {
   for (const hub of hubs.splice(0)) {
     hub.server.closeAllConnections();
     hub.server.close();
@@ -68,7 +68,7 @@ const get = async (hub: Hub) => sendRequest({ method: 'GET', url: hub.url, timeo
 const idleConnections = (hub: Hub): Socket[] =>
   Object.entries(hubAgents.http.freeSockets)
     .filter(([name]) => name.startsWith(`${hub.url.hostname}:${hub.url.port}:`))
-    .flatMap(([, sockets]) => (sockets ?? []) as Socket[]);
+    .flatMap(([, sockets]) => sockets ?? []);
 
 /** Lets the client read what the server sent (a close, a response). */
 const settle = async () => sleep(50);

@@ -105,7 +105,7 @@ const serveSignIn = (hubUrl: string, signIn: StartedSignIn, idToken: string) => 
 ];
 
 const signInWithKey = async (
-  { hubUrl, connector, signIn }: OpenIdSignIn,
+  { hubUrl, signIn }: OpenIdSignIn,
   key: SigningKey
 ): Promise<ReturnType<typeof serveSignIn>> => {
   const idToken = await signIdToken(validIdTokenClaims(hubUrl, userId, signIn.nonce), {
@@ -333,6 +333,7 @@ describe('the key set cache', () => {
     const hubUrl = nextHubUrl('idt');
     const keys = mockKeySet(hubUrl, keyA);
 
+    /* eslint-disable no-await-in-loop -- the second sign-in must find the key set the first cached */
     for (const round of [1, 2]) {
       const flow = await startOpenIdSignIn(hubUrl);
       const scopes = await signInWithKey(flow, keyA);
@@ -343,6 +344,7 @@ describe('the key set cache', () => {
         expect(scope.isDone(), `sign-in ${round}`).toBe(true);
       }
     }
+    /* eslint-enable no-await-in-loop */
 
     expect(keys.isDone()).toBe(true);
     expect(keySetFetches.get(hubUrl)).toBe(1);

@@ -32,6 +32,18 @@ export type Fault =
   | { kind: 'drop'; after: boolean };
 
 /** One request the fake received. */
+/** The fields of a request body the fake reads; a JSON object or form fields, taken as Logto takes them. */
+type RequestBody = {
+  id?: string;
+  connectorId?: string;
+  config?: Record<string, unknown>;
+  syncProfile?: boolean;
+  enableTokenStorage?: boolean;
+  socialSignInConnectorTargets?: unknown;
+  grant_type?: string;
+  resource?: string;
+};
+
 export type RecordedRequest = { method: string; path: string; body: unknown; authorization?: string };
 
 /** Factories both connectors register: the same target and platform. */
@@ -92,7 +104,7 @@ export const startFakeLogto = async (state: {
     fail: (request, ...more) => faults.set(request, [...(faults.get(request) ?? []), ...more]),
   };
 
-  const targetOf = (factoryId: string) => factories.find(({ id }) => id === factoryId)?.target;
+  const targetOf = (factoryId: string | undefined) => factories.find(({ id }) => id === factoryId)?.target;
   const describe = (connector: FakeConnector) => ({
     ...connector,
     target: targetOf(connector.connectorId),
@@ -106,7 +118,7 @@ export const startFakeLogto = async (state: {
   };
 
   /** Applies one request; returns the answer. */
-  const handle = (method: string, path: string, body: any): [number, unknown?] => {
+  const handle = (method: string, path: string, body: RequestBody): [number, unknown?] => {
     const byId = /^\/api\/connectors\/([^/]+)$/.exec(path);
     if (method === 'GET' && path === '/api/connectors') {
       return [200, fake.connectors.map(describe)];
@@ -128,8 +140,9 @@ export const startFakeLogto = async (state: {
       return [204];
     }
     if (method === 'POST' && path === '/api/connectors') {
-      const target = targetOf(body.connectorId);
-      if (!fake.installed.has(body.connectorId) || !target) {
+      const { connectorId } = body;
+      const target = targetOf(connectorId);
+      if (connectorId === undefined || !fake.installed.has(connectorId) || !target) {
         return [422, logtoError('connector.not_found_with_connector_id', 'Can not find connector with given standard connector id.')];
       }
       const duplicate = fake.connectors.find((connector) => targetOf(connector.connectorId) === target);
@@ -147,7 +160,7 @@ export const startFakeLogto = async (state: {
       }
       const created: FakeConnector = {
         id,
-        connectorId: body.connectorId,
+        connectorId,
         config: body.config ?? {},
         syncProfile: body.syncProfile ?? false,
         enableTokenStorage: body.enableTokenStorage ?? false,
@@ -174,7 +187,7 @@ export const startFakeLogto = async (state: {
       const path = new URL(request.url ?? '/', 'http://fake').pathname;
       const method = request.method ?? 'GET';
       const isJson = (request.headers['content-type'] ?? '').includes('json');
-      const body = isJson && text ? JSON.parse(text) : Object.fromEntries(new URLSearchParams(text));
+      const body = (isJson && text ? JSON.parse(text) : Object.fromEntries(new URLSearchParams(text))) as RequestBody;
       fake.requests.push({ method, path, body, authorization: request.headers.authorization });
 
       if (method === 'POST' && path === '/oidc/token') {
@@ -218,5 +231,5 @@ export const startFakeLogto = async (state: {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
-  }) as FakeLogto;
+  });
 };

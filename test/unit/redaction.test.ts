@@ -63,7 +63,7 @@ const signInAgainstEcho = async (echo: (request: { authorization: string; body: 
     .post('/oauth/token')
     .reply(function (_uri, body) {
       const authorization = String(this.req.headers.authorization);
-      return [400, { error: 'invalid_request', error_description: echo({ authorization, body: String(body) }) }];
+      return [400, { error: 'invalid_request', error_description: echo({ authorization, body: typeof body === 'string' ? body : JSON.stringify(body) }) }];
     });
   const error = await expectConnectorError(
     connector.getUserInfo(callbackData, store.getSession),

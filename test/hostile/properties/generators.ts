@@ -44,7 +44,9 @@ export type SlotValues = Partial<Record<keyof typeof slots, string>>;
 /** Replaces every slot of a template with the case's value. */
 export const fill = (template: string, values: SlotValues): string => {
   let text = template;
-  for (const [name, value] of Object.entries(values)) {
+  // A slot may be present with the value `undefined`, which the Partial type hides from entries.
+  const entries: Array<[string, string | undefined]> = Object.entries(values);
+  for (const [name, value] of entries) {
     if (value !== undefined) {
       text = text.replaceAll(slots[name as keyof typeof slots], value);
     }
@@ -118,7 +120,10 @@ const anyJsonArb = fc.jsonValue({ maxDepth: 3 });
 const nonStringJsonArb = anyJsonArb.filter((value) => typeof value !== 'string');
 
 /** A JSON value written as JSON text. */
-const jsonText = (value: unknown) => JSON.stringify(value) ?? 'null';
+const jsonText = (value: unknown) => {
+  // JSON.stringify returns undefined for undefined, functions and symbols, which its type hides.
+  return (JSON.stringify(value) as string | undefined) ?? 'null';
+};
 
 /** Entries written as a JSON object text; keys may repeat and include `__proto__`. */
 export const objectText = (entries: Array<[string, string]>) =>
@@ -235,7 +240,7 @@ export const callbackArb = fc.oneof(
 const hexId = fc.string({
   minLength: 24,
   maxLength: 24,
-  unit: fc.constantFrom(...'0123456789abcdefABCDEF'),
+  unit: fc.constantFrom(...'0123456789abcdefABCDEF'.split('')),
 });
 
 const scopeTextArb = fc
@@ -497,8 +502,8 @@ const mutatedTokenBodyArb = fc
       scope: '"profile"',
       refresh_token: JSON.stringify(slots.refresh),
     };
-    delete fields[key];
-    const entries = Object.entries(fields);
+    const { [key]: _replaced, ...kept } = fields;
+    const entries = Object.entries(kept);
     if (value !== undefined) {
       entries.push([key, jsonText(value)]);
     }

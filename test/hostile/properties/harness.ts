@@ -128,8 +128,10 @@ export const expectContract = (
       const text = data[key];
       if (text !== undefined) {
         expect(typeof text).toBe('string');
-        expect(String(text)).not.toMatch(controlCharacterPattern);
-        expect(String(text).length).toBeLessThanOrEqual(longestErrorDescription);
+        // A string, as the line above checks.
+        const message = text as string;
+        expect(message).not.toMatch(controlCharacterPattern);
+        expect(message.length).toBeLessThanOrEqual(longestErrorDescription);
       }
     }
   }

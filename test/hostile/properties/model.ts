@@ -49,6 +49,7 @@ export const longestExpiresInSeconds = 31_536_000;
 export const longestErrorDescription = 2000;
 
 /** Characters no reflected text may carry: C0 and C1 controls, DEL, line and paragraph separators. */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
 export const controlCharacterPattern = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/;
 
 /** README: "network errors, 429 and 5xx" are what a retry is for. */

@@ -50,7 +50,9 @@ export async function requestJson<T = unknown>(url: string | URL, request: JsonR
  */
 export function expectStatus<T>(response: JsonResponse<T>, expected: number | number[], what: string): T {
   if (!(Array.isArray(expected) ? expected : [expected]).includes(response.status)) {
-    throw new Error(`${what}: expected ${expected}, got ${response.status}: ${JSON.stringify(response.body)?.slice(0, 800)}`);
+    // JSON.stringify returns undefined for an empty body, which its type hides.
+    const body = JSON.stringify(response.body) as string | undefined;
+    throw new Error(`${what}: expected ${String(expected)}, got ${response.status}: ${body?.slice(0, 800)}`);
   }
   return response.body;
 }
