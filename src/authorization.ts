@@ -13,7 +13,7 @@ import snakecaseKeys from 'snakecase-keys';
 import { type ResolvedConfig } from './config.js';
 import { defaultScope } from './constants.js';
 import { connectorError } from './errors.js';
-import { parseScopes } from './scopes.js';
+import { hasScope, parseScopes } from './scopes.js';
 import { type SignInSession } from './session.js';
 
 const randomToken = () => randomBytes(32).toString('base64url');
@@ -64,7 +64,7 @@ export const createAuthorizationRequest = (
 ): AuthorizationRequest => {
   const scope = resolveRequestScope(config, request.scope);
   const codeVerifier = randomToken();
-  const nonce = scope.split(' ').includes('openid') ? randomToken() : undefined;
+  const nonce = hasScope(scope, 'openid') ? randomToken() : undefined;
 
   const parameters: Record<string, string> = snakecaseKeys({
     responseType: 'code',
@@ -88,6 +88,8 @@ export const createAuthorizationRequest = (
   return {
     url: url.toString(),
     session: {
+      hubUrl: config.hubUrl,
+      clientId: config.clientId,
       redirectUri: request.redirectUri,
       state: request.state,
       codeVerifier,

@@ -6,7 +6,9 @@
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 import { z } from 'zod';
 
-import { connectorError, redact } from './errors.js';
+import { connectorError } from './errors.js';
+import { shorten, stripControlCharacters } from './quote.js';
+import { type Redactor } from './redaction.js';
 import { type SignInSession } from './session.js';
 
 const boundedText = z.string().max(4096);
@@ -28,12 +30,14 @@ const scopeProblemPattern = /scope/i;
 const describeCallbackError = (
   { error, description }: CallbackError,
   session: SignInSession,
-  code: string | undefined
+  redactor: Redactor
 ): Error => {
-  // A code sent beside the error may be echoed in the description; it must not reach the error.
-  const echo = (text: string) => redact(text, [code]).slice(0, maxEchoedLength);
+  // Reflected text: no line breaks or other controls, short, and without the code (which the
+  // redactor knows when one came beside the error).
+  const echo = (text: string) =>
+    shorten(stripControlCharacters(redactor.redact(text)), maxEchoedLength);
   const details = {
-    step: 'callback',
+    step: 'callback' as const,
     error: echo(error),
     ...(description && { error_description: echo(description) }),
   };
@@ -67,12 +71,17 @@ const describeCallbackError = (
  *   already checked `state` and leaves it out; when `state` is present (the Account Center, an
  *   API client), it must equal the session's.
  * @param session - The sign-in session, to check `state` and to name the requested scope.
+ * @param redactor - The sign-in's redactor; it learns the code before anything is quoted.
  * @returns The authorization code.
  * @throws ConnectorError `AuthorizationFailed` when the user cancelled, a forwarded state
  *   differs or there is no code; `InvalidConfig` for a scope Hugging Face refused; `General` for any other
  *   provider error.
  */
-export const readAuthorizationCode = (data: unknown, session: SignInSession): string => {
+export const readAuthorizationCode = (
+  data: unknown,
+  session: SignInSession,
+  redactor: Redactor
+): string => {
   const result = callbackGuard.safeParse(data);
   if (!result.success) {
     throw connectorError(
@@ -82,8 +91,9 @@ export const readAuthorizationCode = (data: unknown, session: SignInSession): st
     );
   }
   const { code, state, error, error_description: description } = result.data;
+  redactor.hide(code);
   if (error) {
-    throw describeCallbackError({ error, description }, session, code);
+    throw describeCallbackError({ error, description }, session, redactor);
   }
   // Logto's sign-in page checks `state` in the browser and posts the query without it; the
   // Account Center and API clients forward it, and then it must be this sign-in's.

@@ -8,11 +8,15 @@ import { z } from 'zod';
 import {
   defaultHubUrl,
   defaultRequestTimeoutMs,
+  defaultScope,
   endpointPaths,
+  minClientSecretLength,
   requestTimeoutBoundsMs,
 } from './constants.js';
 import { connectorError } from './errors.js';
-import { parseScopes } from './scopes.js';
+import { isOrganizationId, organizationNamePattern } from './organizations.js';
+import { quoteInput } from './quote.js';
+import { hasScope, parseScopes } from './scopes.js';
 
 /** Treats `null` and blank strings (what an emptied console field holds) as absent. */
 const blankAsAbsent = (value: unknown) =>
@@ -27,7 +31,14 @@ const requiredText = (label: string) =>
     .trim()
     .min(1, `${label} is required.`);
 
-const listSeparator = /[\s,]+/;
+const clientSecretGuard = requiredText('clientSecret').refine(
+  (secret) => secret.length >= minClientSecretLength,
+  `clientSecret is shorter than ${minClientSecretLength} characters; Hugging Face's client secrets are 36. Copy the whole secret from the Hugging Face app's settings.`
+);
+
+/** Splits a list an admin typed: entries on commas or line breaks, spaces around them dropped. */
+const splitList = (values: readonly string[]) =>
+  values.flatMap((value) => value.split(/[,\r\n]/)).map((entry) => entry.trim());
 
 const scopeGuard = z.string().transform((value, context) => {
   const result = parseScopes(value);
@@ -38,38 +49,46 @@ const scopeGuard = z.string().transform((value, context) => {
   return result.scopes.join(' ');
 });
 
-const organizationIdPattern = /^[\da-f]{24}$/i;
-
 const orgIdsGuard = z.string().transform((value, context) => {
-  const ids = value.split(listSeparator).filter(Boolean);
-  const bad = ids.find((id) => !organizationIdPattern.test(id));
+  // IDs never hold a space, so white space separates them as well as commas do.
+  const ids = value.split(/[\s,]+/).filter(Boolean);
+  const bad = ids.find((id) => !isOrganizationId(id));
   if (bad !== undefined) {
     context.addIssue({
       code: z.ZodIssueCode.custom,
-      message: `"${bad}" is not a Hugging Face organization id: use the organization's 24-character id (its "sub" in userinfo), not its name.`,
+      message: `${quoteInput(bad)} is not a Hugging Face organization ID: use the organization's 24-character ID (its "sub" in userinfo), not its name.`,
     });
     return z.NEVER;
   }
   return [...new Set(ids.map((id) => id.toLowerCase()))];
 });
 
-const organizationPattern = /^[\w.-]{1,96}$/;
-
 const authorizedOrgsGuard = z
   .union([z.string(), z.array(z.string())], {
-    invalid_type_error: 'authorizedOrgs must be text or a list of organization names or ids.',
+    invalid_type_error: 'authorizedOrgs must be text or a list of organization names or IDs.',
   })
   .transform((value, context) => {
-    const entries = (Array.isArray(value) ? value : [value])
-      .flatMap((entry) => entry.split(listSeparator))
-      .filter(Boolean);
-    const bad = entries.find((entry) => !organizationPattern.test(entry));
-    if (bad !== undefined) {
-      context.addIssue({
-        code: z.ZodIssueCode.custom,
-        message: `"${bad.slice(0, 100)}" is not a Hugging Face organization name or id.`,
-      });
+    const problem = (message: string) => {
+      context.addIssue({ code: z.ZodIssueCode.custom, message });
       return z.NEVER;
+    };
+    const listed = Array.isArray(value) ? value : [value];
+    const entries = splitList(listed).filter(Boolean);
+    if (entries.length === 0) {
+      // An empty list would switch the rule off and let everyone in; an empty field does that.
+      return listed.length === 0
+        ? []
+        : problem(
+            'authorizedOrgs lists no organization. Enter organization names or IDs separated by commas or line breaks, or empty the field to let everyone sign in.'
+          );
+    }
+    const bad = entries.find((entry) => !organizationNamePattern.test(entry));
+    if (bad !== undefined) {
+      return problem(
+        /\s/.test(bad)
+          ? `${quoteInput(bad)} is not a Hugging Face organization name: names have no spaces. Use the name in the organization's URL (huggingface.co/<name>), and separate entries with commas or line breaks.`
+          : `${quoteInput(bad)} is not a Hugging Face organization name or ID.`
+      );
     }
     const unique = new Map(entries.map((entry) => [entry.toLowerCase(), entry]));
     return [...unique.values()];
@@ -86,7 +105,7 @@ const hubUrlGuard = z.string().transform((value, context) => {
     return z.NEVER;
   };
   if (!URL.canParse(value.trim())) {
-    return problem(`hubUrl "${value.slice(0, 200)}" is not an absolute URL, e.g. ${defaultHubUrl}.`);
+    return problem(`hubUrl ${quoteInput(value)} is not an absolute URL, e.g. ${defaultHubUrl}.`);
   }
   const url = new URL(value.trim());
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
@@ -95,8 +114,17 @@ const hubUrlGuard = z.string().transform((value, context) => {
   if (url.username || url.password || url.search || url.hash) {
     return problem('hubUrl must not contain credentials, a query or a fragment.');
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  return `${url.origin}${withoutTrailingSlashes(url.pathname)}`;
 });
+
+/** Drops the slashes a path ends with, in one pass (a regex would be quadratic on many slashes). */
+const withoutTrailingSlashes = (path: string) => {
+  let end = path.length;
+  while (end > 0 && path[end - 1] === '/') {
+    end--;
+  }
+  return path.slice(0, end);
+};
 
 // Only text is converted: coercing any value would let an object such as
 // {"toString":1,"valueOf":1} throw out of safeParse instead of failing validation.
@@ -120,7 +148,7 @@ const requestTimeoutGuard = z.preprocess(
 export const huggingFaceConfigGuard = z
   .object({
     clientId: requiredText('clientId'),
-    clientSecret: requiredText('clientSecret'),
+    clientSecret: clientSecretGuard,
     scope: optional(scopeGuard),
     orgIds: optional(orgIdsGuard),
     authorizedOrgs: optional(authorizedOrgsGuard),
@@ -128,9 +156,9 @@ export const huggingFaceConfigGuard = z
     requestTimeoutMs: optional(requestTimeoutGuard),
   })
   .superRefine((config, context) => {
-    // zod still runs this after a field transform failed, passing its abort marker, not a string.
-    const scopes = typeof config.scope === 'string' ? config.scope.split(' ') : ['profile'];
-    if (config.authorizedOrgs?.length && !scopes.includes('profile')) {
+    // zod still runs this after a field transform failed, passing its abort marker, not a list.
+    const scope = typeof config.scope === 'string' ? config.scope : defaultScope;
+    if (config.authorizedOrgs?.length && !hasScope(scope, 'profile')) {
       context.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['authorizedOrgs'],
@@ -158,6 +186,8 @@ export type HuggingFaceEndpoints = {
 
 /** A parsed configuration with everything a call needs. */
 export type ResolvedConfig = HuggingFaceConfig & {
+  /** The hub URL in effect: the configured one, normalised, or the default. */
+  hubUrl: string;
   endpoints: HuggingFaceEndpoints;
   timeoutMs: number;
 };
@@ -184,6 +214,7 @@ export const resolveConfig = (raw: unknown): ResolvedConfig => {
   const endpoint = (path: string) => new URL(`${hubUrl}${path}`);
   return {
     ...result.data,
+    hubUrl,
     endpoints: {
       issuer: new URL(hubUrl).origin,
       authorization: endpoint(endpointPaths.authorization),

@@ -81,8 +81,36 @@ export const idTokenClockToleranceSeconds = 60;
 /** A key set is refetched for an unknown `kid` at most this often, in milliseconds. */
 export const jwksRefetchIntervalMs = 60_000;
 
+/**
+ * A cached key set older than this is fetched again before it is used, so a key Hugging Face
+ * withdraws stops being trusted within this time; jose's remote key set uses the same 10 minutes.
+ */
+export const jwksMaxAgeMs = 10 * 60_000;
+
+/** At most this many hubs' key sets are cached; the least recently used one is dropped first. */
+export const jwksCacheLimit = 16;
+
 /** Hugging Face signs ID tokens with RS256 and nothing else is accepted. */
 export const idTokenAlgorithms = Object.freeze(['RS256']);
 
 /** Length of a provider's error text kept in an error message. */
 export const maxProviderTextLength = 300;
+
+/** Length of a piece of bad input (a scope, an organization, a callback error) quoted in a message. */
+export const maxQuotedInputLength = 60;
+
+/**
+ * Shortest client secret the config accepts. Hugging Face issues client secrets as UUIDs (36
+ * characters); 16 refuses a truncated paste or a placeholder without refusing any real secret.
+ */
+export const minClientSecretLength = 16;
+
+/**
+ * Longest `expires_in` accepted from the token endpoint, in seconds (one year). Hugging Face
+ * issues 8 hours by default and up to 30 days when configured.
+ */
+export const maxExpiresInSeconds = 365 * 24 * 60 * 60;
+
+/** Deepest nesting of the userinfo passed to Logto as `rawData`; Hugging Face's is 4 levels deep. */
+export const maxRawDataDepth = 16;
+

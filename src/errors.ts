@@ -2,18 +2,32 @@
  * The one place where failures become Logto `ConnectorError`s.
  *
  * Every error the connector throws carries `errorDescription` (Logto shows it to the operator),
- * and, where Hugging Face said something, its `error`, `error_description` and HTTP status.
- * Nothing secret reaches an error: provider texts are cut short and scrubbed of the client
- * secret, the authorization code and every token the connector handled.
+ * the failing {@link Step}, and, where Hugging Face said something, its `error`,
+ * `error_description` and HTTP status. Every error of a call passes through that call's
+ * {@link Redactor} before it leaves the connector.
  */
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { maxProviderTextLength } from './constants.js';
+import { shorten, stripControlCharacters } from './quote.js';
+import { createRedactor, type Redactor } from './redaction.js';
+import { parseJsonObject } from './json.js';
+
+/** The step of a sign-in or refresh that failed. */
+export type Step =
+  | 'config'
+  | 'authorization'
+  | 'callback'
+  | 'token'
+  | 'refresh'
+  | 'id_token'
+  | 'userinfo'
+  | 'organizations';
 
 /** What an error tells the operator, beside its code. */
 export type ErrorDetails = {
-  /** Which step failed: `config`, `callback`, `token`, `refresh`, `id_token`, `userinfo`, `organizations`. */
-  step?: string;
+  /** Which step failed. */
+  step?: Step;
   /** HTTP status Hugging Face answered with. */
   status?: number;
   /** Hugging Face's OAuth `error` value. */
@@ -28,11 +42,13 @@ export type ErrorDetails = {
  * @param code - The most specific connector-kit code for the failure.
  * @param description - A sentence an operator can act on; it must not contain secrets.
  * @param details - Where the failure happened and what Hugging Face said.
+ * @param cause - The original failure, kept as a non-enumerable `cause` (never in `data`).
  */
 export const connectorError = (
   code: ConnectorErrorCodes,
   description: string,
-  details: ErrorDetails = {}
+  details: ErrorDetails = {},
+  cause?: unknown
 ): ConnectorError => {
   const data: Record<string, string | number> = { errorDescription: description };
   for (const [key, value] of Object.entries(details)) {
@@ -40,27 +56,11 @@ export const connectorError = (
       data[key] = value;
     }
   }
-  return new ConnectorError(code, data);
-};
-
-const hfTokenPattern = /hf_[\w-]{6,}/g;
-const redactedMark = '[redacted]';
-
-/**
- * Removes secrets from a text before it may reach an error or a log.
- *
- * @param text - Any text, typically a body Hugging Face sent.
- * @param secrets - Values that must never appear (client secret, code, tokens).
- * @returns The text without those values and without anything shaped like a Hugging Face token.
- */
-export const redact = (text: string, secrets: ReadonlyArray<string | undefined>): string => {
-  let result = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) {
-      result = result.split(secret).join(redactedMark);
-    }
+  const error = new ConnectorError(code, data);
+  if (cause !== undefined) {
+    Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
   }
-  return result.replace(hfTokenPattern, redactedMark);
+  return error;
 };
 
 const tokenFields = ['access_token', 'refresh_token', 'id_token'] as const;
@@ -73,67 +73,63 @@ export type ProviderErrorBody = {
 
 /**
  * Reads an OAuth error (`error`, `error_description`) from a response body, or keeps the start of
- * a body that is not one, scrubbed of secrets.
+ * a body that is not one; control characters removed, cut short and redacted. Tokens the body
+ * carries (a server that sends tokens with an error status) are added to the redactor.
  *
  * @param body - The response body as text.
- * @param secrets - Values to scrub.
+ * @param redactor - The redactor of the call.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
-export const readProviderError = (
-  body: string,
-  secrets: ReadonlyArray<string | undefined>
-): ProviderErrorBody => {
-  let scrubbed = secrets;
-  const clean = (value: string) => shorten(redact(value, scrubbed));
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      const record = parsed as Record<string, unknown>;
-      // Tokens sent with an error status (a misbehaving server or proxy) must not be echoed.
-      scrubbed = [
-        ...secrets,
-        ...tokenFields.map((field) => record[field]).filter((value) => typeof value === 'string'),
-      ];
-      const { error, error_description: description } = record;
-      const result: ProviderErrorBody = {};
-      if (typeof error === 'string' && error) {
-        result.error = clean(error);
-      }
-      if (typeof description === 'string' && description) {
-        result.error_description = clean(description);
-      }
-      if (result.error ?? result.error_description) {
-        return result;
-      }
+export const readProviderError = (body: string, redactor: Redactor): ProviderErrorBody => {
+  const clean = (value: string) =>
+    shorten(stripControlCharacters(redactor.redact(value)), maxProviderTextLength);
+  const record = parseJsonObject(body);
+  if (record) {
+    redactor.hide(
+      ...tokenFields.map((field) => record[field]).filter((value) => typeof value === 'string')
+    );
+    const { error, error_description: description } = record;
+    const result: ProviderErrorBody = {};
+    if (typeof error === 'string' && error) {
+      result.error = clean(error);
     }
-  } catch {
-    // Not JSON: keep the text itself below.
+    if (typeof description === 'string' && description) {
+      result.error_description = clean(description);
+    }
+    if (result.error ?? result.error_description) {
+      return result;
+    }
   }
   const text = body.trim();
   return text ? { error_description: clean(text) } : {};
 };
 
-const shorten = (text: string): string =>
-  text.length > maxProviderTextLength ? `${text.slice(0, maxProviderTextLength)}…` : text;
-
 /**
- * Ensures whatever a connector call throws reaches Logto as a `ConnectorError`.
+ * Runs one connector call with its own redactor and ensures whatever it throws reaches Logto as
+ * a redacted `ConnectorError`.
  *
- * @param run - The connector call.
- * @returns The call's result; an unexpected error becomes `General` without its original text,
- *   which could hold request details.
+ * @param run - The connector call; it tells the redactor every secret it learns.
+ * @returns The call's result; an unexpected error becomes `General` whose text names only the
+ *   error's type, the original kept as a redacted, non-enumerable `cause`.
  */
-export const withConnectorErrors = async <T>(run: () => Promise<T>): Promise<T> => {
+export const withConnectorErrors = async <T>(
+  run: (redactor: Redactor) => Promise<T>
+): Promise<T> => {
+  const redactor = createRedactor();
   try {
-    return await run();
+    return await run(redactor);
   } catch (error: unknown) {
     if (error instanceof ConnectorError) {
-      throw error;
+      throw redactor.redactError(error);
     }
     const kind = error instanceof Error ? error.name : typeof error;
-    throw connectorError(
-      ConnectorErrorCodes.General,
-      `The Hugging Face connector failed unexpectedly (${kind}). Try again; if it persists, report it with the time of the sign-in.`
+    throw redactor.redactError(
+      connectorError(
+        ConnectorErrorCodes.General,
+        `The Hugging Face connector failed unexpectedly (${kind}). Try again; if it persists, report it with the time of the sign-in.`,
+        {},
+        error
+      )
     );
   }
 };

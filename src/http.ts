@@ -28,6 +28,11 @@ export type HttpRequest = {
   timeoutMs: number;
   /** Retries on network errors, 429 and 5xx; leave at 0 for anything not idempotent. */
   retries?: number;
+  /**
+   * End of the step's time (epoch milliseconds) when the step sends more than one request; the
+   * request then gets what is left of it, and never more than its own limit.
+   */
+  deadline?: number;
 };
 
 /** A response read in full (at most {@link maxResponseBytes}). */
@@ -67,13 +72,16 @@ const userAgent = 'connector-huggingface (Logto)';
  * @throws {TransportError} When no response could be read in time or the body was too large.
  */
 export const sendRequest = async (request: HttpRequest): Promise<HttpResponse> => {
-  const deadline = Date.now() + request.timeoutMs * stepDeadlineInAttempts;
+  const deadline = Math.min(
+    Date.now() + request.timeoutMs * stepDeadlineInAttempts,
+    request.deadline ?? Number.POSITIVE_INFINITY
+  );
   const retries = request.retries ?? 0;
 
   for (let attempt = 0; ; attempt++) {
     const remainingMs = deadline - Date.now();
     if (remainingMs <= 0) {
-      throw new TransportError('timeout', `no answer within ${request.timeoutMs * stepDeadlineInAttempts} ms`);
+      throw new TransportError('timeout', `no answer within ${stepTimeMs(request)} ms`);
     }
     const canRetry = attempt < retries;
     try {
@@ -93,6 +101,10 @@ export const sendRequest = async (request: HttpRequest): Promise<HttpResponse> =
     }
   }
 };
+
+/** The time one step may take, in milliseconds. */
+export const stepTimeMs = (request: Pick<HttpRequest, 'timeoutMs'>): number =>
+  request.timeoutMs * stepDeadlineInAttempts;
 
 const isRetryableStatus = (status: number) => status === 429 || status >= 500;
 

@@ -1,9 +1,12 @@
 /**
  * ID token verification against Hugging Face's published keys.
  *
- * The key set is fetched once per process and hub, shared by concurrent sign-ins, and refetched
- * only when a token names a key the cached set lacks (key rotation), at most once per minute.
- * Module state holds public keys only, never anything of one sign-in.
+ * Key sets are cached per hub (at most {@link jwksCacheLimit} hubs, the least recently used
+ * dropped first) and shared by concurrent sign-ins. A cached set is fetched again once it is
+ * older than {@link jwksMaxAgeMs} (10 minutes), so a withdrawn key stops being trusted, and for a
+ * token naming a key the set lacks (key rotation) at most once per {@link jwksRefetchIntervalMs}.
+ * The whole verification, fetches included, ends within one step's time. Module state holds
+ * public keys only, never anything of one sign-in.
  *
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
  */
@@ -14,10 +17,14 @@ import { type ResolvedConfig } from './config.js';
 import {
   idTokenAlgorithms,
   idTokenClockToleranceSeconds,
+  jwksCacheLimit,
+  jwksMaxAgeMs,
   jwksRefetchIntervalMs,
 } from './constants.js';
 import { connectorError } from './errors.js';
-import { parseJsonObject, requestHuggingFace } from './response.js';
+import { stepTimeMs, TransportError } from './http.js';
+import { parseJsonObject } from './json.js';
+import { requestHuggingFace, timeoutOrNetworkError } from './response.js';
 
 type KeySetResolver = ReturnType<typeof createLocalJWKSet>;
 
@@ -26,21 +33,25 @@ type CachedKeySet = {
   fetchedAt: number;
 };
 
+/** Key sets by JWKS URL, in order of last use (a `Map` keeps insertion order). */
 const keySets = new Map<string, CachedKeySet>();
-
-/** How many times a key set was fetched over the network, per JWKS URL; for monitoring and tests. */
-export const keySetFetchCounts = new Map<string, number>();
 
 /** Drops every cached key set, so the next verification fetches again. */
 export const forgetKeySets = (): void => {
   keySets.clear();
 };
 
-const fetchKeySet = async (config: ResolvedConfig): Promise<KeySetResolver> => {
+const fetchKeySet = async (config: ResolvedConfig, deadline: number): Promise<KeySetResolver> => {
   const url = config.endpoints.jwks;
-  keySetFetchCounts.set(url.href, (keySetFetchCounts.get(url.href) ?? 0) + 1);
   const response = await requestHuggingFace(
-    { method: 'GET', url, timeoutMs: config.timeoutMs, retries: 2, headers: { accept: 'application/json' } },
+    {
+      method: 'GET',
+      url,
+      timeoutMs: config.timeoutMs,
+      retries: 2,
+      deadline,
+      headers: { accept: 'application/json' },
+    },
     'id_token',
     'key set (JWKS)'
   );
@@ -63,25 +74,72 @@ const fetchKeySet = async (config: ResolvedConfig): Promise<KeySetResolver> => {
   }
 };
 
-const loadKeySet = (config: ResolvedConfig, refresh: boolean): Promise<KeySetResolver> => {
+const remember = (key: string, entry: CachedKeySet) => {
+  keySets.delete(key);
+  keySets.set(key, entry);
+  for (const oldest of keySets.keys()) {
+    if (keySets.size <= jwksCacheLimit) {
+      break;
+    }
+    keySets.delete(oldest);
+  }
+};
+
+/**
+ * Waits for a key set, but not past the step's deadline: a fetch started by another sign-in
+ * may have been given more time than this one has left.
+ */
+const withinDeadline = async (
+  resolver: Promise<KeySetResolver>,
+  config: ResolvedConfig,
+  deadline: number
+): Promise<KeySetResolver> => {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        timeoutOrNetworkError(
+          new TransportError('timeout', `no answer within ${stepTimeMs(config)} ms`),
+          config.endpoints.jwks,
+          'id_token',
+          'key set (JWKS)'
+        )
+      );
+    }, Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([resolver, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+const loadKeySet = (
+  config: ResolvedConfig,
+  reason: 'use' | 'unknown_kid',
+  deadline: number
+): Promise<KeySetResolver> => {
   const key = config.endpoints.jwks.href;
   const cached = keySets.get(key);
-  if (cached && !refresh) {
-    return cached.resolver;
+  const age = cached ? Date.now() - cached.fetchedAt : Number.POSITIVE_INFINITY;
+  const fresh = reason === 'use' ? age < jwksMaxAgeMs : age < jwksRefetchIntervalMs;
+  if (cached && fresh) {
+    remember(key, cached);
+    return withinDeadline(cached.resolver, config, deadline);
   }
-  if (cached && Date.now() - cached.fetchedAt < jwksRefetchIntervalMs) {
-    return cached.resolver;
+  if (Date.now() >= deadline) {
+    return withinDeadline(new Promise<never>(() => undefined), config, deadline);
   }
-  const resolver = fetchKeySet(config);
+  const resolver = fetchKeySet(config, deadline);
   const entry: CachedKeySet = { resolver, fetchedAt: Date.now() };
-  keySets.set(key, entry);
+  remember(key, entry);
   // A failed fetch must not stay cached: the next sign-in tries again.
   resolver.catch(() => {
     if (keySets.get(key) === entry) {
       keySets.delete(key);
     }
   });
-  return resolver;
+  return withinDeadline(resolver, config, deadline);
 };
 
 const invalid = (check: string) =>
@@ -129,8 +187,10 @@ export type IdTokenExpectations = {
 
 /**
  * Verifies an ID token: RS256 signature by a key of the hub's JWKS, `iss` equal to the hub's
- * origin, `aud` containing the client ID, `exp` and `iat` within 60 s of tolerance, and `nonce`
- * equal to the saved one.
+ * origin, `aud` containing the client ID, `azp` equal to the client ID when present and required
+ * when `aud` names several audiences (OpenID Connect Core 3.1.3.7), `exp` and `iat` within 60 s
+ * of tolerance, and `nonce` equal to the saved one. Fetching the key set (once more for an
+ * unknown `kid`) and verifying take at most one step's time: three times `requestTimeoutMs`.
  *
  * @returns The verified claims.
  * @throws ConnectorError `SocialIdTokenInvalid` naming the failed check; `General` or
@@ -148,21 +208,30 @@ export const verifyIdToken = async (
     clockTolerance: idTokenClockToleranceSeconds,
     requiredClaims: ['iss', 'aud', 'sub', 'exp', 'iat'],
   };
-  const verify = async (refresh: boolean) =>
-    jwtVerify(idToken, await loadKeySet(config, refresh), options);
+  const deadline = Date.now() + stepTimeMs(config);
+  const verify = async (reason: 'use' | 'unknown_kid') =>
+    jwtVerify(idToken, await loadKeySet(config, reason, deadline), options);
 
   let payload: JWTPayload;
   try {
     try {
-      ({ payload } = await verify(false));
+      ({ payload } = await verify('use'));
     } catch (error: unknown) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) {
         throw error;
       }
-      ({ payload } = await verify(true));
+      ({ payload } = await verify('unknown_kid'));
     }
   } catch (error: unknown) {
     throw describeJoseError(error, config);
+  }
+  const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  if (payload.azp === undefined ? audiences.length > 1 : payload.azp !== config.clientId) {
+    throw invalid(
+      payload.azp === undefined
+        ? 'its audience (aud) names several clients but it has no authorized party (azp)'
+        : 'its authorized party (azp) is not the client ID'
+    );
   }
   if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + idTokenClockToleranceSeconds) {
     throw invalid('the issued-at time (iat) is in the future');

@@ -46,8 +46,9 @@ const loadConfig = async (getConfig: GetConnectorConfig) => {
 const getAuthorizationUri =
   (getConfig: GetConnectorConfig): GetAuthorizationUri =>
   async ({ state, redirectUri, scope }, setSession) =>
-    withConnectorErrors(async () => {
+    withConnectorErrors(async (redactor) => {
       const config = await loadConfig(getConfig);
+      redactor.hide(config.clientSecret);
       const request = createAuthorizationRequest(config, { state, redirectUri, scope });
       await setSession(request.session);
       return request.url;
@@ -56,13 +57,14 @@ const getAuthorizationUri =
 const getTokenResponseAndUserInfo =
   (getConfig: GetConnectorConfig): GetTokenResponseAndUserInfo =>
   async (data, getSession) =>
-    withConnectorErrors(async () => {
-      const { tokenResponse, userInfo } = await completeSignIn(
-        await loadConfig(getConfig),
-        data,
-        getSession
-      );
-      return { tokenResponse: toStoredTokenResponse(tokenResponse), userInfo };
+    withConnectorErrors(async (redactor) => {
+      const config = await loadConfig(getConfig);
+      redactor.hide(config.clientSecret);
+      const { tokenResponse, userInfo } = await completeSignIn(config, data, getSession, redactor);
+      return {
+        tokenResponse: toStoredTokenResponse(tokenResponse, 'authorization_code'),
+        userInfo,
+      };
     });
 
 const getUserInfo =
@@ -73,11 +75,12 @@ const getUserInfo =
 const getAccessTokenByRefreshToken =
   (getConfig: GetConnectorConfig): GetAccessTokenByRefreshToken =>
   async (refreshToken) =>
-    withConnectorErrors(async () =>
-      toStoredTokenResponse(
-        await requestToken(await loadConfig(getConfig), { grantType: 'refresh_token', refreshToken })
-      )
-    );
+    withConnectorErrors(async (redactor) => {
+      redactor.hide(refreshToken);
+      const config = await loadConfig(getConfig);
+      const grant = { grantType: 'refresh_token', refreshToken } as const;
+      return toStoredTokenResponse(await requestToken(config, grant, redactor), grant.grantType);
+    });
 
 /**
  * Creates the connector Logto registers: metadata, config guard and the social sign-in calls.

@@ -2,6 +2,10 @@
  * The authorized-organizations rule: only members of the configured Hugging Face organizations
  * may sign in, like `hf_oauth_authorized_org` on Hugging Face Spaces.
  *
+ * An entry is either an organization ID (24 hexadecimal characters, the org's `sub`) or an
+ * organization name (its `preferred_username`, the name in its URL), never both: an ID matches
+ * only `sub`, so nobody can meet a rule by naming a new organization after another's ID.
+ *
  * @see https://huggingface.co/docs/hub/spaces-oauth
  */
 import { ConnectorErrorCodes } from '@logto/connector-kit';
@@ -9,7 +13,25 @@ import { ConnectorErrorCodes } from '@logto/connector-kit';
 import { connectorError } from './errors.js';
 import { type HuggingFaceUserInfo } from './userinfo.js';
 
+const organizationIdPattern = /^[\da-f]{24}$/i;
+
+/**
+ * What an organization name looks like on Hugging Face: letters, digits, `-`, `_` and `.`, as in
+ * its URL.
+ */
+export const organizationNamePattern = /^[\w.-]{1,96}$/;
+
+/**
+ * Tells whether an entry is a Hugging Face organization ID (24 hexadecimal characters).
+ *
+ * @param entry - An `orgIds` or `authorizedOrgs` entry.
+ */
+export const isOrganizationId = (entry: string): boolean => organizationIdPattern.test(entry);
+
 type Membership = { sub?: string; preferredUsername?: string };
+
+const lowerCaseText = (value: unknown) =>
+  typeof value === 'string' ? value.toLowerCase() : undefined;
 
 const readMemberships = (orgs: unknown): Membership[] | undefined => {
   if (!Array.isArray(orgs)) {
@@ -19,24 +41,18 @@ const readMemberships = (orgs: unknown): Membership[] | undefined => {
     if (!org || typeof org !== 'object') {
       return [];
     }
-    const { sub, preferred_username: preferredUsername } = org as Record<string, unknown>;
-    return [
-      {
-        ...(typeof sub === 'string' && { sub: sub.toLowerCase() }),
-        ...(typeof preferredUsername === 'string' && {
-          preferredUsername: preferredUsername.toLowerCase(),
-        }),
-      },
-    ];
+    const record = org as Record<string, unknown>;
+    return [{ sub: lowerCaseText(record.sub), preferredUsername: lowerCaseText(record.preferred_username) }];
   });
 };
 
 /**
- * Checks that the user belongs to at least one authorized organization, matched by its name
- * (`preferred_username`, case-insensitive) or its id (`sub`).
+ * Checks that the user belongs to at least one authorized organization: an ID entry matches an
+ * org's `sub`, a name entry its `preferred_username`, both case-insensitively.
  *
  * @param userInfo - The userinfo; its `orgs[]` needs the `profile` scope.
- * @param authorizedOrgs - Organization names or ids; an empty list allows everyone.
+ * @param authorizedOrgs - Organization names or IDs; absent or empty allows everyone (the config
+ *   guard refuses a rule that lists nothing).
  * @throws ConnectorError `AuthorizationFailed` naming the required organizations.
  */
 export const assertAuthorizedOrganization = (
@@ -55,11 +71,13 @@ export const assertAuthorizedOrganization = (
       { step: 'organizations' }
     );
   }
-  const wanted = new Set(authorizedOrgs.map((org) => org.toLowerCase()));
+  const lowerCased = authorizedOrgs.map((org) => org.toLowerCase());
+  const ids = new Set(lowerCased.filter((entry) => isOrganizationId(entry)));
+  const names = new Set(lowerCased.filter((entry) => !isOrganizationId(entry)));
   const isMember = memberships.some(
     ({ sub, preferredUsername }) =>
-      (sub !== undefined && wanted.has(sub)) ||
-      (preferredUsername !== undefined && wanted.has(preferredUsername))
+      (sub !== undefined && ids.has(sub)) ||
+      (preferredUsername !== undefined && names.has(preferredUsername))
   );
   if (!isMember) {
     throw connectorError(

@@ -1,23 +1,24 @@
 /**
- * Shared reading of Hugging Face responses: transport failures and JSON bodies.
+ * Asking Hugging Face and reading the outcome: transport failures and redirects become
+ * connector errors here, once for every endpoint.
  */
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 
-import { connectorError } from './errors.js';
+import { connectorError, type Step } from './errors.js';
 import { type HttpRequest, type HttpResponse, sendRequest, TransportError } from './http.js';
 
 /**
  * Sends a request and turns transport failures into connector errors.
  *
  * @param request - The request.
- * @param step - The step name for the error (`token`, `userinfo`, …).
- * @param what - What was asked for, for the message (`the token endpoint`).
+ * @param step - The step, for the error.
+ * @param what - What was asked for, for the message (`token endpoint`).
  * @throws ConnectorError `General` for a timeout or network error; `InvalidResponse` for a body
  *   over the size limit.
  */
 export const requestHuggingFace = async (
   request: HttpRequest,
-  step: string,
+  step: Step,
   what: string
 ): Promise<HttpResponse> => {
   try {
@@ -30,33 +31,51 @@ export const requestHuggingFace = async (
       throw connectorError(
         ConnectorErrorCodes.InvalidResponse,
         `Hugging Face's answer from ${what} is too large (${error.detail}).`,
-        { step }
+        { step },
+        error
       );
     }
-    const cause =
-      error.reason === 'timeout'
-        ? `did not answer in time (${error.detail})`
-        : `could not be reached (${error.detail})`;
-    throw connectorError(
-      ConnectorErrorCodes.General,
-      `Hugging Face's ${what} (${request.url.origin}) ${cause}. Check the hub URL and the network, then try again.`,
-      { step }
-    );
+    throw timeoutOrNetworkError(error, request.url, step, what);
   }
 };
 
 /**
- * Parses a JSON object body.
+ * The error for a request that got no answer in time or could not reach Hugging Face.
  *
- * @returns The object, or `undefined` when the body is not JSON or not an object.
+ * @param failure - Why: a transport failure.
+ * @param url - The URL asked, whose origin the message names.
  */
-export const parseJsonObject = (body: string): Record<string, unknown> | undefined => {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
+export const timeoutOrNetworkError = (
+  failure: TransportError,
+  url: URL,
+  step: Step,
+  what: string
+) => {
+  const cause =
+    failure.reason === 'timeout'
+      ? `did not answer in time (${failure.detail})`
+      : `could not be reached (${failure.detail})`;
+  return connectorError(
+    ConnectorErrorCodes.General,
+    `Hugging Face's ${what} (${url.origin}) ${cause}. Check the hub URL and the network, then try again.`,
+    { step },
+    failure
+  );
+};
+
+/**
+ * Refuses a redirect: the connector never follows one, so that credentials reach only the
+ * configured hub. A 304 is not a redirect (nothing was asked conditionally) and passes on as an
+ * unexpected status.
+ *
+ * @throws ConnectorError `General` for any 3xx but 304.
+ */
+export const refuseRedirect = (response: HttpResponse, step: Step, what: string): void => {
+  if (response.status >= 300 && response.status < 400 && response.status !== 304) {
+    throw connectorError(
+      ConnectorErrorCodes.General,
+      `Hugging Face's ${what} answered with a redirect (${response.status}), which is not followed. Check the hub URL.`,
+      { step, status: response.status }
+    );
   }
 };

@@ -5,6 +5,17 @@
  * @see https://huggingface.co/docs/hub/oauth#currently-supported-scopes
  */
 import { type KnownScope, knownScopes } from './constants.js';
+import { quoteInput } from './quote.js';
+
+/**
+ * Tells whether a scope list (space-separated, as requested and as saved in the session) holds a
+ * scope.
+ *
+ * @param scope - For example `openid profile`.
+ * @param wanted - The scope looked for.
+ */
+export const hasScope = (scope: string, wanted: KnownScope): boolean =>
+  scope.split(' ').includes(wanted);
 
 /** The outcome of reading a scope list: the scopes, or a sentence naming the bad token. */
 export type ScopeParseResult = { scopes: KnownScope[] } | { problem: string };
@@ -27,16 +38,16 @@ export const parseScopes = (value: string): ScopeParseResult => {
   for (const token of tokens) {
     if (token.includes(',')) {
       return {
-        problem: `Scopes are separated by spaces, not commas: "${token}". Known scopes: ${knownScopeList}.`,
+        problem: `Scopes are separated by spaces, not commas: ${quoteInput(token)}. Known scopes: ${knownScopeList}.`,
       };
     }
     if (!isKnownScope(token)) {
       return {
-        problem: `Unknown Hugging Face scope "${token}". Known scopes: ${knownScopeList}.`,
+        problem: `Unknown Hugging Face scope ${quoteInput(token)}. Known scopes: ${knownScopeList}.`,
       };
     }
     if (seen.has(token)) {
-      return { problem: `The scope "${token}" is listed more than once.` };
+      return { problem: `The scope ${quoteInput(token)} is listed more than once.` };
     }
     seen.add(token);
   }

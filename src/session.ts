@@ -5,6 +5,7 @@
 import { ConnectorErrorCodes, type GetSession } from '@logto/connector-kit';
 import { z } from 'zod';
 
+import { type ResolvedConfig } from './config.js';
 import { connectorError } from './errors.js';
 
 /**
@@ -16,8 +17,12 @@ import { connectorError } from './errors.js';
  * - `codeVerifier`: the PKCE secret (RFC 7636), sent to the token endpoint.
  * - `nonce`: present when `openid` was requested, checked against the ID token.
  * - `scope`: the scope requested, to know whether an ID token is owed.
+ * - `hubUrl`, `clientId`: the hub and the app the code will belong to, so that a config changed
+ *   during the sign-in cannot send this sign-in's code and verifier elsewhere.
  */
 export const signInSessionGuard = z.object({
+  hubUrl: z.string().min(1),
+  clientId: z.string().min(1),
   redirectUri: z.string().min(1),
   state: z.string().min(1),
   codeVerifier: z.string().regex(/^[\w.~-]{43,128}$/),
@@ -44,4 +49,24 @@ export const readSignInSession = async (getSession: GetSession): Promise<SignInS
     );
   }
   return result.data;
+};
+
+/**
+ * Checks that the config still names the hub and the client the sign-in started with, before
+ * anything of the sign-in is sent.
+ *
+ * @throws ConnectorError `General` when the hub URL or the client ID changed during the sign-in.
+ */
+export const assertSessionMatchesConfig = (session: SignInSession, config: ResolvedConfig): void => {
+  const changed = [
+    session.hubUrl !== config.hubUrl && 'hub URL',
+    session.clientId !== config.clientId && 'client ID',
+  ].filter(Boolean);
+  if (changed.length > 0) {
+    throw connectorError(
+      ConnectorErrorCodes.General,
+      `The connector's ${changed.join(' and ')} changed after this sign-in started, so its authorization code belongs to another Hugging Face app; nothing was sent. Start the sign-in again.`,
+      { step: 'callback' }
+    );
+  }
 };

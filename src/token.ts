@@ -11,19 +11,25 @@ import { ConnectorErrorCodes, type TokenResponse } from '@logto/connector-kit';
 import { z } from 'zod';
 
 import { type ResolvedConfig } from './config.js';
+import { maxExpiresInSeconds } from './constants.js';
 import { connectorError, readProviderError } from './errors.js';
 import { type HttpResponse } from './http.js';
-import { parseJsonObject, requestHuggingFace } from './response.js';
+import { parseJsonObject } from './json.js';
+import { type Redactor } from './redaction.js';
+import { refuseRedirect, requestHuggingFace } from './response.js';
+
+const expiresInGuard = z.number().int().min(0).max(maxExpiresInSeconds);
 
 /**
  * A successful token response. Accepts Hugging Face's quirks on purpose: `token_type` in any
- * case, `expires_in` as a number or numeric string.
+ * case, `expires_in` as a number or numeric string; `expires_in` must be a whole number of
+ * seconds up to a year (never `Infinity`, which a JSON `1e999` becomes).
  */
 export const huggingFaceTokenResponseGuard = z.object({
   access_token: z.string().min(1),
   token_type: z.string().refine((type) => type.toLowerCase() === 'bearer'),
   expires_in: z
-    .union([z.number().nonnegative(), z.string().regex(/^\d+$/).transform(Number)])
+    .union([expiresInGuard, z.string().regex(/^\d{1,12}$/).transform(Number).pipe(expiresInGuard)])
     .optional(),
   scope: z.string().optional(),
   refresh_token: z.string().min(1).optional(),
@@ -59,40 +65,51 @@ const formOf = (grant: TokenGrant): Record<string, string> =>
       }
     : { grant_type: 'refresh_token', refresh_token: grant.refreshToken };
 
-const secretsOf = (config: ResolvedConfig, grant: TokenGrant) => [
-  config.clientSecret,
-  grant.grantType === 'authorization_code' ? grant.code : grant.refreshToken,
-  grant.grantType === 'authorization_code' ? grant.codeVerifier : undefined,
-];
+const stepOf = (grant: TokenGrant) =>
+  grant.grantType === 'authorization_code' ? ('token' as const) : ('refresh' as const);
 
 /**
- * Sends a token request with HTTP Basic client authentication.
+ * Sends a token request with HTTP Basic client authentication. Everything secret it sends (the
+ * client secret, the Basic credentials, the code and verifier or the refresh token) goes to the
+ * redactor first, and so do the tokens of the answer.
  *
  * @param config - The resolved config (client credentials, endpoint, timeout).
  * @param grant - The authorization code or the refresh token.
+ * @param redactor - The redactor of the sign-in or refresh.
  * @returns The token response.
  * @throws ConnectorError see {@link processTokenResponse}.
  */
 export const requestToken = async (
   config: ResolvedConfig,
-  grant: TokenGrant
+  grant: TokenGrant,
+  redactor: Redactor
 ): Promise<HuggingFaceTokenResponse> => {
-  const step = grant.grantType === 'authorization_code' ? 'token' : 'refresh';
+  const authorization = basicAuthorization(config.clientId, config.clientSecret);
+  const form = formOf(grant);
+  redactor.hide(
+    config.clientSecret,
+    authorization.slice('Basic '.length),
+    // What Hugging Face's documentation writes, base64(client_id:client_secret) without the
+    // form-encoding step: a proxy that re-encodes would echo this form.
+    Buffer.from(`${config.clientId}:${config.clientSecret}`).toString('base64'),
+    form.code,
+    form.code_verifier,
+    form.refresh_token
+  );
   const response = await requestHuggingFace(
     {
       method: 'POST',
       url: config.endpoints.token,
-      headers: {
-        authorization: basicAuthorization(config.clientId, config.clientSecret),
-        accept: 'application/json',
-      },
-      form: formOf(grant),
+      headers: { authorization, accept: 'application/json' },
+      form,
       timeoutMs: config.timeoutMs,
     },
-    step,
+    stepOf(grant),
     'token endpoint'
   );
-  return processTokenResponse(response, grant, secretsOf(config, grant));
+  const tokens = processTokenResponse(response, grant, redactor);
+  redactor.hide(tokens.access_token, tokens.refresh_token, tokens.id_token);
+  return tokens;
 };
 
 /**
@@ -100,7 +117,7 @@ export const requestToken = async (
  *
  * @param response - The response, whatever its status.
  * @param grant - The grant that was sent.
- * @param secrets - Values to scrub from any provider text.
+ * @param redactor - Removes the call's secrets from any provider text.
  * @throws ConnectorError `SocialAuthCodeInvalid` for a rejected code, `SocialAccessTokenInvalid`
  *   for a rejected refresh token, `InvalidConfig` for rejected client credentials,
  *   `InvalidResponse` for a malformed success body, `General` otherwise.
@@ -108,9 +125,9 @@ export const requestToken = async (
 export const processTokenResponse = (
   response: HttpResponse,
   grant: TokenGrant,
-  secrets: ReadonlyArray<string | undefined>
+  redactor: Redactor
 ): HuggingFaceTokenResponse => {
-  const step = grant.grantType === 'authorization_code' ? 'token' : 'refresh';
+  const step = stepOf(grant);
   if (response.status === 200) {
     const parsed = huggingFaceTokenResponseGuard.safeParse(parseJsonObject(response.body));
     if (!parsed.success) {
@@ -124,7 +141,7 @@ export const processTokenResponse = (
     return parsed.data;
   }
 
-  const provider = readProviderError(response.body, secrets);
+  const provider = readProviderError(response.body, redactor);
   const details = { step, status: response.status, ...provider };
 
   if (provider.error === 'invalid_grant') {
@@ -147,13 +164,7 @@ export const processTokenResponse = (
       details
     );
   }
-  if (response.status >= 300 && response.status < 400) {
-    throw connectorError(
-      ConnectorErrorCodes.General,
-      `Hugging Face's token endpoint answered with a redirect (${response.status}), which is not followed. Check the hub URL.`,
-      { step, status: response.status }
-    );
-  }
+  refuseRedirect(response, step, 'token endpoint');
   const said = [provider.error, provider.error_description].filter(Boolean).join(': ');
   throw connectorError(
     ConnectorErrorCodes.General,
@@ -163,13 +174,23 @@ export const processTokenResponse = (
 };
 
 /**
- * Picks the fields of a token response Logto's secret vault keeps.
+ * Picks the fields of a token response Logto's secret vault keeps. An ID token in a refresh
+ * answer is dropped: Logto passes only the refresh token, so neither the nonce nor the subject
+ * of the sign-in is known to check it against (OpenID Connect Core 12.2), and an unchecked token
+ * must not reach the apps that read the vault.
+ *
+ * @param tokens - The parsed token response.
+ * @param grant - Which grant produced it.
  */
-export const toStoredTokenResponse = (tokens: HuggingFaceTokenResponse): TokenResponse => ({
+export const toStoredTokenResponse = (
+  tokens: HuggingFaceTokenResponse,
+  grant: TokenGrant['grantType']
+): TokenResponse => ({
   access_token: tokens.access_token,
   token_type: tokens.token_type,
   ...(tokens.expires_in !== undefined && { expires_in: tokens.expires_in }),
   ...(tokens.scope !== undefined && { scope: tokens.scope }),
   ...(tokens.refresh_token !== undefined && { refresh_token: tokens.refresh_token }),
-  ...(tokens.id_token !== undefined && { id_token: tokens.id_token }),
+  ...(tokens.id_token !== undefined &&
+    grant === 'authorization_code' && { id_token: tokens.id_token }),
 });

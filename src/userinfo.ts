@@ -12,27 +12,53 @@
 import { ConnectorErrorCodes, type SocialUserInfo } from '@logto/connector-kit';
 
 import { type ResolvedConfig } from './config.js';
-import { userInfoRetryLimit } from './constants.js';
+import { maxRawDataDepth, maxResponseBytes, userInfoRetryLimit } from './constants.js';
 import { connectorError, readProviderError } from './errors.js';
-import { parseJsonObject, requestHuggingFace } from './response.js';
+import { parseJsonObject } from './json.js';
+import { type Redactor } from './redaction.js';
+import { refuseRedirect, requestHuggingFace } from './response.js';
 
 /** Userinfo as Hugging Face sent it: a JSON object with a non-empty `sub`. */
 export type HuggingFaceUserInfo = Record<string, unknown> & { sub: string };
 
 /**
+ * How deep a JSON value nests (a scalar is 0, `{}` and `[]` are 1), counted without recursion
+ * so that no input can exhaust the stack; stops counting past `limit`.
+ */
+const nestingDepth = (value: unknown, limit: number): number => {
+  let deepest = 0;
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (next.value !== null && typeof next.value === 'object') {
+      const depth = next.depth + 1;
+      deepest = Math.max(deepest, depth);
+      if (deepest > limit) {
+        return deepest;
+      }
+      for (const child of Object.values(next.value)) {
+        pending.push({ value: child, depth });
+      }
+    }
+  }
+  return deepest;
+};
+
+/**
  * Fetches the userinfo with the access token, retrying network errors, 429 and 5xx twice.
  *
  * @param config - The resolved config.
- * @param accessToken - The bearer token.
- * @param alsoHide - Other secrets of the sign-in (code, verifier, refresh and ID tokens) that
- *   an error must not quote even if the server echoes them.
+ * @param accessToken - The bearer token (the redactor already knows it).
+ * @param redactor - The sign-in's redactor.
+ * @returns The userinfo: a JSON object of at most 1 MiB nested at most
+ *   {@link maxRawDataDepth} levels, so that Logto can keep it as `rawData`.
  * @throws ConnectorError `SocialAccessTokenInvalid` on 401; `InvalidResponse` for a body that is
- *   not a JSON object with `sub` or is over 1 MiB; `General` otherwise.
+ *   not a JSON object with `sub`, is over 1 MiB or nests too deep; `General` otherwise.
  */
 export const fetchUserInfo = async (
   config: ResolvedConfig,
   accessToken: string,
-  alsoHide: ReadonlyArray<string | undefined> = []
+  redactor: Redactor
 ): Promise<HuggingFaceUserInfo> => {
   const response = await requestHuggingFace(
     {
@@ -45,26 +71,22 @@ export const fetchUserInfo = async (
     'userinfo',
     'userinfo endpoint'
   );
-  const secrets = [accessToken, config.clientSecret, ...alsoHide];
-
   if (response.status === 401) {
     throw connectorError(
       ConnectorErrorCodes.SocialAccessTokenInvalid,
       'Hugging Face rejected the access token at the userinfo endpoint. Start the sign-in again.',
-      { step: 'userinfo', status: 401, ...readProviderError(response.body, secrets) }
+      { step: 'userinfo', status: 401, ...readProviderError(response.body, redactor) }
     );
   }
+  refuseRedirect(response, 'userinfo', 'userinfo endpoint');
   if (response.status !== 200) {
-    const provider = readProviderError(response.body, secrets);
-    const redirect = response.status >= 300 && response.status < 400;
+    const provider = readProviderError(response.body, redactor);
     throw connectorError(
       ConnectorErrorCodes.General,
-      redirect
-        ? `Hugging Face's userinfo endpoint answered with a redirect (${response.status}), which is not followed. Check the hub URL.`
-        : `Hugging Face's userinfo endpoint answered ${response.status}${
-            provider.error_description ? ` (${provider.error_description})` : ''
-          }.`,
-      { step: 'userinfo', status: response.status, ...(!redirect && provider) }
+      `Hugging Face's userinfo endpoint answered ${response.status}${
+        provider.error_description ? ` (${provider.error_description})` : ''
+      }.`,
+      { step: 'userinfo', status: response.status, ...provider }
     );
   }
 
@@ -73,6 +95,13 @@ export const fetchUserInfo = async (
     throw connectorError(
       ConnectorErrorCodes.InvalidResponse,
       'Hugging Face\'s userinfo is not a JSON object.',
+      { step: 'userinfo', status: 200 }
+    );
+  }
+  if (nestingDepth(body, maxRawDataDepth) > maxRawDataDepth) {
+    throw connectorError(
+      ConnectorErrorCodes.InvalidResponse,
+      `Hugging Face's userinfo nests deeper than ${maxRawDataDepth} levels, more than Logto can store as raw data.`,
       { step: 'userinfo', status: 200 }
     );
   }
@@ -98,7 +127,8 @@ const text = (value: unknown): string | undefined =>
  * - `name`: the display name, or the username when the display name is blank;
  * - `avatar`: `picture`;
  * - `email`: only when `email_verified` is `true`, since Logto may link accounts by email;
- * - `rawData`: the whole userinfo.
+ * - `rawData`: the whole userinfo (at most {@link maxResponseBytes} bytes and
+ *   {@link maxRawDataDepth} levels deep, which {@link fetchUserInfo} ensures).
  */
 export const toSocialUserInfo = (userInfo: HuggingFaceUserInfo): SocialUserInfo => {
   const name = text(userInfo.name) ?? text(userInfo.preferred_username);
@@ -109,7 +139,7 @@ export const toSocialUserInfo = (userInfo: HuggingFaceUserInfo): SocialUserInfo 
     ...(name && { name }),
     ...(avatar && { avatar }),
     ...(email && { email }),
-    // The object came from JSON.parse, so it is JSON as it stands.
+    // The object came from JSON.parse within the size and depth bounds, so it is JSON Logto can keep.
     rawData: userInfo as NonNullable<SocialUserInfo['rawData']>,
   };
 };

@@ -14,6 +14,8 @@ import { maskToken } from '../../playground/views.js';
 import { createAuthorizationRequest } from '../../src/authorization.js';
 import { readAuthorizationCode } from '../../src/callback.js';
 import { resolveConfig } from '../../src/config.js';
+import { createRedactor } from '../../src/redaction.js';
+import { assertSessionMatchesConfig } from '../../src/session.js';
 import { processTokenResponse } from '../../src/token.js';
 
 const readme = readFileSync(
@@ -21,7 +23,7 @@ const readme = readFileSync(
   'utf8'
 );
 const rows = parseTroubleshootingTable(readme);
-const config = resolveConfig({ clientId: 'id', clientSecret: 'secret' });
+const config = resolveConfig({ clientId: 'id', clientSecret: 'secret-of-sixteen-chars' });
 const session = createAuthorizationRequest(config, { state: 's', redirectUri: 'https://logto.test/callback/c' }).session;
 const codeGrant = {
   grantType: 'authorization_code' as const,
@@ -46,7 +48,7 @@ const tokenAnswer = (status: number, body: unknown) => () =>
   processTokenResponse(
     { status, contentType: 'application/json', body: JSON.stringify(body) },
     codeGrant,
-    []
+    createRedactor()
   );
 
 describe('README troubleshooting table', () => {
@@ -59,12 +61,13 @@ describe('README troubleshooting table', () => {
 
   it.each([
     ['an invalid config', () => resolveConfig({ clientId: '', clientSecret: 'x' })],
-    ['a refused scope', () => readAuthorizationCode({ error: 'invalid_scope' }, session)],
-    ['a cancelled sign-in', () => readAuthorizationCode({ error: 'access_denied' }, session)],
-    ['another provider error', () => readAuthorizationCode({ error: 'server_error' }, session)],
-    ['a state mismatch', () => readAuthorizationCode({ code: 'c', state: 'other' }, session)],
-    ['a callback with nothing', () => readAuthorizationCode({ state: 's' }, session)],
-    ['malformed callback data', () => readAuthorizationCode({ code: 42 }, session)],
+    ['a refused scope', () => readAuthorizationCode({ error: 'invalid_scope' }, session, createRedactor())],
+    ['a cancelled sign-in', () => readAuthorizationCode({ error: 'access_denied' }, session, createRedactor())],
+    ['another provider error', () => readAuthorizationCode({ error: 'server_error' }, session, createRedactor())],
+    ['a state mismatch', () => readAuthorizationCode({ code: 'c', state: 'other' }, session, createRedactor())],
+    ['a callback with nothing', () => readAuthorizationCode({ state: 's' }, session, createRedactor())],
+    ['malformed callback data', () => readAuthorizationCode({ code: 42 }, session, createRedactor())],
+    ['a config changed during the sign-in', () => assertSessionMatchesConfig(session, { ...config, hubUrl: 'https://hub-ci.huggingface.co' })],
     ['a bad override scope', () => createAuthorizationRequest(config, { state: 's', redirectUri: 'https://l.test/cb', scope: 'profil' })],
     ['a rejected code', tokenAnswer(400, { error: 'invalid_grant' })],
     ['rejected client credentials', tokenAnswer(401, { error: 'invalid_client' })],

@@ -87,6 +87,18 @@ describe('scope of the authorization request', () => {
     expect(error.data.errorDescription).toContain(fragment);
     expect(store.setSession).not.toHaveBeenCalled();
   });
+
+  it('quotes a 200 KB bad override in at most 60 characters', async () => {
+    const connector = await createTestConnector(configWith());
+
+    const error = await expectConnectorError(
+      startSignIn(connector, createSessionStore(), `profile ${'q'.repeat(200_000)}`),
+      ConnectorErrorCodes.InvalidRequestParameters
+    );
+
+    expect(error.data.errorDescription).toContain(`Unknown Hugging Face scope "${'q'.repeat(60)}…"`);
+    expect(error.data.errorDescription.length).toBeLessThan(600);
+  });
 });
 
 describe('authorization URL', () => {
@@ -182,11 +194,13 @@ describe('authorization URL', () => {
 });
 
 describe('session of the sign-in', () => {
-  it('is saved with exactly one setSession call holding redirectUri, state, verifier, scope and nonce', async () => {
+  it('is saved with exactly one setSession call holding the hub, client, redirectUri, state, verifier, scope and nonce', async () => {
     const { url, store } = await signInUrl({ scope: 'openid profile' });
 
     expect(store.setSession).toHaveBeenCalledTimes(1);
     expect(store.setSession).toHaveBeenCalledWith({
+      hubUrl,
+      clientId,
       redirectUri,
       state,
       codeVerifier: expect.stringMatching(/^[\w-]{43,128}$/),
@@ -200,7 +214,9 @@ describe('session of the sign-in', () => {
 
     expect(store.setSession).toHaveBeenCalledTimes(1);
     expect(Object.keys(store.setSession.mock.calls[0]?.[0] ?? {}).sort()).toEqual([
+      'clientId',
       'codeVerifier',
+      'hubUrl',
       'redirectUri',
       'scope',
       'state',

@@ -182,3 +182,41 @@ describe('a session without a stored state', () => {
     expect(unmatched.requests).toEqual([]);
   });
 });
+
+describe('a config changed while the user was on Hugging Face', () => {
+  it.each([
+    { case: 'the hub URL', change: { hubUrl: hubUrlFor('callback-state-other') }, named: 'hub URL' },
+    { case: 'the client ID', change: { clientId: 'another-hf-client-id' }, named: 'client ID' },
+  ])('refuses the callback when $case changed, sending nothing to either hub', async ({ change, named }) => {
+    const store = await startedSignIn();
+    const changed = await createTestConnector({ clientId, clientSecret, hubUrl, ...change });
+    // Both token endpoints are ready to answer: neither may be asked.
+    const original = tokenEndpoint(hubUrl, await savedCodeVerifier(store)).reply(200, tokenSuccess);
+    const other = nock(hubUrlFor('callback-state-other')).post('/oauth/token').reply(200, tokenSuccess);
+
+    const error = await expectConnectorError(
+      changed.getUserInfo(callbackData, store.getSession),
+      ConnectorErrorCodes.General,
+      `The connector's ${named} changed after this sign-in started`
+    );
+
+    expect(error.data.errorDescription).toContain('nothing was sent');
+    expect(original.isDone()).toBe(false);
+    expect(other.isDone()).toBe(false);
+    expect(unmatched.requests).toEqual([]);
+  });
+
+  it('refuses a session that does not record its hub and client (started before they were recorded)', async () => {
+    const store = await startedSignIn();
+    const { hubUrl: _hub, clientId: _client, ...unbound } = await store.getSession();
+
+    const error = await expectConnectorError(
+      connector.getUserInfo(callbackData, createSessionStore(unbound).getSession),
+      ConnectorErrorCodes.General,
+      'holds no Hugging Face PKCE verifier or state'
+    );
+
+    expect(error.data.step).toBe('callback');
+    expect(unmatched.requests).toEqual([]);
+  });
+});

@@ -112,7 +112,23 @@ describe('provider errors in the callback', () => {
       ConnectorErrorCodes.General
     );
 
-    expect(error.data.error_description).toBe('x'.repeat(200));
+    expect(error.data.error_description).toBe(`${'x'.repeat(200)}…`);
+  });
+
+  it('reflects an error with line breaks and HTML without its control characters', async () => {
+    const error = await expectConnectorError(
+      finish({
+        error: 'server_error\r\nSet-Cookie: session=stolen',
+        error_description: 'bad\r\n<script>alert(1)</script>\u0000\u2028end',
+      }),
+      ConnectorErrorCodes.General
+    );
+
+    const { errorDescription, error: reflected, error_description: description } = error.data;
+    for (const text of [errorDescription, reflected, description]) {
+      expect(text).not.toMatch(/[\u0000-\u001F\u2028]/);
+    }
+    expect(reflected).toBe('server_error  Set-Cookie: session=stolen');
   });
 });
 

@@ -63,17 +63,17 @@ describe('config rejections', () => {
     {
       case: 'an organization name in orgIds',
       raw: withCredentials({ orgIds: 'huggingface' }),
-      fragments: ['"huggingface" is not a Hugging Face organization id'],
+      fragments: ['"huggingface" is not a Hugging Face organization ID'],
     },
     {
       case: 'a 23-character orgId',
       raw: withCredentials({ orgIds: '5e67bd5b1009063689407478 5e67bd5b100906368940747' }),
-      fragments: ['"5e67bd5b100906368940747" is not a Hugging Face organization id'],
+      fragments: ['"5e67bd5b100906368940747" is not a Hugging Face organization ID'],
     },
     {
       case: 'a non-hex orgId',
       raw: withCredentials({ orgIds: '5e67bd5b100906368940747z' }),
-      fragments: ['"5e67bd5b100906368940747z" is not a Hugging Face organization id'],
+      fragments: ['"5e67bd5b100906368940747z" is not a Hugging Face organization ID'],
     },
     {
       case: 'a hubUrl that is not a URL',
@@ -117,8 +117,19 @@ describe('config rejections', () => {
     },
     {
       case: 'an invalid authorizedOrgs entry',
-      raw: withCredentials({ scope: 'openid', authorizedOrgs: 'huggingface big/science' }),
-      fragments: ['authorizedOrgs: "big/science" is not a Hugging Face organization name or id.'],
+      raw: withCredentials({ scope: 'openid', authorizedOrgs: 'huggingface, big/science' }),
+      fragments: ['authorizedOrgs: "big/science" is not a Hugging Face organization name or ID.'],
+    },
+    {
+      // Hugging Face issues 36-character secrets; a 15-character one is a truncated paste.
+      case: 'a client secret of 15 characters',
+      raw: { clientId, clientSecret: 'abcdefghijklmno' },
+      fragments: ['clientSecret: clientSecret is shorter than 16 characters'],
+    },
+    {
+      case: 'a one-character client secret',
+      raw: { clientId, clientSecret: 'x' },
+      fragments: ['clientSecret: clientSecret is shorter than 16 characters'],
     },
   ])('rejects $case with InvalidConfig and a readable message', async ({ raw, fragments }) => {
     const connector = await createTestConnector(raw);
@@ -136,6 +147,52 @@ describe('config rejections', () => {
     expect(error.message).not.toContain(clientSecret);
     expect(JSON.stringify(error.data)).not.toContain(clientSecret);
     expect(store.setSession).not.toHaveBeenCalled();
+  });
+
+  it('does not echo a short client secret', async () => {
+    const connector = await createTestConnector({ clientId, clientSecret: 'Short-Secret-9Q' });
+
+    const error = await expectConnectorError(
+      startSignIn(connector, createSessionStore()),
+      ConnectorErrorCodes.InvalidConfig,
+      'clientSecret is shorter than 16 characters'
+    );
+
+    expect(JSON.stringify(error.data)).not.toContain('Short-Secret-9Q');
+    expect(error.message).not.toContain('Short-Secret-9Q');
+  });
+
+  it.each([
+    ['scope', { scope: `profile ${'s'.repeat(200_000)}` }, 's'],
+    ['orgIds', { orgIds: 'f'.repeat(200_000) }, 'f'],
+    ['authorizedOrgs', { authorizedOrgs: `a/${'b'.repeat(200_000)}` }, 'b'],
+    ['hubUrl', { hubUrl: `hub${'h'.repeat(200_000)}` }, 'h'],
+  ])('quotes a huge bad %s briefly', async (_, extra, filler) => {
+    const connector = await createTestConnector(withCredentials(extra));
+
+    const error = await expectConnectorError(
+      startSignIn(connector, createSessionStore()),
+      ConnectorErrorCodes.InvalidConfig
+    );
+
+    // At most 60 characters of the input are quoted, then a "…".
+    expect(error.data.errorDescription).toContain(`${filler.repeat(50)}`);
+    expect(error.data.errorDescription).not.toContain(filler.repeat(61));
+    expect(error.data.errorDescription).toContain('…"');
+  });
+
+  it('quotes bad input without its control characters', async () => {
+    const connector = await createTestConnector(
+      withCredentials({ authorizedOrgs: 'acme\r\nInjectedLine,big/sc\u0000ience\u202e' })
+    );
+
+    const error = await expectConnectorError(
+      startSignIn(connector, createSessionStore()),
+      ConnectorErrorCodes.InvalidConfig,
+      '"big/sc ience " is not a Hugging Face organization name or ID.'
+    );
+
+    expect(error.data.errorDescription).not.toMatch(/[\u0000-\u001F\u202E]/);
   });
 
   it('does not echo a client secret of the wrong type', async () => {
@@ -222,6 +279,12 @@ describe('accepted configs', () => {
     expect(url.searchParams.has('orgIds')).toBe(false);
   });
 
+  it('accepts a 16-character client secret and a UUID one, as Hugging Face issues', () => {
+    for (const secret of ['abcdefghijklmnop', '83c688e9-1429-4b0f-911b-dc145db70f34']) {
+      expect(resolveConfig({ clientId, clientSecret: secret }).clientSecret).toBe(secret);
+    }
+  });
+
   it('trims the client credentials', () => {
     const config = resolveConfig({ clientId: ` ${clientId} `, clientSecret: `${clientSecret}\n` });
 
@@ -233,6 +296,20 @@ describe('accepted configs', () => {
     expect(resolveConfig({ clientId, clientSecret }).timeoutMs).toBe(5000);
     expect(resolveConfig(withCredentials({ requestTimeoutMs: '1500' })).timeoutMs).toBe(1500);
   });
+
+  it(
+    'drops the trailing slashes of a hub URL path of many slashes in linear time',
+    () => {
+      // /\/+$/ backtracks over every run of slashes from every start: with 100,000 slashes
+      // before a last segment that is about 5·10⁹ steps, far past this test's time limit.
+      const manySlashes = `https://hub.test/${'/'.repeat(100_000)}mirror//`;
+
+      const { endpoints } = resolveConfig(withCredentials({ hubUrl: manySlashes }));
+
+      expect(endpoints.token.href).toBe(`https://hub.test/${'/'.repeat(100_000)}mirror/oauth/token`);
+    },
+    5000
+  );
 
   it('derives every endpoint from the hub URL, dropping a trailing slash', () => {
     const { endpoints } = resolveConfig(withCredentials({ hubUrl: 'https://hub.test/mirror/' }));

@@ -2,7 +2,7 @@ import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit'
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { forgetKeySets, keySetFetchCounts } from '../../src/id-token.js';
+import { forgetKeySets } from '../../src/id-token.js';
 import {
   callbackDataOf,
   clientCredentials,
@@ -11,7 +11,7 @@ import {
   expectConnectorError,
   jwksOf,
   mockCodeExchange,
-  mockKeySet,
+  mockKeySet as serveKeySet,
   mockUserInfo,
   nextHubUrl,
   nowInSeconds,
@@ -51,9 +51,21 @@ beforeAll(async () => {
   impostor = await createSigningKey('key-a');
 });
 
+/** Key-set requests each hub received in the running test, counted where nock answers them. */
+const keySetFetches = new Map<string, number>();
+
+const counted = (hubUrl: string, scope: nock.Scope): nock.Scope =>
+  scope.on('request', () => {
+    keySetFetches.set(hubUrl, (keySetFetches.get(hubUrl) ?? 0) + 1);
+  });
+
+const mockKeySet = (hubUrl: string, ...keys: SigningKey[]) =>
+  counted(hubUrl, serveKeySet(hubUrl, ...keys));
+
 beforeEach(() => {
   nock.disableNetConnect();
   forgetKeySets();
+  keySetFetches.clear();
 });
 
 afterEach(() => {
@@ -131,6 +143,21 @@ describe('a valid ID token', () => {
     }
   });
 
+  it('is accepted with several audiences when its authorized party (azp) is the client ID', async () => {
+    const flow = await startOpenIdSignIn();
+    mockKeySet(flow.hubUrl, keyA);
+    const claims = {
+      ...validIdTokenClaims(flow.hubUrl, userId, flow.signIn.nonce),
+      aud: ['another-client-id', clientCredentials.clientId],
+      azp: clientCredentials.clientId,
+    };
+    serveSignIn(flow.hubUrl, flow.signIn, await signIdToken(claims, { key: keyA.privateKey, kid: keyA.kid }));
+
+    await expect(
+      flow.connector.getUserInfo(callbackDataOf(flow.signIn), flow.signIn.store.getSession)
+    ).resolves.toEqual(expect.objectContaining({ id: userId }));
+  });
+
   it('sends the nonce it saved in the session to Hugging Face', async () => {
     const { signIn } = await startOpenIdSignIn();
 
@@ -205,6 +232,21 @@ describe('an ID token that fails verification', () => {
       'is meant for another client',
       async (flow) => signedWithKeyA(flow, { aud: ['another-client-id'] }),
       'the audience (aud) does not contain the client ID',
+    ],
+    [
+      // OpenID Connect Core 3.1.3.7: several audiences need an azp.
+      'names several audiences and no authorized party (azp)',
+      async (flow) => signedWithKeyA(flow, { aud: [clientCredentials.clientId, 'another-client-id'] }),
+      'its audience (aud) names several clients but it has no authorized party (azp)',
+    ],
+    [
+      'names another client as authorized party (azp)',
+      async (flow) =>
+        signedWithKeyA(flow, {
+          aud: [clientCredentials.clientId, 'another-client-id'],
+          azp: 'another-client-id',
+        }),
+      'its authorized party (azp) is not the client ID',
     ],
     [
       'expired beyond the tolerance',
@@ -305,12 +347,12 @@ describe('the key set cache', () => {
     }
 
     expect(keys.isDone()).toBe(true);
-    expect(keySetFetchCounts.get(jwksUrlOf(hubUrl))).toBe(1);
+    expect(keySetFetches.get(hubUrl)).toBe(1);
   });
 
   it('shares one fetch between concurrent sign-ins', async () => {
     const hubUrl = nextHubUrl('idt');
-    const keys = nock(hubUrl).get('/oauth/jwks').delay(100).reply(200, jwksOf(keyA));
+    const keys = counted(hubUrl, nock(hubUrl).get('/oauth/jwks').delay(100).reply(200, jwksOf(keyA)));
     const flows = await Promise.all([startOpenIdSignIn(hubUrl), startOpenIdSignIn(hubUrl)]);
     await Promise.all(flows.map(async (flow) => signInWithKey(flow, keyA)));
 
@@ -322,13 +364,16 @@ describe('the key set cache', () => {
 
     expect(results.map(({ id }) => id)).toEqual([userId, userId]);
     expect(keys.isDone()).toBe(true);
-    expect(keySetFetchCounts.get(jwksUrlOf(hubUrl))).toBe(1);
+    expect(keySetFetches.get(hubUrl)).toBe(1);
   });
 
   it('does not keep a failed fetch: the next sign-in fetches again', async () => {
     const hubUrl = nextHubUrl('idt');
     // The key set request is retried twice on a 5xx.
-    const failing = nock(hubUrl).get('/oauth/jwks').times(3).reply(500, 'upstream unavailable');
+    const failing = counted(
+      hubUrl,
+      nock(hubUrl).get('/oauth/jwks').times(3).reply(500, 'upstream unavailable')
+    );
     const first = await startOpenIdSignIn(hubUrl);
     await signInWithKey(first, keyA);
 
@@ -347,7 +392,7 @@ describe('the key set cache', () => {
       second.connector.getUserInfo(callbackDataOf(second.signIn), second.signIn.store.getSession)
     ).resolves.toEqual(expect.objectContaining({ id: userId }));
     expect(keys.isDone()).toBe(true);
-    expect(keySetFetchCounts.get(jwksUrlOf(hubUrl))).toBe(2);
+    expect(keySetFetches.get(hubUrl)).toBe(4);
   });
 
   describe('key rotation', () => {
@@ -377,23 +422,41 @@ describe('the key set cache', () => {
 
       expect(result).toEqual(expect.objectContaining({ id: userId }));
       expect(rotated.isDone()).toBe(true);
-      expect(keySetFetchCounts.get(jwksUrlOf(hubUrl))).toBe(2);
+      expect(keySetFetches.get(hubUrl)).toBe(2);
     });
 
-    it('does not refetch for a known kid, however old the cached set', async () => {
+    it('does not refetch for a known kid while the cached set is under 10 minutes old', async () => {
       const hubUrl = nextHubUrl('idt');
       vi.useFakeTimers({ toFake: ['Date'] });
       vi.setSystemTime(new Date('2025-06-01T12:00:00Z'));
       mockKeySet(hubUrl, keyA);
       await signInAt(hubUrl, keyA);
-      vi.setSystemTime(new Date('2025-06-01T13:30:00Z'));
+      vi.setSystemTime(new Date('2025-06-01T12:09:59Z'));
       const refetch = mockKeySet(hubUrl, keyA);
 
       await expect(signInAt(hubUrl, keyA)).resolves.toEqual(
         expect.objectContaining({ id: userId })
       );
       expect(refetch.isDone()).toBe(false);
-      expect(keySetFetchCounts.get(jwksUrlOf(hubUrl))).toBe(1);
+      expect(keySetFetches.get(hubUrl)).toBe(1);
+    });
+
+    it('refetches a set older than 10 minutes, so a key Hugging Face withdrew is refused', async () => {
+      const hubUrl = nextHubUrl('idt');
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(new Date('2025-06-01T12:00:00Z'));
+      mockKeySet(hubUrl, keyA);
+      await signInAt(hubUrl, keyA);
+      vi.setSystemTime(new Date('2025-06-01T12:10:01Z'));
+      const withdrawn = mockKeySet(hubUrl, keyB);
+
+      await expectConnectorError(
+        signInAt(hubUrl, keyA),
+        ConnectorErrorCodes.SocialIdTokenInvalid,
+        "no single key in Hugging Face's key set matches its key id (kid)"
+      );
+      expect(withdrawn.isDone()).toBe(true);
+      expect(keySetFetches.get(hubUrl)).toBe(2);
     });
 
     it('does not refetch for a second unknown kid within the minute', async () => {
@@ -409,7 +472,69 @@ describe('the key set cache', () => {
         "no single key in Hugging Face's key set matches its key id (kid)"
       );
       expect(withKeyC.isDone()).toBe(false);
-      expect(keySetFetchCounts.get(jwksUrlOf(hubUrl))).toBe(2);
+      expect(keySetFetches.get(hubUrl)).toBe(2);
     });
+  });
+});
+
+describe('the key set cache bound', () => {
+  it('keeps at most 16 hubs, dropping the least recently used', async () => {
+    const first = nextHubUrl('idt-bound');
+    mockKeySet(first, keyA);
+    const firstFlow = await startOpenIdSignIn(first);
+    await signInWithKey(firstFlow, keyA);
+    await firstFlow.connector.getUserInfo(
+      callbackDataOf(firstFlow.signIn),
+      firstFlow.signIn.store.getSession
+    );
+    // Sixteen other hubs fill the cache and push the first one out.
+    for (let index = 0; index < 16; index++) {
+      const hubUrl = nextHubUrl('idt-bound');
+      mockKeySet(hubUrl, keyA);
+      // eslint-disable-next-line no-await-in-loop
+      const flow = await startOpenIdSignIn(hubUrl);
+      // eslint-disable-next-line no-await-in-loop
+      await signInWithKey(flow, keyA);
+      // eslint-disable-next-line no-await-in-loop
+      await flow.connector.getUserInfo(callbackDataOf(flow.signIn), flow.signIn.store.getSession);
+    }
+    const refetch = mockKeySet(first, keyA);
+    const again = await startOpenIdSignIn(first);
+    await signInWithKey(again, keyA);
+
+    await expect(
+      again.connector.getUserInfo(callbackDataOf(again.signIn), again.signIn.store.getSession)
+    ).resolves.toEqual(expect.objectContaining({ id: userId }));
+    expect(refetch.isDone()).toBe(true);
+    expect(keySetFetches.get(first)).toBe(2);
+  });
+});
+
+describe('the time of the ID token step', () => {
+  it('refetches for an unknown kid only within the step\'s one bound (3 × requestTimeoutMs)', async () => {
+    const flow = await startOpenIdSignIn();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    // The first fetch of this step takes longer than the once-a-minute limit (possible with a
+    // 30 s requestTimeoutMs); the step's 15 s are then spent, and no second fetch may start.
+    counted(
+      flow.hubUrl,
+      nock(flow.hubUrl)
+        .get('/oauth/jwks')
+        .reply(200, () => {
+          vi.setSystemTime(Date.now() + 61_000);
+          return jwksOf(keyA);
+        })
+    );
+    const second = mockKeySet(flow.hubUrl, keyA, keyB);
+    await signInWithKey(flow, keyB);
+
+    const error = await expectConnectorError(
+      flow.connector.getUserInfo(callbackDataOf(flow.signIn), flow.signIn.store.getSession),
+      ConnectorErrorCodes.General,
+      "Hugging Face's key set (JWKS) (https://hub-idt-"
+    );
+    expect(error.data.errorDescription).toContain('did not answer in time (no answer within 15000 ms)');
+    expect(second.isDone()).toBe(false);
+    expect(keySetFetches.get(flow.hubUrl)).toBe(1);
   });
 });

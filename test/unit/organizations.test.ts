@@ -95,6 +95,11 @@ describe('authorized organizations', () => {
     ],
     ['its id', acmeId, acme],
     ['its id in upper case', acmeId.toUpperCase(), acme],
+    [
+      'its id, which Hugging Face spells in upper case',
+      acmeId,
+      { ...acme, sub: acmeId.toUpperCase() },
+    ],
   ])('lets a member in when the rule names the organization by %s', async (_, rule, org) => {
     const userInfo = userInfoWith([other, org]);
 
@@ -106,7 +111,6 @@ describe('authorized organizations', () => {
   it.each([
     ['one per line', 'nobody-org\nacme-research'],
     ['comma-separated', 'nobody-org, acme-research'],
-    ['space-separated', 'nobody-org acme-research'],
     ['mixed separators with blank lines', '\n nobody-org ,\n\n  acme-research \n'],
     ['a list', ['nobody-org', 'acme-research']],
     ['a list whose entries hold several names', ['nobody-org,other-nobody', 'acme-research']],
@@ -130,6 +134,49 @@ describe('authorized organizations', () => {
       ConnectorErrorCodes.AuthorizationFailed,
       'is not a member of an authorized organization (acme-research)'
     );
+  });
+
+  it('does not let an organization named after the authorized ID in: an ID matches only sub', async () => {
+    // Anyone can create an organization whose name is another organization's 24-hex ID.
+    const impostor = { sub: otherOrgId, name: acmeId, preferred_username: acmeId };
+
+    await expectConnectorError(
+      signInWith(acmeId, userInfoWith([impostor])),
+      ConnectorErrorCodes.AuthorizationFailed,
+      `is not a member of an authorized organization (${acmeId})`
+    );
+  });
+
+  it('does not match a name against an organization\'s sub', async () => {
+    const orgWhoseSubIsTheName = { sub: 'acme-research', preferred_username: 'someone-else' };
+
+    await expectConnectorError(
+      signInWith('acme-research', userInfoWith([orgWhoseSubIsTheName])),
+      ConnectorErrorCodes.AuthorizationFailed,
+      'is not a member of an authorized organization (acme-research)'
+    );
+  });
+
+  it.each([
+    ['a name with a space', 'ML Lab', '"ML Lab" is not a Hugging Face organization name: names have no spaces'],
+    [
+      'names separated by spaces',
+      'nobody-org acme-research',
+      '"nobody-org acme-research" is not a Hugging Face organization name: names have no spaces',
+    ],
+    ['a list entry with a space', ['acme-research', 'ML Lab'], '"ML Lab" is not a Hugging Face organization name'],
+    ['only separators', ' , ', 'authorizedOrgs lists no organization'],
+    ['only separators and line breaks', ',\n,', 'authorizedOrgs lists no organization'],
+    ['a list of blank entries', [' ', ','], 'authorizedOrgs lists no organization'],
+  ])('refuses at save a rule with %s, sending nothing', async (_, rule, message) => {
+    const connector = await createTestConnector({
+      ...clientCredentials,
+      scope: 'profile',
+      hubUrl: nextHubUrl('org'),
+      authorizedOrgs: rule,
+    });
+
+    await expectConnectorError(startSignIn(connector), ConnectorErrorCodes.InvalidConfig, message);
   });
 
   it.each([

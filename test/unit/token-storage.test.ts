@@ -17,6 +17,7 @@ import {
   signIdToken,
   type StartedSignIn,
   startSignIn,
+  unsecuredIdToken,
   validIdTokenClaims,
 } from './crypto-fixtures.js';
 
@@ -211,6 +212,65 @@ describe('getAccessTokenByRefreshToken', () => {
       refresh_token: rotatedRefreshToken,
     });
     expect(scope.isDone()).toBe(true);
+  });
+
+  it('drops an ID token from a refresh answer: with no nonce or subject to check, it is never handed on', async () => {
+    const hubUrl = nextHubUrl('tks');
+    const connector = await connectorFor(hubUrl);
+    const fresh = {
+      access_token: 'hf_oauth_access_fresh0123456789',
+      token_type: 'bearer',
+      expires_in: 28_800,
+      refresh_token: rotatedRefreshToken,
+    };
+    const scope = refreshRequest(hubUrl).reply(200, {
+      ...fresh,
+      id_token: unsecuredIdToken(validIdTokenClaims(hubUrl, 'attacker-chosen-sub', undefined)),
+    });
+
+    await expect(refreshOf(connector)(refreshToken)).resolves.toEqual(fresh);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it.each([
+    ['1e999, which JSON reads as Infinity', '1e999'],
+    ['negative', '-1'],
+    ['fractional', '3600.5'],
+    ['over a year', '31536001'],
+    ['a numeric text over a year', '"99999999999"'],
+  ])('refuses an expires_in that is %s as InvalidResponse', async (_, expiresIn) => {
+    const hubUrl = nextHubUrl('tks');
+    const connector = await connectorFor(hubUrl);
+    const scope = refreshRequest(hubUrl).reply(
+      200,
+      `{"access_token":"hf_oauth_access_fresh0123456789","token_type":"bearer","expires_in":${expiresIn}}`,
+      { 'content-type': 'application/json' }
+    );
+
+    await expectConnectorError(
+      refreshOf(connector)(refreshToken),
+      ConnectorErrorCodes.InvalidResponse,
+      "Hugging Face's token response is malformed (expires_in)."
+    );
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it.each([
+    ['Hugging Face\'s default of 8 hours', 28_800],
+    ['30 days, the longest Hugging Face issues', 2_592_000],
+    ['one year', 31_536_000],
+  ])('accepts an expires_in of %s', async (_, expiresIn) => {
+    const hubUrl = nextHubUrl('tks');
+    const connector = await connectorFor(hubUrl);
+    refreshRequest(hubUrl).reply(200, {
+      access_token: 'hf_oauth_access_fresh0123456789',
+      token_type: 'bearer',
+      expires_in: expiresIn,
+    });
+
+    await expect(refreshOf(connector)(refreshToken)).resolves.toEqual(
+      expect.objectContaining({ expires_in: expiresIn })
+    );
   });
 
   it('reports a rejected refresh token as SocialAccessTokenInvalid: sign in again', async () => {

@@ -2,6 +2,7 @@ import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit'
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { createRedactor } from '../../src/redaction.js';
 import { processTokenResponse, type TokenGrant } from '../../src/token.js';
 
 import {
@@ -216,7 +217,7 @@ describe('processTokenResponse on a 200', () => {
     { case: 'a non-numeric expires_in', body: JSON.stringify({ ...tokenSuccess, expires_in: '8h' }), fields: 'expires_in' },
   ])('rejects $case as InvalidResponse', async ({ body, fields }) => {
     const error = await expectConnectorError(
-      Promise.resolve().then(() => processTokenResponse(ok(body), grant, [])),
+      Promise.resolve().then(() => processTokenResponse(ok(body), grant, createRedactor())),
       ConnectorErrorCodes.InvalidResponse
     );
 
@@ -231,7 +232,7 @@ describe('processTokenResponse on a 200', () => {
     const tokens = processTokenResponse(
       ok(JSON.stringify({ ...tokenSuccess, expires_in: expiresIn })),
       grant,
-      []
+      createRedactor()
     );
 
     expect(tokens.expires_in).toBe(expected);

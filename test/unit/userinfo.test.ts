@@ -1,4 +1,4 @@
-import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit';
+import { ConnectorErrorCodes, type SocialConnector, socialUserInfoGuard } from '@logto/connector-kit';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -283,3 +283,45 @@ describe('mapping to Logto user info', () => {
     expect(rawData).toEqual(body);
   });
 });
+
+describe('a userinfo Logto must be able to keep as rawData', () => {
+  /** `{ sub, orgs: { a: { a: … } } }`: the object itself is level 1. */
+  const nestedUserInfo = (levels: number) => {
+    let inner: Record<string, unknown> = { leaf: true };
+    for (let level = 2; level < levels; level++) {
+      inner = { a: inner };
+    }
+    return `{"sub":"${userId}","orgs":${JSON.stringify(inner)}}`;
+  };
+
+  it('refuses a userinfo nested 5,000 levels deep as InvalidResponse', async () => {
+    const signIn = await signInUpToUserInfo();
+    const deep = `{"sub":"${userId}","x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    userInfoEndpoint(signIn.hubUrl).reply(200, deep, { 'content-type': 'application/json' });
+
+    await expectConnectorError(
+      signIn.finish(),
+      ConnectorErrorCodes.InvalidResponse,
+      "Hugging Face's userinfo nests deeper than 16 levels"
+    );
+  });
+
+  it('refuses 17 levels and keeps 16, which survive JSON.stringify and socialUserInfoGuard', async () => {
+    const refused = await signInUpToUserInfo();
+    userInfoEndpoint(refused.hubUrl).reply(200, nestedUserInfo(17), {
+      'content-type': 'application/json',
+    });
+    await expectConnectorError(refused.finish(), ConnectorErrorCodes.InvalidResponse, 'nests deeper');
+
+    const kept = await signInUpToUserInfo();
+    userInfoEndpoint(kept.hubUrl).reply(200, nestedUserInfo(16), {
+      'content-type': 'application/json',
+    });
+    const userInfo = await kept.finish();
+
+    expect(userInfo.rawData).toEqual(JSON.parse(nestedUserInfo(16)));
+    expect(JSON.parse(JSON.stringify(userInfo))).toEqual(userInfo);
+    expect(socialUserInfoGuard.safeParse(userInfo).success).toBe(true);
+  });
+});
+

@@ -1,0 +1,115 @@
+/**
+ * A token endpoint (or a proxy in front of it) that echoes the request must not put the client
+ * secret into an error in any form it travelled in: the Basic credentials, the percent- or
+ * form-encoded secret, base64, or the form body with the code and the PKCE verifier.
+ *
+ * The encodings below are written out literally, derived by hand from RFC 6749 2.3.1 (each part
+ * form-encoded, joined with ":", then base64) and RFC 3986 / WHATWG form encoding.
+ */
+import { ConnectorErrorCodes } from '@logto/connector-kit';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  callbackData,
+  clientId,
+  createSessionStore,
+  createTestConnector,
+  expectConnectorError,
+  hubUrlFor,
+  savedCodeVerifier,
+  startSignIn,
+} from './fixtures.js';
+
+/** 32 characters with a space, `/`, `+`, `=`, `&`, `~`, `!` and a non-ASCII letter. */
+const clientSecret = 'Sp3c!al secret/with+plus=&more~ü';
+
+/** Every form of the secret a careless server could echo, labelled for readable failures. */
+const secretForms: Record<string, string> = {
+  'the secret as is': clientSecret,
+  'the Authorization header value (RFC 6749: form-encoded parts, then base64)':
+    'aGYtdW5pdC1jbGllbnQtaWQ6U3AzYyFhbCtzZWNyZXQlMkZ3aXRoJTJCcGx1cyUzRCUyNm1vcmV+JUMzJUJD',
+  'base64 of client_id:client_secret as Hugging Face documents it':
+    'aGYtdW5pdC1jbGllbnQtaWQ6U3AzYyFhbCBzZWNyZXQvd2l0aCtwbHVzPSZtb3JlfsO8',
+  'the secret URL-encoded (encodeURIComponent)': 'Sp3c!al%20secret%2Fwith%2Bplus%3D%26more~%C3%BC',
+  'the secret form-encoded': 'Sp3c%21al+secret%2Fwith%2Bplus%3D%26more%7E%C3%BC',
+  'the secret form-encoded with lower-case escapes': 'Sp3c%21al+secret%2fwith%2bplus%3d%26more%7e%c3%bc',
+  'the secret in base64': 'U3AzYyFhbCBzZWNyZXQvd2l0aCtwbHVzPSZtb3JlfsO8',
+  'the secret JSON-escaped inside a JSON text': 'Sp3c!al secret/with+plus=&more~\\u00fc',
+};
+
+beforeAll(() => {
+  nock.disableNetConnect();
+});
+
+afterEach(() => {
+  nock.cleanAll();
+});
+
+afterAll(() => {
+  nock.enableNetConnect();
+});
+
+let hubCount = 0;
+
+/** Runs a sign-in whose token endpoint answers 400 with `echo` of the request as its description. */
+const signInAgainstEcho = async (echo: (request: { authorization: string; body: string }) => string) => {
+  const hubUrl = hubUrlFor(`redaction-${++hubCount}`);
+  const connector = await createTestConnector({ clientId, clientSecret, hubUrl });
+  const store = createSessionStore();
+  await startSignIn(connector, store);
+  const verifier = await savedCodeVerifier(store);
+  const scope = nock(hubUrl)
+    .post('/oauth/token')
+    .reply(function (_uri, body) {
+      const authorization = String(this.req.headers.authorization);
+      return [400, { error: 'invalid_request', error_description: echo({ authorization, body: String(body) }) }];
+    });
+  const error = await expectConnectorError(
+    connector.getUserInfo(callbackData, store.getSession),
+    ConnectorErrorCodes.General
+  );
+  expect(scope.isDone()).toBe(true);
+  return { error, verifier };
+};
+
+const exposedText = (error: Error & { data?: unknown }) =>
+  [error.message, String(error.stack), JSON.stringify(error.data)].join('\n');
+
+describe('a token endpoint that echoes the request', () => {
+  it('has sent the Basic credentials this suite expects', async () => {
+    let seen = '';
+    await signInAgainstEcho(({ authorization }) => {
+      seen = authorization;
+      return 'nothing';
+    });
+
+    expect(seen).toBe(`Basic ${secretForms['the Authorization header value (RFC 6749: form-encoded parts, then base64)']}`);
+  });
+
+  it.each(Object.entries(secretForms))('does not quote %s', async (_label, form) => {
+    const { error } = await signInAgainstEcho(() => `received: ${form} (end)`);
+
+    expect(exposedText(error)).not.toContain(form);
+    expect(error.data).toEqual(
+      expect.objectContaining({ error_description: 'received: [redacted] (end)' })
+    );
+  });
+
+  it('does not quote the whole Authorization header', async () => {
+    const { error } = await signInAgainstEcho(({ authorization }) => `header was ${authorization}`);
+
+    expect(error.data).toEqual(
+      expect.objectContaining({ error_description: 'header was Basic [redacted]' })
+    );
+  });
+
+  it('does not quote the form body: neither the code nor the PKCE verifier', async () => {
+    const { error, verifier } = await signInAgainstEcho(({ body }) => `body was ${body}`);
+
+    const text = exposedText(error);
+    expect(text).not.toContain(verifier);
+    expect(text).not.toContain(callbackData.code);
+    expect(text).toContain('grant_type=authorization_code');
+  });
+});
