@@ -141,17 +141,45 @@ describe('time claims and the 60 s tolerance', () => {
   });
 });
 
-describe('audience', () => {
-  it('accepts an audience list that contains the client ID among others', async () => {
+describe('audience and authorized party (OIDC Core §3.1.3.7, items 3 to 5)', () => {
+  it('accepts an audience list with the client ID among others when azp is the client ID', async () => {
     const flow = await startFlow();
     nock(flow.hubUrl).get('/oauth/jwks').reply(200, jwksOf(key));
     const userInfo = serveTokens(
       flow,
-      await signed({ ...validClaims(flow), aud: ['another-client', clientCredentials.clientId] })
+      await signed({
+        ...validClaims(flow),
+        aud: ['another-client', clientCredentials.clientId],
+        azp: clientCredentials.clientId,
+      })
     );
 
     await expect(finish(flow)).resolves.toMatchObject({ id: userId });
     expect(userInfo.isDone()).toBe(true);
+  });
+
+  it.each([
+    [
+      'several audiences and no azp',
+      { aud: ['another-client', clientCredentials.clientId] },
+      '(azp)',
+    ],
+    ['an azp of another client', { azp: 'another-client' }, 'authorized party (azp) is not the client ID'],
+  ])('rejects %s', async (_case, claims, fragment) => {
+    const flow = await startFlow();
+    nock(flow.hubUrl).get('/oauth/jwks').reply(200, jwksOf(key));
+    const userInfo = serveTokens(flow, await signed({ ...validClaims(flow), ...claims }));
+
+    await expectConnectorError(finish(flow), ConnectorErrorCodes.SocialIdTokenInvalid, fragment);
+    expect(userInfo.isDone()).toBe(false);
+  });
+
+  it('accepts a single audience with azp equal to the client ID', async () => {
+    const flow = await startFlow();
+    nock(flow.hubUrl).get('/oauth/jwks').reply(200, jwksOf(key));
+    serveTokens(flow, await signed({ ...validClaims(flow), azp: clientCredentials.clientId }));
+
+    await expect(finish(flow)).resolves.toMatchObject({ id: userId });
   });
 });
 
