@@ -85,6 +85,14 @@ const remember = (key: string, entry: CachedKeySet) => {
   }
 };
 
+const stepTimedOut = (config: ResolvedConfig) =>
+  timeoutOrNetworkError(
+    new TransportError('timeout', `no answer within ${stepTimeMs(config)} ms`),
+    config.endpoints.jwks,
+    'id_token',
+    'key set (JWKS)'
+  );
+
 /**
  * Waits for a key set, but not past the step's deadline: a fetch started by another sign-in
  * may have been given more time than this one has left.
@@ -97,14 +105,7 @@ const withinDeadline = async (
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
-      reject(
-        timeoutOrNetworkError(
-          new TransportError('timeout', `no answer within ${stepTimeMs(config)} ms`),
-          config.endpoints.jwks,
-          'id_token',
-          'key set (JWKS)'
-        )
-      );
+      reject(stepTimedOut(config));
     }, Math.max(0, deadline - Date.now()));
   });
   try {
@@ -128,7 +129,7 @@ const loadKeySet = (
     return withinDeadline(cached.resolver, config, deadline);
   }
   if (Date.now() >= deadline) {
-    return withinDeadline(new Promise<never>(() => undefined), config, deadline);
+    return Promise.reject(stepTimedOut(config));
   }
   const resolver = fetchKeySet(config, deadline);
   const entry: CachedKeySet = { resolver, fetchedAt: Date.now() };

@@ -35,9 +35,12 @@ const lowerCasePercentEscapes = (value: string) =>
  */
 export const encodingsOf = (secret: string): string[] => {
   const bytes = Buffer.from(secret, 'utf8');
-  const percent = [encodeURIComponent(secret), formEncode(secret)];
+  // As sent: a lone surrogate travels as U+FFFD (and would make encodeURIComponent throw).
+  const wellFormed = bytes.toString('utf8');
+  const percent = [encodeURIComponent(wellFormed), formEncode(wellFormed)];
   return [
     secret,
+    wellFormed,
     ...percent,
     ...percent.map(lowerCasePercentEscapes),
     JSON.stringify(secret).slice(1, -1),

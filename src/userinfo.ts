@@ -28,8 +28,7 @@ export type HuggingFaceUserInfo = Record<string, unknown> & { sub: string };
 const nestingDepth = (value: unknown, limit: number): number => {
   let deepest = 0;
   const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  while (pending.length > 0) {
-    const next = pending.pop()!;
+  for (let next = pending.pop(); next; next = pending.pop()) {
     if (next.value !== null && typeof next.value === 'object') {
       const depth = next.depth + 1;
       deepest = Math.max(deepest, depth);

@@ -113,3 +113,24 @@ describe('a token endpoint that echoes the request', () => {
     expect(text).toContain('grant_type=authorization_code');
   });
 });
+
+describe('a secret that is not well-formed UTF-16', () => {
+  it('is still redacted, and redacting it does not throw', async () => {
+    // A lone surrogate: encodeURIComponent throws on it; it travels as U+FFFD.
+    const code = 'code-\ud800-lone-surrogate';
+    const hubUrl = hubUrlFor(`redaction-${++hubCount}`);
+    const connector = await createTestConnector({ clientId, clientSecret, hubUrl });
+    const store = createSessionStore();
+    await startSignIn(connector, store);
+    nock(hubUrl)
+      .post('/oauth/token')
+      .reply(400, { error: 'invalid_grant', error_description: `code was code-\uFFFD-lone-surrogate` });
+
+    const error = await expectConnectorError(
+      connector.getUserInfo({ code }, store.getSession),
+      ConnectorErrorCodes.SocialAuthCodeInvalid
+    );
+
+    expect(error.data).toEqual(expect.objectContaining({ error_description: 'code was [redacted]' }));
+  });
+});

@@ -176,6 +176,28 @@ describe('code exchange failures', () => {
     expect(unmatched.requests).toEqual([]);
   });
 
+  it('does not call a 304 a redirect: nothing was asked conditionally (RFC 9110 15.4.5)', async () => {
+    const token = tokenEndpoint(hubUrl, codeVerifier).reply(304);
+
+    const error = await expectConnectorError(finish(), ConnectorErrorCodes.General);
+
+    expect(error.data.errorDescription).toBe("Hugging Face's token endpoint answered 304.");
+    expect(token.isDone()).toBe(true);
+  });
+
+  it('keeps a transport failure as a non-enumerable cause, outside the data Logto shows', async () => {
+    const token = tokenEndpoint(hubUrl, codeVerifier).reply(200, 'x'.repeat(2 * 1024 * 1024));
+
+    const error = await expectConnectorError(finish(), ConnectorErrorCodes.InvalidResponse);
+
+    expect(error.data.errorDescription).toContain('is too large');
+    expect(error.cause).toBeInstanceOf(Error);
+    expect((error.cause as Error).name).toBe('TransportError');
+    expect(Object.keys(error)).not.toContain('cause');
+    expect(JSON.stringify(error.data)).not.toContain('TransportError');
+    expect(token.isDone()).toBe(true);
+  });
+
   it('never retries the token request: a 503 yields exactly one request', async () => {
     const token = tokenEndpoint(hubUrl, codeVerifier).reply(503, 'busy');
 

@@ -1,0 +1,293 @@
+/**
+ * The model of the property suite: what the connector must do, written from the specs (RFC 6749,
+ * OpenID Connect Core), Hugging Face's documentation and the README's stated guarantees, with
+ * every limit as a literal value. Nothing here is imported from `src`: a wrong rule in the
+ * connector cannot pass its own test.
+ */
+import { ConnectorErrorCodes } from '@logto/connector-kit';
+
+import { bodilessStatuses, type ScriptedAnswer } from '../support.js';
+
+/** Every scope Hugging Face documents (huggingface.co/docs/hub/oauth#currently-supported-scopes). */
+export const documentedScopes = [
+  'openid',
+  'profile',
+  'email',
+  'read-billing',
+  'read-memberships',
+  'read-repos',
+  'gated-repos',
+  'contribute-repos',
+  'write-repos',
+  'manage-repos',
+  'read-collections',
+  'write-collections',
+  'inference-api',
+  'read-endpoints',
+  'write-endpoints',
+  'jobs',
+  'webhooks',
+  'write-discussions',
+] as const;
+
+/** README: "Bodies are cut at 1 MiB". */
+export const responseCapBytes = 1_048_576;
+
+/** README: userinfo is "retried twice, on network errors, 429 and 5xx". */
+export const userInfoRetries = 2;
+
+/** README: the userinfo kept as `rawData` nests at most 16 levels. */
+export const rawDataDepthLimit = 16;
+
+/** README: client secrets shorter than 16 characters are refused (Hugging Face issues 36). */
+export const shortestClientSecret = 16;
+
+/** README: `expires_in` is a whole number of seconds up to one year. */
+export const longestExpiresInSeconds = 31_536_000;
+
+/** README: error texts quote bad input briefly; no message needs more than this. */
+export const longestErrorDescription = 2000;
+
+/** Characters no reflected text may carry: C0 and C1 controls, DEL, line and paragraph separators. */
+export const controlCharacterPattern = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/;
+
+/** README: "network errors, 429 and 5xx" are what a retry is for. */
+export const isRetryableStatus = (status: number) => status === 429 || status >= 500;
+
+/** An outcome the model allows: a user id, or one of several error codes. */
+export type Expected = { resolved: string } | { codes: ConnectorErrorCodes[] };
+
+/** One code and nothing else. */
+export const only = (code: ConnectorErrorCodes): Expected => ({ codes: [code] });
+
+const parseObject = (text: string): Record<string, unknown> | undefined => {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export { parseObject };
+
+const isNonEmptyText = (value: unknown): value is string =>
+  typeof value === 'string' && value !== '';
+
+/**
+ * Depth of a JSON value (a scalar 0, an empty object or array 1), counted with an explicit stack
+ * so that the model itself survives any nesting.
+ */
+export const jsonDepth = (value: unknown): number => {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() ?? [undefined, 0];
+    if (item !== null && typeof item === 'object') {
+      deepest = Math.max(deepest, depth + 1);
+      for (const child of Object.values(item)) {
+        stack.push([child, depth + 1]);
+      }
+    }
+  }
+  return deepest;
+};
+
+const isSaneExpiresIn = (value: unknown) => {
+  const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return (
+    typeof seconds === 'number' &&
+    Number.isInteger(seconds) &&
+    seconds >= 0 &&
+    seconds <= longestExpiresInSeconds
+  );
+};
+
+/** A token response the connector must accept (RFC 6749 5.1, with Hugging Face's quirks). */
+export const isUsableTokenBody = (body: Record<string, unknown> | undefined) => {
+  if (!body) {
+    return false;
+  }
+  const { access_token, token_type, expires_in, scope, refresh_token, id_token } = body;
+  return (
+    isNonEmptyText(access_token) &&
+    typeof token_type === 'string' &&
+    token_type.toLowerCase() === 'bearer' &&
+    (expires_in === undefined || isSaneExpiresIn(expires_in)) &&
+    (scope === undefined || typeof scope === 'string') &&
+    (refresh_token === undefined || isNonEmptyText(refresh_token)) &&
+    (id_token === undefined || isNonEmptyText(id_token))
+  );
+};
+
+/** The body the client receives for an answer: none for 204 and 304. */
+export const deliveredBody = (answer: ScriptedAnswer) =>
+  bodilessStatuses.has(answer.status) ? Buffer.alloc(0) : Buffer.from(answer.body ?? '');
+
+/** Expected end of the token exchange, or `undefined` when the sign-in goes on. */
+export const expectTokenStep = (answer: ScriptedAnswer): ConnectorErrorCodes | undefined => {
+  if (answer.status === 101) {
+    return ConnectorErrorCodes.General;
+  }
+  const body = deliveredBody(answer);
+  if (body.length > responseCapBytes) {
+    return ConnectorErrorCodes.InvalidResponse;
+  }
+  const text = body.toString('utf8');
+  if (answer.status === 200) {
+    return isUsableTokenBody(parseObject(text)) ? undefined : ConnectorErrorCodes.InvalidResponse;
+  }
+  // RFC 6749 5.2: invalid_grant is a bad code, invalid_client (or a 401) bad credentials.
+  const error = parseObject(text)?.error;
+  if (error === 'invalid_grant') {
+    return ConnectorErrorCodes.SocialAuthCodeInvalid;
+  }
+  if (error === 'invalid_client' || answer.status === 401) {
+    return ConnectorErrorCodes.InvalidConfig;
+  }
+  return ConnectorErrorCodes.General;
+};
+
+/**
+ * Expected end of the userinfo step over a sequence of answers (the last one repeats): network
+ * failures, 429 and 5xx are retried twice; a body over the cap is not.
+ */
+export const expectUserInfoStep = (
+  answers: ScriptedAnswer[]
+): { code: ConnectorErrorCodes } | { sub: string } => {
+  for (let attempt = 0; ; attempt++) {
+    const answer = answers[Math.min(attempt, answers.length - 1)] ?? { status: 500 };
+    const canRetry = attempt < userInfoRetries;
+    if (answer.status === 101) {
+      if (canRetry) {
+        continue;
+      }
+      return { code: ConnectorErrorCodes.General };
+    }
+    const body = deliveredBody(answer);
+    if (body.length > responseCapBytes) {
+      return { code: ConnectorErrorCodes.InvalidResponse };
+    }
+    if (canRetry && isRetryableStatus(answer.status)) {
+      continue;
+    }
+    if (answer.status === 401) {
+      return { code: ConnectorErrorCodes.SocialAccessTokenInvalid };
+    }
+    if (answer.status !== 200) {
+      return { code: ConnectorErrorCodes.General };
+    }
+    const parsed = parseObject(body.toString('utf8'));
+    const sub = parsed?.sub;
+    return parsed &&
+      typeof sub === 'string' &&
+      sub.trim() !== '' &&
+      jsonDepth(parsed) <= rawDataDepthLimit
+      ? { sub }
+      : { code: ConnectorErrorCodes.InvalidResponse };
+  }
+};
+
+/**
+ * Expected outcome of a callback (RFC 6749 4.1.2 and 4.1.2.1, as Logto's sign-in page posts it),
+ * given the state saved with the sign-in.
+ *
+ * - `access_denied`: the user said no.
+ * - `invalid_scope`: a config problem (a scope the Hugging Face app does not enable).
+ * - Any other error: `General`, or `InvalidConfig` when the connector reads the description as a
+ *   scope problem; Hugging Face documents no code for a scope not enabled, so both are allowed.
+ */
+export const expectCallback = (data: unknown, savedState: string, subject: string): Expected => {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return only(ConnectorErrorCodes.InvalidRequestParameters);
+  }
+  const { code, state, error, error_description: description } = data as Record<string, unknown>;
+  const isText = (value: unknown, min: number) =>
+    value === undefined ||
+    (typeof value === 'string' && value.length >= min && value.length <= 4096);
+  if (!isText(code, 1) || !isText(state, 0) || !isText(error, 1) || !isText(description, 0)) {
+    return only(ConnectorErrorCodes.InvalidRequestParameters);
+  }
+  if (typeof error === 'string') {
+    if (error === 'access_denied') {
+      return only(ConnectorErrorCodes.AuthorizationFailed);
+    }
+    if (error === 'invalid_scope') {
+      return only(ConnectorErrorCodes.InvalidConfig);
+    }
+    return { codes: [ConnectorErrorCodes.General, ConnectorErrorCodes.InvalidConfig] };
+  }
+  // Logto's sign-in page posts no state; a forwarded one must be the sign-in's.
+  if ((state !== undefined && state !== savedState) || code === undefined) {
+    return only(ConnectorErrorCodes.AuthorizationFailed);
+  }
+  return { resolved: subject };
+};
+
+/**
+ * Every hub URL the generators produce that the config must accept: https, or plain http on a
+ * loopback host (127.0.0.0/8, ::1, localhost), with no credentials, query or fragment. Any other
+ * non-blank text must be refused.
+ */
+export const acceptedHubUrls = (loopbackServer: string): ReadonlySet<string> =>
+  new Set([
+    loopbackServer,
+    'https://huggingface.co',
+    'https://hub.example/',
+    'https://hub.example/base//',
+    `https://hub.example/${'/'.repeat(5000)}x`,
+    'http://localhost:8080',
+    'http://[::1]:9',
+    'http://127.0.0.2',
+  ]);
+
+const isBlank = (value: unknown) =>
+  value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+
+/** README: `authorizedOrgs` entries are split on commas and line breaks; a name has no space. */
+const isRefusedOrganizationRule = (rule: unknown) => {
+  if (isBlank(rule)) {
+    return false;
+  }
+  const texts = Array.isArray(rule) ? rule : [rule];
+  if (texts.some((text) => typeof text !== 'string')) {
+    return true;
+  }
+  const entries = (texts as string[])
+    .flatMap((text) => text.split(/[,\r\n]/))
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  return (texts.length > 0 && entries.length === 0) || entries.some((entry) => /\s/.test(entry));
+};
+
+/** Configs no valid reading may accept, decided from the README's config table. */
+export const mustBeRejected = (config: unknown, loopbackServer: string): boolean => {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    return true;
+  }
+  const {
+    clientId: id,
+    clientSecret: secret,
+    hubUrl,
+    requestTimeoutMs: timeout,
+    authorizedOrgs,
+  } = config as Record<string, unknown>;
+  if (typeof id !== 'string' || id.trim() === '') {
+    return true;
+  }
+  if (typeof secret !== 'string' || secret.trim().length < shortestClientSecret) {
+    return true;
+  }
+  if (!isBlank(hubUrl) && !(typeof hubUrl === 'string' && acceptedHubUrls(loopbackServer).has(hubUrl))) {
+    return true;
+  }
+  if (isRefusedOrganizationRule(authorizedOrgs)) {
+    return true;
+  }
+  return (
+    typeof timeout === 'number' &&
+    (timeout < 500 || timeout > 30_000 || !Number.isInteger(timeout))
+  );
+};
