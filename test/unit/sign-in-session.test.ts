@@ -144,6 +144,25 @@ describe('the PKCE verifier (RFC 7636 §4.1)', () => {
   });
 });
 
+describe('a config changed while the user was on Hugging Face', () => {
+  it('names both the hub URL and the client ID when both changed, at the callback step', async () => {
+    const changed = await createTestConnector({
+      clientId: 'another-hf-client-id',
+      clientSecret,
+      hubUrl: `${hubUrl.replace('.test', '-moved.test')}`,
+    });
+
+    const error = await expectConnectorError(
+      changed.getUserInfo(callbackData, store.getSession),
+      ConnectorErrorCodes.General,
+      "The connector's hub URL and client ID changed after this sign-in started"
+    );
+
+    expect(error.data.step).toBe('callback');
+    expect(unmatched.requests).toEqual([]);
+  });
+});
+
 describe('a session written by another replica', () => {
   it('finishes the sign-in from the stored JSON alone', async () => {
     const otherReplica = await createTestConnector({ clientId, clientSecret, hubUrl });

@@ -222,6 +222,30 @@ describe('Retry-After', () => {
     expect(at - started).toBeLessThanOrEqual(3 * defaultTimeoutMs + ioAllowanceMs);
   });
 
+  it('as an HTTP-date: the retry comes once that date has passed, not later', async () => {
+    const signIn = await signInUpToUserInfo('retry-after-date-soon');
+    let retryAt = 0;
+    const seen: number[] = [];
+    nock(signIn.hubUrl)
+      .get(userInfoPath)
+      .times(2)
+      .reply(() => {
+        seen.push(Date.now());
+        if (seen.length === 1) {
+          retryAt = (Math.floor(Date.now() / 1000) + 1) * 1000;
+          return [503, '', { 'retry-after': new Date(retryAt).toUTCString() }];
+        }
+        return [200, profile];
+      });
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    expect(outcome.status).toBe('fulfilled');
+    expect(seen[1]).toBeGreaterThanOrEqual(retryAt);
+    // Two I/O allowances: the first answer itself may arrive late in its second.
+    expect(seen[1]).toBeLessThanOrEqual(retryAt + 2 * ioAllowanceMs);
+  });
+
   it('as a date in the past: retried and signs in', async () => {
     const signIn = await signInUpToUserInfo('retry-after-past');
     const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
@@ -346,7 +370,7 @@ describe('bodies and redirects', () => {
     expect(endpoint.seen).toHaveLength(1);
   });
 
-  it.each([301, 302, 303, 307, 308])(
+  it.each([300, 301, 302, 303, 307, 308])(
     'does not follow a %i from the userinfo endpoint, nor retry it',
     async (status) => {
       const signIn = await signInUpToUserInfo('redirect');
