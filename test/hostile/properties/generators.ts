@@ -4,8 +4,7 @@
  */
 import fc from 'fast-check';
 
-import { type ScriptedAnswer } from '../support.js';
-import { distinctive } from '../support.js';
+import { distinctive, type ScriptedAnswer } from '../support.js';
 import { documentedScopes, isRetryableStatus, responseCapBytes } from './model.js';
 
 /** Per-attempt time limit every case configures, in milliseconds (the smallest allowed is 500). */
@@ -92,7 +91,7 @@ export const asSent = (text: string) => Buffer.from(text, 'utf8').toString('utf8
 // ---------------------------------------------------------------------------------------------
 // Generators shared by the properties.
 /** Keys that trip naive object handling. */
-export const trickyKeyArb = fc.constantFrom(
+const trickyKeyArb = fc.constantFrom(
   '__proto__',
   'constructor',
   'prototype',
@@ -102,30 +101,30 @@ export const trickyKeyArb = fc.constantFrom(
   '__defineGetter__'
 );
 
-export const unicodeTextArb = fc.string({ maxLength: 24, unit: 'grapheme' });
-export const anyTextArb = fc.oneof(
+const unicodeTextArb = fc.string({ maxLength: 24, unit: 'grapheme' });
+const anyTextArb = fc.oneof(
   fc.string({ maxLength: 24 }),
   unicodeTextArb,
   fc.string({ maxLength: 12, unit: 'binary' })
 );
 
 /** A string of exactly the given length in UTF-16 units, as zod counts. */
-export const hugeTextArb = (lengths: number[]) =>
+const hugeTextArb = (lengths: number[]) =>
   fc
     .tuple(fc.string({ minLength: 1, maxLength: 3, unit: 'grapheme' }), fc.constantFrom(...lengths))
     .map(([seed, length]) => seed.repeat(Math.ceil(length / seed.length)).slice(0, length));
 
-export const anyJsonArb = fc.jsonValue({ maxDepth: 3 });
-export const nonStringJsonArb = anyJsonArb.filter((value) => typeof value !== 'string');
+const anyJsonArb = fc.jsonValue({ maxDepth: 3 });
+const nonStringJsonArb = anyJsonArb.filter((value) => typeof value !== 'string');
 
 /** A JSON value written as JSON text. */
-export const jsonText = (value: unknown) => JSON.stringify(value) ?? 'null';
+const jsonText = (value: unknown) => JSON.stringify(value) ?? 'null';
 
 /** Entries written as a JSON object text; keys may repeat and include `__proto__`. */
 export const objectText = (entries: Array<[string, string]>) =>
   `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`;
 
-export const extraEntriesArb = (keys: fc.Arbitrary<string>) =>
+const extraEntriesArb = (keys: fc.Arbitrary<string>) =>
   fc.array(
     fc.tuple(
       fc.oneof(trickyKeyArb, keys, fc.string({ maxLength: 10 })),
@@ -139,13 +138,13 @@ export const extraEntriesArb = (keys: fc.Arbitrary<string>) =>
  * code, the verifier and the client credentials; the userinfo endpoint the access token), and
  * the client secret is echoed everywhere since nothing may ever show it.
  */
-export const echoTextArb = (echoed: string[]) =>
+const echoTextArb = (echoed: string[]) =>
   fc
     .array(fc.oneof(anyTextArb, fc.constantFrom(...echoed)), { maxLength: 6 })
     .map((parts) => parts.join(' '));
 
 /** What a token endpoint may echo: the secret in any form it travelled, the code, the verifier. */
-export const tokenEndpointEchoes = [
+const tokenEndpointEchoes = [
   slots.secret,
   slots.encodedSecret,
   slots.basic,
@@ -153,15 +152,15 @@ export const tokenEndpointEchoes = [
   slots.verifier,
 ];
 /** What a userinfo endpoint may echo. */
-export const userInfoEndpointEchoes = [slots.secret, slots.access];
+const userInfoEndpointEchoes = [slots.secret, slots.access];
 
 // ---------------------------------------------------------------------------------------------
 // (a) Callback data.
 
 
-export const stringValue = (arb: fc.Arbitrary<string>) => arb.map((text) => JSON.stringify(text));
+const stringValue = (arb: fc.Arbitrary<string>) => arb.map((text) => JSON.stringify(text));
 
-export const callbackFieldArb = (weights: {
+const callbackFieldArb = (weights: {
   slot?: string;
   scripted?: fc.Arbitrary<string>;
 }): fc.Arbitrary<string | undefined> =>
@@ -175,7 +174,7 @@ export const callbackFieldArb = (weights: {
     { arbitrary: fc.constant('""'), weight: 1 }
   );
 
-export const structuredCallbackArb = fc
+const structuredCallbackArb = fc
   .record({
     code: callbackFieldArb({ slot: slots.code }),
     state: callbackFieldArb({ slot: slots.state }),
@@ -233,17 +232,17 @@ export const callbackArb = fc.oneof(
 
 // (b) Configs.
 
-export const hexId = fc.string({
+const hexId = fc.string({
   minLength: 24,
   maxLength: 24,
   unit: fc.constantFrom(...'0123456789abcdefABCDEF'),
 });
 
-export const scopeTextArb = fc
+const scopeTextArb = fc
   .tuple(fc.subarray([...documentedScopes]), fc.constantFrom(' ', '  ', '\n', '\t '))
   .map(([scopes, separator]) => scopes.join(separator));
 
-export const baseConfigArb = fc.record({
+const baseConfigArb = fc.record({
   clientId: fc.oneof(
     fc.constant(clientId),
     fc.string({ minLength: 1, maxLength: 40 }).filter((text) => text.trim() !== ''),
@@ -287,7 +286,7 @@ export const baseConfigArb = fc.record({
   ),
 });
 
-export const configKeys = [
+const configKeys = [
   'clientId',
   'clientSecret',
   'scope',
@@ -298,7 +297,7 @@ export const configKeys = [
 ] as const;
 
 /** Hostile values for one config field, as JSON text. */
-export const hostileConfigValueArb = fc.oneof(
+const hostileConfigValueArb = fc.oneof(
   anyJsonArb.map((value) => jsonText(value)),
   hugeTextArb([5000, 100_000]).map((text) => JSON.stringify(text)),
   fc.constantFrom(
@@ -354,9 +353,10 @@ export const hostileConfigValueArb = fc.oneof(
   )
 );
 
+/** A config case: JSON text with slots, or a `getConfig` that throws. */
 export type ConfigCase = { throws: true } | { throws: false; text: string };
 
-export const mutatedConfigArb = fc
+const mutatedConfigArb = fc
   .tuple(
     baseConfigArb,
     fc.oneof(
@@ -381,6 +381,7 @@ export const mutatedConfigArb = fc
     return { throws: false, text: objectText(entries) };
   });
 
+/** Any config: near-valid ones with one hostile field, any JSON, or a throwing `getConfig`. */
 export const configArb: fc.Arbitrary<ConfigCase> = fc.oneof(
   { arbitrary: mutatedConfigArb, weight: 8 },
   {
@@ -393,7 +394,7 @@ export const configArb: fc.Arbitrary<ConfigCase> = fc.oneof(
 // ---------------------------------------------------------------------------------------------
 // (c) Token and userinfo answers.
 
-export const contentTypeArb = fc.constantFrom(
+const contentTypeArb = fc.constantFrom(
   'application/json',
   'application/json; charset=utf-8',
   'text/html',
@@ -403,7 +404,7 @@ export const contentTypeArb = fc.constantFrom(
   ''
 );
 
-export const oauthErrorBodyArb = (echoed: string[]) =>
+const oauthErrorBodyArb = (echoed: string[]) =>
   fc
   .record({
     error: fc.oneof(
@@ -429,7 +430,7 @@ export const oauthErrorBodyArb = (echoed: string[]) =>
   );
 
 /** Bodies of any shape that are not built as a success. */
-export const garbageBodyArb = (validBody: fc.Arbitrary<string>, echoed: string[]) =>
+const garbageBodyArb = (validBody: fc.Arbitrary<string>, echoed: string[]) =>
   fc.oneof(
     anyJsonArb.map((value) => jsonText(value)),
     validBody.chain((text) =>
@@ -443,7 +444,7 @@ export const garbageBodyArb = (validBody: fc.Arbitrary<string>, echoed: string[]
     fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes).toString('latin1'))
   );
 
-export const tokenFieldEntries = fc.record({
+const tokenFieldEntries = fc.record({
   tokenType: fc.constantFrom('bearer', 'Bearer', 'BEARER'),
   expiresIn: fc.option(
     fc.oneof(
@@ -459,7 +460,7 @@ export const tokenFieldEntries = fc.record({
   idToken: fc.boolean(),
 });
 
-export const validTokenBodyArb = (withIdToken: 'never' | 'maybe') =>
+const validTokenBodyArb = (withIdToken: 'never' | 'maybe') =>
   fc.tuple(tokenFieldEntries, extraEntriesArb(fc.constantFrom('foo'))).map(([fields, extras]) => {
     const entries: Array<[string, string | undefined]> = [
       ...extras,
@@ -477,7 +478,7 @@ export const validTokenBodyArb = (withIdToken: 'never' | 'maybe') =>
   });
 
 /** A success body with one field replaced or removed. */
-export const mutatedTokenBodyArb = fc
+const mutatedTokenBodyArb = fc
   .tuple(
     fc.constantFrom('access_token', 'token_type', 'expires_in', 'scope', 'refresh_token', 'id_token'),
     fc.option(
@@ -504,13 +505,13 @@ export const mutatedTokenBodyArb = fc
     return objectText(entries);
   });
 
-export const subArb = fc.oneof(
+const subArb = fc.oneof(
   fc.constant(fixedSub),
   fc.string({ minLength: 1, maxLength: 30, unit: 'grapheme' }).filter((text) => text.trim() !== ''),
   hexId
 );
 
-export const validUserInfoBodyArb = fc
+const validUserInfoBodyArb = fc
   .record({
     sub: subArb,
     name: fc.option(fc.oneof(anyTextArb, anyJsonArb), { nil: undefined }),
@@ -543,7 +544,7 @@ export const validUserInfoBodyArb = fc
   );
 
 /** A userinfo whose `sub` is missing, blank or not text. */
-export const mutatedUserInfoBodyArb = fc
+const mutatedUserInfoBodyArb = fc
   .tuple(
     fc.option(fc.oneof(nonStringJsonArb, fc.constantFrom<unknown>('', '   ', '\n')), {
       nil: undefined,
@@ -558,9 +559,9 @@ export const mutatedUserInfoBodyArb = fc
   );
 
 /** A body: its text (with slots) and, sometimes, a size to pad a JSON object to around the cap. */
-export type BodySpec = { text: string; padTo?: number };
+type BodySpec = { text: string; padTo?: number };
 
-export const bodySpecArb = (
+const bodySpecArb = (
   valid: fc.Arbitrary<string>,
   mutated: fc.Arbitrary<string>,
   echoed: string[],
@@ -587,11 +588,13 @@ export const bodySpecArb = (
     ),
   });
 
+/** A scripted answer and, sometimes, a byte size to pad its JSON body to. */
 export type AnswerSpec = {
   answer: ScriptedAnswer;
   padTo?: number;
 };
 
+/** An answer with a status, a body, a content type, chunking and a `retry-after` for retries. */
 export const answerArb = (
   status: fc.Arbitrary<number>,
   body: fc.Arbitrary<BodySpec>
@@ -618,7 +621,7 @@ export const answerArb = (
       ...(spec.padTo !== undefined && { padTo: spec.padTo }),
     }));
 
-export const finalStatusArb = fc.oneof(
+const finalStatusArb = fc.oneof(
   { arbitrary: fc.constant(200), weight: 5 },
   { arbitrary: fc.integer({ min: 200, max: 599 }), weight: 3 },
   { arbitrary: fc.constantFrom(400, 401, 403, 404, 429, 500, 502, 503), weight: 2 }
@@ -630,8 +633,10 @@ export const mostlySuccessfulStatusArb = fc.oneof(
   { arbitrary: finalStatusArb, weight: 5 }
 );
 
+/** Token endpoint bodies: valid, with one field mutated, or garbage that may echo secrets. */
 export const tokenBodySpecArb = (idToken: 'never' | 'maybe', validWeight = 6) =>
   bodySpecArb(validTokenBodyArb(idToken), mutatedTokenBodyArb, tokenEndpointEchoes, validWeight);
+/** Userinfo bodies: valid (sometimes nested deep), without a usable `sub`, or garbage. */
 export const userInfoBodySpecArb = (validWeight = 6) =>
   bodySpecArb(validUserInfoBodyArb, mutatedUserInfoBodyArb, userInfoEndpointEchoes, validWeight);
 
@@ -652,4 +657,5 @@ export const answerWithStatusArb = (
   return answerArb(fc.constant(status), body);
 };
 
+/** The ID token a case's token answer carries: valid, or broken in one way. */
 export type IdTokenKind = 'valid' | 'other-subject' | 'other-key' | 'wrong-nonce' | 'malformed';

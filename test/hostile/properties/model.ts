@@ -60,7 +60,8 @@ export type Expected = { resolved: string } | { codes: ConnectorErrorCodes[] };
 /** One code and nothing else. */
 export const only = (code: ConnectorErrorCodes): Expected => ({ codes: [code] });
 
-const parseObject = (text: string): Record<string, unknown> | undefined => {
+/** Parses a JSON object body; `undefined` for anything else. */
+export const parseObject = (text: string): Record<string, unknown> | undefined => {
   try {
     const value: unknown = JSON.parse(text);
     return value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -70,8 +71,6 @@ const parseObject = (text: string): Record<string, unknown> | undefined => {
     return undefined;
   }
 };
-
-export { parseObject };
 
 const isNonEmptyText = (value: unknown): value is string =>
   typeof value === 'string' && value !== '';
