@@ -106,7 +106,8 @@ describe('a session the connector cannot use', () => {
     ['an empty state', { state: '' }],
     ['an empty redirect URI', { redirectUri: '' }],
     ['an empty nonce', { nonce: '' }],
-    ['a scope that is not text', { scope: ['profile'] }],
+    ['a scope saved as text, as sessions started before scopes became a list', { scope: 'profile' }],
+    ['a scope Hugging Face does not know', { scope: ['profile', 'admin'] }],
     ['a numeric verifier', { codeVerifier: 12_345 }],
   ])('is refused with %s', async (_case, change) => {
     await storeSession({ ...saved, ...change });
