@@ -85,6 +85,19 @@ export const demoUsers: readonly DemoUser[] = Object.freeze([
   }),
 ]);
 
+/**
+ * Finds a user by username among `users` (by default the demo users).
+ *
+ * @throws TypeError when there is no such user, so a mistyped name fails the test that uses it.
+ */
+export const userNamed = (username: string, users: readonly DemoUser[] = demoUsers): DemoUser => {
+  const user = users.find((candidate) => candidate.preferred_username === username);
+  if (!user) {
+    throw new TypeError(`No stand-in user "${username}"`);
+  }
+  return user;
+};
+
 /** Looks accounts up by the two keys the stand-in receives: the `sub` and the login page's username. */
 export type AccountDirectory = {
   /** Every account, in login page order. */

@@ -7,11 +7,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { chromiumPath, launchChromium } from '../support/chromium.js';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const screenshots = path.join(root, 'test-results', 'browser');
 const isCi = Boolean(process.env.CI);
 const hasChromium = existsSync(chromiumPath);
@@ -85,19 +86,7 @@ describe.runIf(hasChromium || isCi)('playground in Chromium', () => {
       env: { HF_CLIENT_ID: 'my-real-app', HF_CLIENT_SECRET: 'my-real-secret' },
       prebuilt: true,
     });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

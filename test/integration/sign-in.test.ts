@@ -8,7 +8,7 @@ import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit'
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { demoOrganizations, demoUsers, startHfStandIn, type StandIn } from '../../stand-in/index.js';
+import { demoOrganizations, startHfStandIn, type StandIn, userNamed } from '../../stand-in/index.js';
 import { createLogtoSessionStore } from '../support/logto-session.js';
 import {
   createLogtoConnector,
@@ -26,11 +26,6 @@ const limitedApp = {
   allowedScopes: ['openid', 'profile'],
 };
 
-const userNamed = (username: string) => {
-  const user = demoUsers.find((candidate) => candidate.preferred_username === username);
-  if (!user) throw new TypeError(`No demo user "${username}"`);
-  return user;
-};
 const ada = userNamed('ada');
 const blank = userNamed('blank');
 const outsider = userNamed('outsider');

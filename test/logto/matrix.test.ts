@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ensureNode22 } from '../../scripts/node22.mjs';
 import { driveSignIn, type SignInChoice } from '../support/drive-sign-in.js';
-import { demoUsers, startHfStandIn, type StandIn } from '../../stand-in/index.js';
+import { startHfStandIn, type StandIn, userNamed } from '../../stand-in/index.js';
 import {
   addConnectorWithCli,
   InstanceCallError,
@@ -30,11 +30,6 @@ const installedName = 'connector-huggingface';
 const logtoEndpoint = 'http://127.0.0.1:3001';
 const app = { clientId: 'logto-matrix-app', clientSecret: 'logto-matrix-secret-3Rf7' };
 
-const userNamed = (username: string) => {
-  const user = demoUsers.find((candidate) => candidate.preferred_username === username);
-  if (!user) throw new TypeError(`No demo user "${username}"`);
-  return user;
-};
 const ada = userNamed('ada');
 const blank = userNamed('blank');
 const outsider = userNamed('outsider');

@@ -8,27 +8,16 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { launchChromium } from '../support/chromium.js';
 import { driveSignIn } from '../support/drive-sign-in.js';
 
-import { demoUsers, type DemoUser } from '../../stand-in/index.js';
+import { demoUsers, type DemoUser, userNamed } from '../../stand-in/index.js';
 import { packPackage, releasePackedPackage } from '../logto/pack.js';
 
 import { ExperienceClient, expectStatus, repoRoot, requestJson, startRealLogto, type RealLogto } from './support/index.js';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const chromiumFlags = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const screenshots = path.join(repoRoot, 'test-results', 'real-logto');
 
 const factoryId = 'huggingface-oidc-universal';
@@ -46,11 +35,7 @@ const grace: DemoUser = {
   isPro: false,
   orgs: [],
 };
-const user = (name: string) => {
-  const found = [...demoUsers, grace].find((candidate) => candidate.preferred_username === name);
-  if (!found) throw new Error(`No demo user ${name}`);
-  return found;
-};
+const user = (name: string) => userNamed(name, [...demoUsers, grace]);
 
 /** Hugging Face's access tokens live this long at the stand-in, so Logto must refresh them in test 3. */
 const accessTokenTtlSeconds = 4;
@@ -214,10 +199,7 @@ describe('in a real Logto', { concurrent: false }, () => {
   it("4. in Logto's own sign-in page (Chromium), Continue with Hugging Face shows our logo, goes to Hugging Face and back, and the app is signed in", async () => {
     const id = await ourConnector();
     const ada = user('ada');
-    const browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [...chromiumFlags, ...logto.hub.chromiumArgs],
-    });
+    const browser = await launchChromium(logto.hub.chromiumArgs);
     try {
       // The stand-in's certificate comes from the suite's own CA, which Chromium does not know.
       const page = await (await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-US' })).newPage();

@@ -1,0 +1,406 @@
+/**
+ * How the connector talks to Hugging Face, observed from the server's side: which answers are
+ * retried and how often, how long it waits before a retry (`Retry-After`, RFC 9110 §10.2.3), how
+ * each attempt and each step are bounded in time, the body size cap and redirects. The README
+ * documents these: userinfo is retried twice on network errors, 429 and 5xx; the token POST never
+ * is; one attempt lasts at most `requestTimeoutMs`, a step at most three times that; bodies over
+ * 1 MiB are refused; redirects are never followed. Waits run on a fake clock.
+ */
+import { ConnectorErrorCodes } from '@logto/connector-kit';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import {
+  scriptedGet,
+  settleOnFakeClock,
+  signInUpToUserInfo,
+  useFakeClock,
+  userId,
+} from './behaviour-fixtures.js';
+import {
+  callbackData,
+  clientId,
+  clientSecret,
+  createSessionStore,
+  createTestConnector,
+  expectConnectorError,
+  startSignIn,
+} from './fixtures.js';
+
+// The connector may wait with either timer API; both run on the fake clock.
+vi.mock('node:timers/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:timers/promises')>();
+  return {
+    ...actual,
+    setTimeout: async <T>(ms?: number, value?: T) =>
+      new Promise<T | undefined>((resolve) => {
+        globalThis.setTimeout(() => {
+          resolve(value);
+        }, ms);
+      }),
+  };
+});
+
+/** Midnight UTC, on a whole second, so HTTP-dates (whole seconds) are exact. */
+const clockStart = Date.UTC(2026, 10, 23, 12, 0, 0);
+const defaultTimeoutMs = 5000;
+/**
+ * Fake time that passes while real I/O runs (the clock moves 5 ms per turn of the event loop);
+ * bounds on fake time allow this much on top. Lower bounds need no allowance.
+ */
+const ioAllowanceMs = 400;
+const profile = { sub: userId, name: 'Ada' };
+
+beforeAll(() => {
+  nock.disableNetConnect();
+});
+
+beforeEach(() => {
+  useFakeClock(clockStart);
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  nock.abortPendingRequests();
+  nock.cleanAll();
+});
+
+afterAll(() => {
+  nock.enableNetConnect();
+});
+
+const userInfoPath = '/oauth/userinfo';
+
+describe('which userinfo answers are retried', () => {
+  it.each([429, 500, 502, 503, 504, 599])('retries after %i and signs in', async (status) => {
+    const signIn = await signInUpToUserInfo('retry-status');
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
+      { status, body: 'try later' },
+      { status: 200, body: profile },
+    ]);
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    expect(outcome).toMatchObject({ status: 'fulfilled', value: { id: userId, name: 'Ada' } });
+    expect(endpoint.seen).toHaveLength(2);
+  });
+
+  it.each([400, 403, 404, 409, 422, 499])('does not retry %i', async (status) => {
+    const signIn = await signInUpToUserInfo('no-retry-status');
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
+      { status, body: { error: 'nope', error_description: 'not this way' } },
+      { status: 200, body: profile },
+    ]);
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    expect(outcome.status).toBe('rejected');
+    await expectConnectorError(
+      Promise.reject((outcome as PromiseRejectedResult).reason),
+      ConnectorErrorCodes.General,
+      `answered ${status} (not this way)`
+    );
+    expect(endpoint.seen).toHaveLength(1);
+  });
+
+  it('retries a connection reset and signs in', async () => {
+    const signIn = await signInUpToUserInfo('retry-reset');
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
+      { networkError: 'ECONNRESET' },
+      { status: 200, body: profile },
+    ]);
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    expect(outcome).toMatchObject({ status: 'fulfilled', value: { id: userId } });
+    expect(endpoint.seen).toHaveLength(2);
+  });
+
+  it('sends exactly three requests, then reports the last status', async () => {
+    const signIn = await signInUpToUserInfo('retry-count');
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
+      { status: 502, body: 'bad gateway' },
+      { status: 500, body: 'boom' },
+      { status: 503, body: 'still down' },
+    ]);
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    const error = await expectConnectorError(
+      Promise.reject((outcome as PromiseRejectedResult).reason),
+      ConnectorErrorCodes.General,
+      'answered 503 (still down)'
+    );
+    expect(error.data).toMatchObject({ step: 'userinfo', status: 503 });
+    expect(endpoint.seen).toHaveLength(3);
+  });
+
+  it('sends exactly three requests when every connection fails, and says it could not reach Hugging Face', async () => {
+    const signIn = await signInUpToUserInfo('retry-network');
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [{ networkError: 'ECONNREFUSED' }]);
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    const error = await expectConnectorError(
+      Promise.reject((outcome as PromiseRejectedResult).reason),
+      ConnectorErrorCodes.General,
+      `Hugging Face's userinfo endpoint (${signIn.hubUrl}) could not be reached (ECONNREFUSED)`
+    );
+    expect(error.data.step).toBe('userinfo');
+    expect(endpoint.seen).toHaveLength(3);
+  });
+});
+
+describe('Retry-After', () => {
+  it('in seconds: the retry comes no earlier than the server asked', async () => {
+    const signIn = await signInUpToUserInfo('retry-after-seconds');
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
+      { status: 503, headers: { 'retry-after': '1' } },
+      { status: 200, body: profile },
+    ]);
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    expect(outcome.status).toBe('fulfilled');
+    const [first, second] = endpoint.seen.map(({ at }) => at);
+    expect(second! - first!).toBeGreaterThanOrEqual(1000);
+    // Still within the step: the retry was not pushed to the step's end.
+    expect(second! - first!).toBeLessThan(2 * defaultTimeoutMs);
+  });
+
+  it('of 0 seconds: the retry may come at once and the sign-in succeeds', async () => {
+    const signIn = await signInUpToUserInfo('retry-after-zero');
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
+      { status: 429, headers: { 'retry-after': '0' } },
+      { status: 200, body: profile },
+    ]);
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    expect(outcome.status).toBe('fulfilled');
+    expect(endpoint.seen).toHaveLength(2);
+  });
+
+  it('as an HTTP-date: the retry comes no earlier than that date', async () => {
+    const signIn = await signInUpToUserInfo('retry-after-date');
+    let retryAt = 0;
+    const seen: number[] = [];
+    nock(signIn.hubUrl)
+      .get(userInfoPath)
+      .times(2)
+      .reply(() => {
+        seen.push(Date.now());
+        if (seen.length === 1) {
+          // The next whole second after the next one: at least one second away.
+          retryAt = (Math.floor(Date.now() / 1000) + 2) * 1000;
+          return [503, '', { 'retry-after': new Date(retryAt).toUTCString() }];
+        }
+        return [200, profile];
+      });
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    expect(outcome.status).toBe('fulfilled');
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toBeGreaterThanOrEqual(retryAt);
+  });
+
+  it('far in the future does not hold the step beyond three request timeouts', async () => {
+    const signIn = await signInUpToUserInfo('retry-after-hour');
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
+      { status: 503, body: 'maintenance', headers: { 'retry-after': '3600' } },
+    ]);
+    const started = Date.now();
+
+    const { at, outcome } = await settleOnFakeClock(signIn.finish());
+
+    await expectConnectorError(
+      Promise.reject((outcome as PromiseRejectedResult).reason),
+      ConnectorErrorCodes.General
+    );
+    expect(endpoint.seen.length).toBeGreaterThanOrEqual(1);
+    expect(at - started).toBeLessThanOrEqual(3 * defaultTimeoutMs + ioAllowanceMs);
+  });
+
+  it('as an HTTP-date: the retry comes once that date has passed, not later', async () => {
+    const signIn = await signInUpToUserInfo('retry-after-date-soon');
+    let retryAt = 0;
+    const seen: number[] = [];
+    nock(signIn.hubUrl)
+      .get(userInfoPath)
+      .times(2)
+      .reply(() => {
+        seen.push(Date.now());
+        if (seen.length === 1) {
+          retryAt = (Math.floor(Date.now() / 1000) + 1) * 1000;
+          return [503, '', { 'retry-after': new Date(retryAt).toUTCString() }];
+        }
+        return [200, profile];
+      });
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    expect(outcome.status).toBe('fulfilled');
+    expect(seen[1]).toBeGreaterThanOrEqual(retryAt);
+    // Two I/O allowances: the first answer itself may arrive late in its second.
+    expect(seen[1]).toBeLessThanOrEqual(retryAt + 2 * ioAllowanceMs);
+  });
+
+  it('as a date in the past: retried and signs in', async () => {
+    const signIn = await signInUpToUserInfo('retry-after-past');
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
+      { status: 503, headers: { 'retry-after': new Date(clockStart - 60_000).toUTCString() } },
+      { status: 200, body: profile },
+    ]);
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    expect(outcome.status).toBe('fulfilled');
+    expect(endpoint.seen).toHaveLength(2);
+  });
+});
+
+describe('time limits', () => {
+  it('cuts each silent attempt at requestTimeoutMs, so all three fit in the step, then gives up at the step limit', async () => {
+    const timeoutMs = 2000;
+    const signIn = await signInUpToUserInfo('silent', { requestTimeoutMs: timeoutMs });
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, ['hang']);
+    // The token exchange is answered at once; the step starts with the first userinfo request.
+
+    const { at, outcome } = await settleOnFakeClock(signIn.finish());
+
+    const error = await expectConnectorError(
+      Promise.reject((outcome as PromiseRejectedResult).reason),
+      ConnectorErrorCodes.General,
+      `Hugging Face's userinfo endpoint (${signIn.hubUrl}) did not answer in time`
+    );
+    expect(error.data.step).toBe('userinfo');
+    expect(endpoint.seen).toHaveLength(3);
+    const stepStart = endpoint.seen[0]!.at;
+    // The fake clock also moves while I/O runs, so the bounds allow for that (well under the
+    // two backoffs a step that ignored its own end would add).
+    expect(at - stepStart).toBeLessThanOrEqual(3 * timeoutMs + ioAllowanceMs);
+    // Each attempt got its full time: the next one started no sooner than requestTimeoutMs later.
+    expect(endpoint.seen[1]!.at - stepStart).toBeGreaterThanOrEqual(timeoutMs);
+    expect(endpoint.seen[2]!.at - endpoint.seen[1]!.at).toBeGreaterThanOrEqual(timeoutMs);
+  });
+
+  it('answers after a silent attempt are still used: the retry signs in', async () => {
+    const signIn = await signInUpToUserInfo('silent-once', { requestTimeoutMs: 1000 });
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
+      'hang',
+      { status: 200, body: profile },
+    ]);
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    expect(outcome).toMatchObject({ status: 'fulfilled', value: { id: userId } });
+    expect(endpoint.seen).toHaveLength(2);
+  });
+
+  it('gives the never-retried token request one attempt of requestTimeoutMs', async () => {
+    const timeoutMs = 2000;
+    const hubUrl = 'https://hub-token-silent.test';
+    const connector = await createTestConnector({
+      clientId,
+      clientSecret,
+      hubUrl,
+      requestTimeoutMs: timeoutMs,
+    });
+    const store = createSessionStore();
+    await startSignIn(connector, store);
+    const posts: number[] = [];
+    nock(hubUrl)
+      .post('/oauth/token')
+      .times(3)
+      .reply((_uri, _body, _callback) => {
+        posts.push(Date.now()); // Never answers.
+      });
+
+    const { at, outcome } = await settleOnFakeClock(connector.getUserInfo(callbackData, store.getSession));
+
+    const error = await expectConnectorError(
+      Promise.reject((outcome as PromiseRejectedResult).reason),
+      ConnectorErrorCodes.General,
+      `Hugging Face's token endpoint (${hubUrl}) did not answer in time`
+    );
+    expect(error.data.step).toBe('token');
+    expect(posts).toHaveLength(1);
+    expect(at - posts[0]!).toBeGreaterThanOrEqual(timeoutMs);
+    expect(at - posts[0]!).toBeLessThanOrEqual(timeoutMs + ioAllowanceMs);
+  });
+});
+
+describe('bodies and redirects', () => {
+  const mebibyte = 1024 * 1024;
+
+  /** A userinfo JSON object padded to exactly `size` bytes. */
+  const userInfoOfSize = (size: number) => {
+    const skeleton = JSON.stringify({ sub: userId, padding: '' });
+    return JSON.stringify({ sub: userId, padding: 'x'.repeat(size - skeleton.length) });
+  };
+
+  it('accepts a body of exactly 1 MiB', async () => {
+    const signIn = await signInUpToUserInfo('size-limit');
+    const body = userInfoOfSize(mebibyte);
+    expect(Buffer.byteLength(body)).toBe(mebibyte);
+    scriptedGet(signIn.hubUrl, userInfoPath, [
+      { status: 200, body, headers: { 'content-type': 'application/json' } },
+    ]);
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    expect(outcome).toMatchObject({ status: 'fulfilled', value: { id: userId } });
+  });
+
+  it('refuses a body one byte over 1 MiB as InvalidResponse, without retrying', async () => {
+    const signIn = await signInUpToUserInfo('size-over');
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
+      { status: 200, body: userInfoOfSize(mebibyte + 1) },
+    ]);
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    const error = await expectConnectorError(
+      Promise.reject((outcome as PromiseRejectedResult).reason),
+      ConnectorErrorCodes.InvalidResponse,
+      'too large'
+    );
+    expect(error.data.step).toBe('userinfo');
+    expect(endpoint.seen).toHaveLength(1);
+  });
+
+  it.each([300, 301, 302, 303, 307, 308])(
+    'does not follow a %i from the userinfo endpoint, nor retry it',
+    async (status) => {
+      const signIn = await signInUpToUserInfo('redirect');
+      const elsewhere = nock('https://elsewhere.test').get(/.*/).reply(200, profile);
+      const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
+        { status, headers: { location: 'https://elsewhere.test/oauth/userinfo' } },
+      ]);
+
+      const { outcome } = await settleOnFakeClock(signIn.finish());
+
+      const error = await expectConnectorError(
+        Promise.reject((outcome as PromiseRejectedResult).reason),
+        ConnectorErrorCodes.General,
+        `redirect (${status})`,
+        'not followed'
+      );
+      expect(error.data).toMatchObject({ step: 'userinfo', status });
+      expect(endpoint.seen).toHaveLength(1);
+      expect(elsewhere.isDone()).toBe(false);
+    }
+  );
+
+  it('reads the content as UTF-8', async () => {
+    const signIn = await signInUpToUserInfo('utf8');
+    scriptedGet(signIn.hubUrl, userInfoPath, [
+      { status: 200, body: { sub: userId, name: 'Zoë Ångström 日本' } },
+    ]);
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    expect(outcome).toMatchObject({ status: 'fulfilled', value: { name: 'Zoë Ångström 日本' } });
+  });
+});

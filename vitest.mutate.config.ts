@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The suite `npm run mutate` runs against every mutant: the unit tests, which need no server
+ * beyond nock and run in seconds. The other suites start real servers (oidc-provider, Logto's
+ * CLI, Chromium) or run thousands of generated cases, and would take minutes per mutant.
+ */
+export default defineConfig({
+  test: {
+    include: ['test/unit/**/*.test.ts'],
+    testTimeout: 30_000,
+  },
+});
