@@ -22,7 +22,6 @@ const runnerVersion = JSON.parse(
 
 // Stryker's definition: detected (killed, timed out) over valid (detected, survived, no coverage);
 // mutants that do not compile or crash the runner are not counted.
-const detected = new Set(['Killed', 'Timeout']);
 const undetected = new Set(['Survived', 'NoCoverage']);
 
 const tally = (mutants) => {

@@ -80,7 +80,7 @@ describe('required claims (OIDC Core §2)', () => {
       const flow = await startFlow();
       nock(flow.hubUrl).get('/oauth/jwks').reply(200, jwksOf(key));
       const { [claim as keyof ReturnType<typeof validClaims>]: _left, ...claims } = validClaims(flow);
-      const userInfo = serveTokens(flow, await signed(claims));
+      serveTokens(flow, await signed(claims));
 
       const error = await expectConnectorError(
         finish(flow),
@@ -168,7 +168,7 @@ describe('audience and authorized party (OIDC Core §3.1.3.7, items 3 to 5)', ()
   ])('rejects %s', async (_case, claims, fragment) => {
     const flow = await startFlow();
     nock(flow.hubUrl).get('/oauth/jwks').reply(200, jwksOf(key));
-    const userInfo = serveTokens(flow, await signed({ ...validClaims(flow), ...claims }));
+    serveTokens(flow, await signed({ ...validClaims(flow), ...claims }));
 
     await expectConnectorError(finish(flow), ConnectorErrorCodes.SocialIdTokenInvalid, fragment);
     // Userinfo is asked beside the ID token check; its answer never hides the token's failure.
@@ -250,7 +250,7 @@ describe('the key set', () => {
         fetches += 1;
         return [status, body];
       });
-    const userInfo = serveTokens(flow, await signed(validClaims(flow)));
+    serveTokens(flow, await signed(validClaims(flow)));
 
     const error = await expectConnectorError(
       finish(flow),

@@ -194,7 +194,7 @@ const startAnother = async () => {
 };
 
 describe('secrets in provider texts', () => {
-  const serialized = (error: object) => JSON.stringify(error) + String(error);
+  const serialized = (error: Error) => JSON.stringify(error) + String(error);
 
   it('scrubs the client secret, the code and the verifier, keeping the text around them', async () => {
     const error = await tokenErrorFor(400, {
@@ -300,7 +300,9 @@ describe('unexpected failures', () => {
     ['a thrown string', 'raw failure text', '(string)'],
   ])('%s from Logto reaches Logto as General, naming only its kind', async (_case, thrown, kind) => {
     const error = await expectConnectorError(
+      // eslint-disable-next-line @typescript-eslint/require-await -- Logto's getSession is async: its failure is a rejection
       connector.getUserInfo(callbackData, async () => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- one case is Logto failing with a non-Error
         throw thrown;
       }),
       ConnectorErrorCodes.General,
@@ -316,6 +318,7 @@ describe('unexpected failures', () => {
     const original = new ConnectorError(ConnectorErrorCodes.NotImplemented, 'from Logto');
 
     const outcome = await connector
+      // eslint-disable-next-line @typescript-eslint/require-await -- Logto's getSession is async: its failure is a rejection
       .getUserInfo(callbackData, async () => {
         throw original;
       })

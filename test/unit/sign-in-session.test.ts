@@ -150,7 +150,7 @@ describe('a config changed while the user was on Hugging Face', () => {
     const changed = await createTestConnector({
       clientId: 'another-hf-client-id',
       clientSecret,
-      hubUrl: `${hubUrl.replace('.test', '-moved.test')}`,
+      hubUrl: hubUrl.replace('.test', '-moved.test'),
     });
 
     const error = await expectConnectorError(

@@ -96,7 +96,7 @@ describe('which userinfo answers are retried', () => {
 
     expect(outcome.status).toBe('rejected');
     await expectConnectorError(
-      Promise.reject((outcome as PromiseRejectedResult).reason),
+      Promise.reject((outcome as PromiseRejectedResult).reason as Error),
       ConnectorErrorCodes.General,
       `answered ${status} (not this way)`
     );
@@ -127,7 +127,7 @@ describe('which userinfo answers are retried', () => {
     const { outcome } = await settleOnFakeClock(signIn.finish());
 
     const error = await expectConnectorError(
-      Promise.reject((outcome as PromiseRejectedResult).reason),
+      Promise.reject((outcome as PromiseRejectedResult).reason as Error),
       ConnectorErrorCodes.General,
       'answered 503 (still down)'
     );
@@ -142,7 +142,7 @@ describe('which userinfo answers are retried', () => {
     const { outcome } = await settleOnFakeClock(signIn.finish());
 
     const error = await expectConnectorError(
-      Promise.reject((outcome as PromiseRejectedResult).reason),
+      Promise.reject((outcome as PromiseRejectedResult).reason as Error),
       ConnectorErrorCodes.General,
       `Hugging Face's userinfo endpoint (${signIn.hubUrl}) could not be reached (ECONNREFUSED)`
     );
@@ -215,7 +215,7 @@ describe('Retry-After', () => {
     const { at, outcome } = await settleOnFakeClock(signIn.finish());
 
     await expectConnectorError(
-      Promise.reject((outcome as PromiseRejectedResult).reason),
+      Promise.reject((outcome as PromiseRejectedResult).reason as Error),
       ConnectorErrorCodes.General
     );
     expect(endpoint.seen.length).toBeGreaterThanOrEqual(1);
@@ -270,7 +270,7 @@ describe('time limits', () => {
     const { at, outcome } = await settleOnFakeClock(signIn.finish());
 
     const error = await expectConnectorError(
-      Promise.reject((outcome as PromiseRejectedResult).reason),
+      Promise.reject((outcome as PromiseRejectedResult).reason as Error),
       ConnectorErrorCodes.General,
       `Hugging Face's userinfo endpoint (${signIn.hubUrl}) did not answer in time`
     );
@@ -320,7 +320,7 @@ describe('time limits', () => {
     const { at, outcome } = await settleOnFakeClock(connector.getUserInfo(callbackData, store.getSession));
 
     const error = await expectConnectorError(
-      Promise.reject((outcome as PromiseRejectedResult).reason),
+      Promise.reject((outcome as PromiseRejectedResult).reason as Error),
       ConnectorErrorCodes.General,
       `Hugging Face's token endpoint (${hubUrl}) did not answer in time`
     );
@@ -362,7 +362,7 @@ describe('bodies and redirects', () => {
     const { outcome } = await settleOnFakeClock(signIn.finish());
 
     const error = await expectConnectorError(
-      Promise.reject((outcome as PromiseRejectedResult).reason),
+      Promise.reject((outcome as PromiseRejectedResult).reason as Error),
       ConnectorErrorCodes.InvalidResponse,
       'too large'
     );
@@ -382,7 +382,7 @@ describe('bodies and redirects', () => {
       const { outcome } = await settleOnFakeClock(signIn.finish());
 
       const error = await expectConnectorError(
-        Promise.reject((outcome as PromiseRejectedResult).reason),
+        Promise.reject((outcome as PromiseRejectedResult).reason as Error),
         ConnectorErrorCodes.General,
         `redirect (${status})`,
         'not followed'

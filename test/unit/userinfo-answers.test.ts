@@ -161,6 +161,7 @@ describe('profile texts', () => {
     ['not text', 42],
   ])('leaves out an avatar that is %s', async (_case, picture) => {
     const signIn = await signInUpToUserInfo('ui-avatar');
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- a userinfo field, which the rule takes for String.prototype.sub through the body's `string |` type
     serveUserInfo(signIn.hubUrl, 200, { sub: userId, picture });
 
     const result = await signIn.finish();
@@ -170,6 +171,7 @@ describe('profile texts', () => {
 
   it('leaves out a verified email that is blank', async () => {
     const signIn = await signInUpToUserInfo('ui-email');
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- a userinfo field, which the rule takes for String.prototype.sub through the body's `string |` type
     serveUserInfo(signIn.hubUrl, 200, { sub: userId, email: ' ', email_verified: true });
 
     const result = await signIn.finish();
@@ -179,6 +181,7 @@ describe('profile texts', () => {
 
   it('leaves out the name when neither display name nor username is text', async () => {
     const signIn = await signInUpToUserInfo('ui-noname');
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- a userinfo field, which the rule takes for String.prototype.sub through the body's `string |` type
     serveUserInfo(signIn.hubUrl, 200, { sub: userId, name: 7, preferred_username: ['ada'] });
 
     const result = await signIn.finish();
@@ -188,6 +191,7 @@ describe('profile texts', () => {
 
   it('keeps the id exactly as Hugging Face sent it', async () => {
     const signIn = await signInUpToUserInfo('ui-id');
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- a userinfo field, which the rule takes for String.prototype.sub through the body's `string |` type
     serveUserInfo(signIn.hubUrl, 200, { sub: userId });
 
     await expect(signIn.finish()).resolves.toEqual({ id: userId, rawData: { sub: userId } });
