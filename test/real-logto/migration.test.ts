@@ -8,7 +8,6 @@
  * against the Management API, and the same users sign in through this connector.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -63,9 +62,9 @@ let inFlightQuery: Record<string, string> | undefined;
  */
 const installOfficialConnector = async (logtoDir: string) => {
   const folder = path.join(logtoDir, 'packages', 'core', 'connectors', '@logto-connector-huggingface');
-  if (existsSync(folder)) {
-    return undefined;
-  }
+  // Only this suite puts the official connector into the test Logto: a folder already there is
+  // what an interrupted run left, possibly half installed, so it is replaced.
+  await rm(folder, { recursive: true, force: true });
   const work = await mkdtemp(path.join(tmpdir(), 'official-connector-'));
   try {
     const { stdout } = await execFileAsync('npm', ['pack', officialPackage, '--silent', '--pack-destination', work], { cwd: work });
