@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { ConnectorErrorCodes } from '@logto/connector-kit';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   clientId,
@@ -11,11 +10,14 @@ import {
   createTestConnector,
   expectConnectorError,
   hubUrlFor,
+  isolateNetwork,
   recordUnmatchedRequests,
   redirectUri,
   startSignIn,
   state,
 } from './fixtures.js';
+
+isolateNetwork();
 
 const hubUrl = hubUrlFor('authorization');
 const configWith = (extra: Record<string, unknown> = {}) => ({
@@ -30,18 +32,6 @@ const signInUrl = async (extra: Record<string, unknown> = {}, scope?: string) =>
   const url = await startSignIn(await createTestConnector(configWith(extra)), store, scope);
   return { url, store, session: await store.getSession() };
 };
-
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
-});
 
 describe('scope of the authorization request', () => {
   it.each([

@@ -11,7 +11,7 @@
  */
 import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import {
   accessToken,
@@ -24,6 +24,7 @@ import {
   createTestConnector,
   expectConnectorError,
   hubUrlFor,
+  isolateNetwork,
   recordUnmatchedRequests,
   savedCodeVerifier,
   type SessionStore,
@@ -34,15 +35,13 @@ import {
   userInfoEndpoint,
 } from './fixtures.js';
 
+isolateNetwork();
+
 const hubUrl = hubUrlFor('callback-state');
 const userId = '65a1b2c3d4e5f60718293a4b';
 
 let connector: SocialConnector;
 let unmatched: ReturnType<typeof recordUnmatchedRequests>;
-
-beforeAll(() => {
-  nock.disableNetConnect();
-});
 
 beforeEach(async () => {
   connector = await createTestConnector({ clientId, clientSecret, hubUrl });
@@ -51,12 +50,6 @@ beforeEach(async () => {
 
 afterEach(() => {
   unmatched.stop();
-  nock.abortPendingRequests();
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
 });
 
 const startedSignIn = async (): Promise<SessionStore> => {

@@ -1,6 +1,5 @@
 import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import {
   authorizationCode,
@@ -11,6 +10,7 @@ import {
   createTestConnector,
   expectConnectorError,
   hubUrlFor,
+  isolateNetwork,
   recordUnmatchedRequests,
   redirectUri,
   type SessionStore,
@@ -18,16 +18,14 @@ import {
   state,
 } from './fixtures.js';
 
+isolateNetwork();
+
 const hubUrl = hubUrlFor('callback');
 const requestedScope = 'profile email read-repos';
 
 let connector: SocialConnector;
 let store: SessionStore;
 let unmatched: ReturnType<typeof recordUnmatchedRequests>;
-
-beforeAll(() => {
-  nock.disableNetConnect();
-});
 
 beforeEach(async () => {
   connector = await createTestConnector({ clientId, clientSecret, hubUrl });
@@ -40,11 +38,6 @@ afterEach(() => {
   // Every case here fails before the token request: nothing may have reached the network.
   unmatched.stop();
   expect(unmatched.requests).toEqual([]);
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
 });
 
 const finish = async (data: unknown) => connector.getUserInfo(data, store.getSession);

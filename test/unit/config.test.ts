@@ -1,6 +1,5 @@
 import { ConnectorErrorCodes } from '@logto/connector-kit';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { resolveConfig } from '../../src/config.js';
 import createConnector from '../../src/index.js';
@@ -11,25 +10,16 @@ import {
   createSessionStore,
   createTestConnector,
   expectConnectorError,
+  isolateNetwork,
   startSignIn,
 } from './fixtures.js';
+
+isolateNetwork();
 
 const knownScopeList =
   'openid, profile, email, read-billing, read-memberships, read-repos, gated-repos, contribute-repos, write-repos, manage-repos, read-collections, write-collections, inference-api, read-endpoints, write-endpoints, jobs, webhooks, write-discussions';
 
 const withCredentials = (extra: Record<string, unknown>) => ({ clientId, clientSecret, ...extra });
-
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
-});
 
 describe('config rejections', () => {
   it.each([

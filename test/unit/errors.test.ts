@@ -1,6 +1,5 @@
 import { ConnectorErrorCodes } from '@logto/connector-kit';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   accessToken,
@@ -12,6 +11,7 @@ import {
   createTestConnector,
   expectConnectorError,
   hubUrlFor,
+  isolateNetwork,
   savedCodeVerifier,
   startSignIn,
   state,
@@ -19,6 +19,8 @@ import {
   tokenSuccess,
   userInfoEndpoint,
 } from './fixtures.js';
+
+isolateNetwork();
 
 /** The values no error may contain, once a sign-in has started. */
 type Secrets = {
@@ -153,19 +155,6 @@ const failures: FailureCase[] = [
 ];
 
 let hubCount = 0;
-
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  nock.abortPendingRequests();
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
-});
 
 describe('errors never carry a secret', () => {
   it.each(failures)('$case', async ({ code, arrange }) => {

@@ -8,7 +8,7 @@ import {
   type SocialConnector,
 } from '@logto/connector-kit';
 import nock from 'nock';
-import { expect, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
 
 import createConnector from '../../src/index.js';
 import { createLogtoSessionStore } from '../support/logto-session.js';
@@ -164,6 +164,23 @@ export const userInfoEndpoint = (hubUrl: string, token: string = accessToken): n
   nock(hubUrl).get('/oauth/userinfo').matchHeader('authorization', `Bearer ${token}`);
 
 export { expectConnectorError } from '../support/expect-connector-error.js';
+
+/**
+ * Cuts the test file off the network for its duration: only nock interceptors answer, and each
+ * test's interceptors and pending requests are dropped after it, so no test sees another's.
+ */
+export const isolateNetwork = (): void => {
+  beforeAll(() => {
+    nock.disableNetConnect();
+  });
+  afterEach(() => {
+    nock.abortPendingRequests();
+    nock.cleanAll();
+  });
+  afterAll(() => {
+    nock.enableNetConnect();
+  });
+};
 
 /**
  * Records every request nock could not match (with the network disabled, any real request).

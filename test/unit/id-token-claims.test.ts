@@ -8,7 +8,7 @@
  */
 import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import {
   callbackDataOf,
@@ -27,22 +27,15 @@ import {
   startSignIn,
   validIdTokenClaims,
 } from './crypto-fixtures.js';
+import { isolateNetwork } from './fixtures.js';
+
+isolateNetwork();
 
 const userId = '64b7f0c2a1e3d4f5a6b7c8e0';
 let key: SigningKey;
 
 beforeAll(async () => {
-  nock.disableNetConnect();
   key = await createSigningKey('claims-key');
-});
-
-afterEach(() => {
-  nock.abortPendingRequests();
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
 });
 
 type Flow = { hubUrl: string; connector: SocialConnector; signIn: StartedSignIn };

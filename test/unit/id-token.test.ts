@@ -1,6 +1,6 @@
 import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import {
   callbackDataOf,
@@ -21,6 +21,9 @@ import {
   unsecuredIdToken,
   validIdTokenClaims,
 } from './crypto-fixtures.js';
+import { isolateNetwork } from './fixtures.js';
+
+isolateNetwork();
 
 const userId = '64b7f0c2a1e3d4f5a6b7c8d9';
 
@@ -62,17 +65,11 @@ const mockKeySet = (hubUrl: string, ...keys: SigningKey[]) =>
   counted(hubUrl, serveKeySet(hubUrl, ...keys));
 
 beforeEach(() => {
-  nock.disableNetConnect();
   keySetFetches.clear();
 });
 
 afterEach(() => {
-  nock.cleanAll();
   vi.useRealTimers();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
 });
 
 type OpenIdSignIn = {

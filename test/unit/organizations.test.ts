@@ -1,6 +1,5 @@
 import { ConnectorErrorCodes } from '@logto/connector-kit';
-import nock from 'nock';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   callbackDataOf,
@@ -12,6 +11,9 @@ import {
   nextHubUrl,
   startSignIn,
 } from './crypto-fixtures.js';
+import { isolateNetwork } from './fixtures.js';
+
+isolateNetwork();
 
 const userId = '64b7f0c2a1e3d4f5a6b7c8d9';
 const acmeId = '5e67bd5b1009063689407478';
@@ -71,18 +73,6 @@ const signInWith = async (authorizedOrgs: unknown, userInfo: UserInfoBody) => {
     }
   }
 };
-
-beforeEach(() => {
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
-});
 
 describe('authorized organizations', () => {
   it.each([

@@ -10,7 +10,7 @@
  */
 import { ConnectorError, ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import { signInUpToUserInfo } from './behaviour-fixtures.js';
 import {
@@ -22,21 +22,20 @@ import {
   createSessionStore,
   createTestConnector,
   expectConnectorError,
+  isolateNetwork,
   savedCodeVerifier,
   type SessionStore,
   startSignIn,
   tokenEndpoint,
 } from './fixtures.js';
 
+isolateNetwork();
+
 let hubCount = 0;
 let hubUrl: string;
 let connector: SocialConnector;
 let store: SessionStore;
 let codeVerifier: string;
-
-beforeAll(() => {
-  nock.disableNetConnect();
-});
 
 beforeEach(async () => {
   hubCount += 1;
@@ -45,15 +44,6 @@ beforeEach(async () => {
   store = createSessionStore();
   await startSignIn(connector, store);
   codeVerifier = await savedCodeVerifier(store);
-});
-
-afterEach(() => {
-  nock.abortPendingRequests();
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
 });
 
 /** Answers the code exchange with `status` and `body`, then runs the sign-in to its error. */

@@ -8,7 +8,7 @@
  */
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   callbackData,
@@ -17,9 +17,12 @@ import {
   createTestConnector,
   expectConnectorError,
   hubUrlFor,
+  isolateNetwork,
   savedCodeVerifier,
   startSignIn,
 } from './fixtures.js';
+
+isolateNetwork();
 
 /** 32 characters with a space, `/`, `+`, `=`, `&`, `~`, `!` and a non-ASCII letter. */
 const clientSecret = 'Sp3c!al secret/with+plus=&more~ü';
@@ -37,18 +40,6 @@ const secretForms: Record<string, string> = {
   'the secret in base64': 'U3AzYyFhbCBzZWNyZXQvd2l0aCtwbHVzPSZtb3JlfsO8',
   'the secret JSON-escaped inside a JSON text': 'Sp3c!al secret/with+plus=&more~\\u00fc',
 };
-
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
-});
 
 let hubCount = 0;
 

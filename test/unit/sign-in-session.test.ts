@@ -7,7 +7,7 @@
  */
 import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import {
   callbackData,
@@ -16,11 +16,14 @@ import {
   createSessionStore,
   createTestConnector,
   expectConnectorError,
+  isolateNetwork,
   recordUnmatchedRequests,
   type SessionStore,
   startSignIn,
   tokenSuccess,
 } from './fixtures.js';
+
+isolateNetwork();
 
 const userId = '65a1b2c3d4e5f60718293a4c';
 let hubCount = 0;
@@ -29,10 +32,6 @@ let connector: SocialConnector;
 let store: SessionStore;
 let saved: Record<string, unknown>;
 let unmatched: ReturnType<typeof recordUnmatchedRequests>;
-
-beforeAll(() => {
-  nock.disableNetConnect();
-});
 
 beforeEach(async () => {
   hubCount += 1;
@@ -46,12 +45,6 @@ beforeEach(async () => {
 
 afterEach(() => {
   unmatched.stop();
-  nock.abortPendingRequests();
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
 });
 
 /** Replaces the stored session, as another replica or connector could have left it. */

@@ -1,6 +1,6 @@
 import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import {
   callbackDataOf,
@@ -19,6 +19,9 @@ import {
   unsecuredIdToken,
   validIdTokenClaims,
 } from './crypto-fixtures.js';
+import { isolateNetwork } from './fixtures.js';
+
+isolateNetwork();
 
 const userId = '64b7f0c2a1e3d4f5a6b7c8d9';
 const refreshToken = 'rt-9f8e7d6c5b4a3210-rotating';
@@ -39,18 +42,6 @@ let signingKey: SigningKey;
 
 beforeAll(async () => {
   signingKey = await createSigningKey('storage-key');
-});
-
-beforeEach(() => {
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
 });
 
 const connectorFor = async (hubUrl: string, scope = 'openid profile email') =>

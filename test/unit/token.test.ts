@@ -1,6 +1,6 @@
 import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { createRedactor } from '../../src/redaction.js';
 import { processTokenResponse, type TokenGrant } from '../../src/token.js';
@@ -15,6 +15,7 @@ import {
   createTestConnector,
   expectConnectorError,
   hubUrlFor,
+  isolateNetwork,
   recordUnmatchedRequests,
   redirectUri,
   savedCodeVerifier,
@@ -25,6 +26,8 @@ import {
   userInfoEndpoint,
 } from './fixtures.js';
 
+isolateNetwork();
+
 const hubUrl = hubUrlFor('token');
 const userId = '6512f0d5c9a8b7e6d5c4b3a2';
 
@@ -32,10 +35,6 @@ let connector: SocialConnector;
 let store: SessionStore;
 let codeVerifier: string;
 let unmatched: ReturnType<typeof recordUnmatchedRequests>;
-
-beforeAll(() => {
-  nock.disableNetConnect();
-});
 
 beforeEach(async () => {
   connector = await createTestConnector({ clientId, clientSecret, hubUrl });
@@ -47,12 +46,6 @@ beforeEach(async () => {
 
 afterEach(() => {
   unmatched.stop();
-  nock.abortPendingRequests();
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
 });
 
 const finish = async () => connector.getUserInfo(callbackData, store.getSession);

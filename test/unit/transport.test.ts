@@ -8,7 +8,7 @@
  */
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import {
   scriptedGet,
@@ -24,8 +24,11 @@ import {
   createSessionStore,
   createTestConnector,
   expectConnectorError,
+  isolateNetwork,
   startSignIn,
 } from './fixtures.js';
+
+isolateNetwork();
 
 // The connector may wait with either timer API; both run on the fake clock.
 vi.mock('node:timers/promises', async (importOriginal) => {
@@ -51,22 +54,12 @@ const defaultTimeoutMs = 5000;
 const ioAllowanceMs = 400;
 const profile = { sub: userId, name: 'Ada' };
 
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-
 beforeEach(() => {
   useFakeClock(clockStart);
 });
 
 afterEach(() => {
   vi.useRealTimers();
-  nock.abortPendingRequests();
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
 });
 
 const userInfoPath = '/oauth/userinfo';

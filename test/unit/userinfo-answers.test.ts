@@ -6,23 +6,16 @@
  */
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { signInUpToUserInfo, userId } from './behaviour-fixtures.js';
-import { accessToken, expectConnectorError } from './fixtures.js';
+import {
+  accessToken,
+  expectConnectorError,
+  isolateNetwork,
+} from './fixtures.js';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  nock.abortPendingRequests();
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
-});
+isolateNetwork();
 
 /** Serves the userinfo once with `status`, `body` and `headers`. */
 const serveUserInfo = (

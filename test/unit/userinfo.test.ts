@@ -10,6 +10,7 @@ import {
   createTestConnector,
   expectConnectorError,
   hubUrlFor,
+  isolateNetwork,
   recordUnmatchedRequests,
   savedCodeVerifier,
   type SessionStore,
@@ -18,6 +19,8 @@ import {
   tokenSuccess,
   userInfoEndpoint,
 } from './fixtures.js';
+
+isolateNetwork();
 
 const userId = '6512f0d5c9a8b7e6d5c4b3a2';
 let hubCount = 0;
@@ -50,19 +53,15 @@ const signInUpToUserInfo = async (extra: Record<string, unknown> = {}): Promise<
 let unmatched: ReturnType<typeof recordUnmatchedRequests>;
 
 beforeAll(() => {
-  nock.disableNetConnect();
   unmatched = recordUnmatchedRequests();
 });
 
 afterEach(() => {
-  nock.abortPendingRequests();
-  nock.cleanAll();
   unmatched.requests.length = 0;
 });
 
 afterAll(() => {
   unmatched.stop();
-  nock.enableNetConnect();
 });
 
 describe('userinfo request', () => {
