@@ -174,8 +174,12 @@ describe('Retry-After', () => {
     expect(endpoint.seen).toHaveLength(2);
   });
 
-  it('as an HTTP-date: the retry comes no earlier than that date', async () => {
-    const signIn = await signInUpToUserInfo('retry-after-date');
+  /**
+   * Answers userinfo once with 503 and `Retry-After` as the HTTP-date `secondsAhead` whole seconds
+   * after the current one, then with the profile; returns when each request was seen.
+   */
+  const retryAfterDateRun = async (name: string, secondsAhead: number) => {
+    const signIn = await signInUpToUserInfo(name);
     let retryAt = 0;
     const seen: number[] = [];
     nock(signIn.hubUrl)
@@ -184,14 +188,18 @@ describe('Retry-After', () => {
       .reply(() => {
         seen.push(Date.now());
         if (seen.length === 1) {
-          // The next whole second after the next one: at least one second away.
-          retryAt = (Math.floor(Date.now() / 1000) + 2) * 1000;
+          retryAt = (Math.floor(Date.now() / 1000) + secondsAhead) * 1000;
           return [503, '', { 'retry-after': new Date(retryAt).toUTCString() }];
         }
         return [200, profile];
       });
-
     const { outcome } = await settleOnFakeClock(signIn.finish());
+    return { outcome, seen, retryAt };
+  };
+
+  it('as an HTTP-date: the retry comes no earlier than that date', async () => {
+    // The next whole second after the next one: at least one second away.
+    const { outcome, seen, retryAt } = await retryAfterDateRun('retry-after-date', 2);
 
     expect(outcome.status).toBe('fulfilled');
     expect(seen).toHaveLength(2);
@@ -216,22 +224,7 @@ describe('Retry-After', () => {
   });
 
   it('as an HTTP-date: the retry comes once that date has passed, not later', async () => {
-    const signIn = await signInUpToUserInfo('retry-after-date-soon');
-    let retryAt = 0;
-    const seen: number[] = [];
-    nock(signIn.hubUrl)
-      .get(userInfoPath)
-      .times(2)
-      .reply(() => {
-        seen.push(Date.now());
-        if (seen.length === 1) {
-          retryAt = (Math.floor(Date.now() / 1000) + 1) * 1000;
-          return [503, '', { 'retry-after': new Date(retryAt).toUTCString() }];
-        }
-        return [200, profile];
-      });
-
-    const { outcome } = await settleOnFakeClock(signIn.finish());
+    const { outcome, seen, retryAt } = await retryAfterDateRun('retry-after-date-soon', 1);
 
     expect(outcome.status).toBe('fulfilled');
     expect(seen[1]).toBeGreaterThanOrEqual(retryAt);
