@@ -8,7 +8,7 @@
 import { type Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import got from 'got';
+import got, { RequestError } from 'got';
 
 import {
   maxResponseBytes,
@@ -39,8 +39,6 @@ export type HttpRequest = {
 /** A response read in full (at most {@link maxResponseBytes}). */
 export type HttpResponse = {
   status: number;
-  /** The `content-type` header, lower-cased, or an empty string. */
-  contentType: string;
   body: string;
 };
 
@@ -125,7 +123,6 @@ const sendOnce = async (request: HttpRequest, timeoutMs: number): Promise<Attemp
     method: request.method,
     headers: { 'user-agent': userAgent, 'accept-encoding': 'identity', ...request.headers },
     form: request.form,
-    timeout: { request: timeoutMs },
     retry: { limit: 0 },
     followRedirect: false,
     throwHttpErrors: false,
@@ -142,24 +139,23 @@ const sendOnce = async (request: HttpRequest, timeoutMs: number): Promise<Attemp
       cancel(new TransportError('too_large', `body over ${maxResponseBytes} bytes`));
     }
   });
-  // A 101 answer hands the socket to an `upgrade` listener and got's own timer never fires:
-  // free the socket and fail now, and keep a timer of our own for anything else that stalls.
+  // A 101 answer hands the socket to an `upgrade` listener, where got would wait forever: free the
+  // socket and fail now.
   void pending.on('request', (clientRequest) => {
     clientRequest.once('upgrade', (_response, socket: Duplex) => {
       socket.destroy();
       cancel(new TransportError('network', 'unexpected protocol upgrade (101)'));
     });
   });
-  const backstop = setTimeout(() => {
+  // The attempt's one time limit, from sending the request to reading the last byte.
+  const timer = setTimeout(() => {
     cancel(new TransportError('timeout', `no answer within ${timeoutMs} ms`));
   }, timeoutMs);
 
   try {
     const response = await pending;
-    const contentType = response.headers['content-type'];
     return {
       status: response.statusCode,
-      contentType: typeof contentType === 'string' ? contentType.toLowerCase() : '',
       body: response.body.toString('utf8'),
       retryAfterMs: parseRetryAfter(response.headers['retry-after']),
     };
@@ -167,21 +163,10 @@ const sendOnce = async (request: HttpRequest, timeoutMs: number): Promise<Attemp
     if (cancelledFor) {
       throw cancelledFor;
     }
-    const code = readErrorCode(error);
-    if (code === 'ETIMEDOUT') {
-      throw new TransportError('timeout', `no answer within ${timeoutMs} ms`);
-    }
-    throw new TransportError('network', code);
+    throw new TransportError('network', error instanceof RequestError ? error.code : 'ERR_UNKNOWN');
   } finally {
-    clearTimeout(backstop);
+    clearTimeout(timer);
   }
-};
-
-const readErrorCode = (error: unknown): string => {
-  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
-    return error.code;
-  }
-  return 'ERR_UNKNOWN';
 };
 
 const parseRetryAfter = (value: string | undefined): number | undefined => {

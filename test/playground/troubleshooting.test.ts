@@ -46,7 +46,7 @@ const caught = (run: () => unknown): ConnectorError => {
 
 const tokenAnswer = (status: number, body: unknown) => () =>
   processTokenResponse(
-    { status, contentType: 'application/json', body: JSON.stringify(body) },
+    { status, body: JSON.stringify(body) },
     codeGrant,
     createRedactor()
   );

@@ -220,7 +220,7 @@ describe('processTokenResponse on a 200', () => {
     redirectUri,
     codeVerifier: 'v'.repeat(43),
   };
-  const ok = (body: string) => ({ status: 200, contentType: 'application/json', body });
+  const ok = (body: string) => ({ status: 200, body });
 
   it.each([
     { case: 'not JSON', body: 'access_token=hf_oauth_x', fields: 'body' },

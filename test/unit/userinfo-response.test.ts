@@ -12,7 +12,6 @@ const userId = '6512f0d5c9a8b7e6d5c4b3a2';
 
 const answer = (body: unknown) => ({
   status: 200,
-  contentType: 'application/json',
   body: JSON.stringify(body),
 });
 
