@@ -66,6 +66,9 @@ const userAgent = 'connector-huggingface (Logto)';
 /**
  * Sends a request and reads the whole response, retrying as the request allows.
  *
+ * When the step's time runs out while a retry waits, the step ends with the failed attempt's own
+ * outcome (its answer, or why there was none), which says more than a bare timeout would.
+ *
  * @param request - What to send.
  * @returns The last response, whatever its status.
  * @throws {TransportError} When no response could be read in time or the body was too large.
@@ -76,25 +79,32 @@ export const sendRequest = async (request: HttpRequest): Promise<HttpResponse> =
     request.deadline ?? Number.POSITIVE_INFINITY
   );
   const retries = request.retries ?? 0;
+  let lastFailure: HttpResponse | TransportError | undefined;
 
   for (let attempt = 0; ; attempt++) {
     const remainingMs = deadline - Date.now();
     if (remainingMs <= 0) {
-      throw new TransportError('timeout', `no answer within ${stepTimeMs(request)} ms`);
+      const outcome = lastFailure ?? new TransportError('timeout', `no answer within ${stepTimeMs(request)} ms`);
+      if (outcome instanceof TransportError) {
+        throw outcome;
+      }
+      return outcome;
     }
     const canRetry = attempt < retries;
     try {
       // eslint-disable-next-line no-await-in-loop
-      const response = await sendOnce(request, Math.min(request.timeoutMs, remainingMs));
+      const { retryAfterMs, ...response } = await sendOnce(request, Math.min(request.timeoutMs, remainingMs));
       if (!canRetry || !isRetryableStatus(response.status)) {
         return response;
       }
+      lastFailure = response;
       // eslint-disable-next-line no-await-in-loop
-      await backOff(attempt, response.retryAfterMs, deadline);
+      await backOff(attempt, retryAfterMs, deadline);
     } catch (error: unknown) {
       if (!(error instanceof TransportError) || error.reason === 'too_large' || !canRetry) {
         throw error;
       }
+      lastFailure = error;
       // eslint-disable-next-line no-await-in-loop
       await backOff(attempt, undefined, deadline);
     }
@@ -149,7 +159,7 @@ const sendOnce = async (request: HttpRequest, timeoutMs: number): Promise<Attemp
   });
   // The attempt's one time limit, from sending the request to reading the last byte.
   const timer = setTimeout(() => {
-    cancel(new TransportError('timeout', `no answer within ${timeoutMs} ms`));
+    cancel(new TransportError('timeout', `no answer within ${request.timeoutMs} ms`));
   }, timeoutMs);
 
   try {

@@ -6,6 +6,9 @@
  * is; one attempt lasts at most `requestTimeoutMs`, a step at most three times that; bodies over
  * 1 MiB are refused; redirects are never followed. Waits run on a fake clock.
  */
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -109,6 +112,23 @@ describe('which userinfo answers are retried', () => {
     expect(endpoint.seen).toHaveLength(2);
   });
 
+  it('waits at least 200 ms before the first retry and at least 400 ms before the second', async () => {
+    const signIn = await signInUpToUserInfo('backoff');
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
+      { status: 503, body: 'busy' },
+      { status: 503, body: 'still busy' },
+      { status: 200, body: profile },
+    ]);
+
+    // 1 ms a turn: the turns the I/O takes must not add up to the waits measured here.
+    const { outcome } = await settleOnFakeClock(signIn.finish(), 1);
+
+    expect(outcome).toMatchObject({ status: 'fulfilled', value: { id: userId } });
+    const [first, second, third] = endpoint.seen.map(({ at }) => at);
+    expect(second! - first!).toBeGreaterThanOrEqual(200);
+    expect(third! - second!).toBeGreaterThanOrEqual(400);
+  });
+
   it('sends exactly three requests, then reports the last status', async () => {
     const signIn = await signInUpToUserInfo('retry-count');
     const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
@@ -193,7 +213,8 @@ describe('Retry-After', () => {
         }
         return [200, profile];
       });
-    const { outcome } = await settleOnFakeClock(signIn.finish());
+    // 1 ms a turn: the turns the I/O takes must not add up to the waits measured here.
+    const { outcome } = await settleOnFakeClock(signIn.finish(), 1);
     return { outcome, seen, retryAt };
   };
 
@@ -221,6 +242,31 @@ describe('Retry-After', () => {
     );
     expect(endpoint.seen.length).toBeGreaterThanOrEqual(1);
     expect(at - started).toBeLessThanOrEqual(3 * defaultTimeoutMs + ioAllowanceMs);
+  });
+
+  it("longer than what is left of the step: nothing is sent after the step's end, and the answer is what is reported", async () => {
+    const timeoutMs = 500;
+    const signIn = await signInUpToUserInfo('retry-after-step-end', { requestTimeoutMs: timeoutMs });
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
+      {
+        status: 503,
+        body: { error: 'temporarily_unavailable', error_description: 'back in an hour' },
+        headers: { 'retry-after': '3600' },
+      },
+    ]);
+
+    // 1 ms a turn: the token exchange must not use up its 500 ms in the turns its I/O takes.
+    const { at, outcome } = await settleOnFakeClock(signIn.finish(), 1);
+
+    const error = await expectConnectorError(
+      Promise.reject((outcome as PromiseRejectedResult).reason as Error),
+      ConnectorErrorCodes.General,
+      'answered 503 (back in an hour)'
+    );
+    expect(error.data).toMatchObject({ step: 'userinfo', status: 503 });
+    // The 2 s a Retry-After may hold a retry do not fit in the step's 1.5 s: no second request.
+    expect(endpoint.seen).toHaveLength(1);
+    expect(at - endpoint.seen[0]!.at).toBeLessThanOrEqual(3 * timeoutMs + ioAllowanceMs);
   });
 
   it('as an HTTP-date: the retry comes once that date has passed, not later', async () => {
@@ -258,7 +304,7 @@ describe('time limits', () => {
     const error = await expectConnectorError(
       Promise.reject((outcome as PromiseRejectedResult).reason as Error),
       ConnectorErrorCodes.General,
-      `Hugging Face's userinfo endpoint (${signIn.hubUrl}) did not answer in time`
+      `Hugging Face's userinfo endpoint (${signIn.hubUrl}) did not answer in time (no answer within ${timeoutMs} ms)`
     );
     expect(error.data.step).toBe('userinfo');
     expect(endpoint.seen).toHaveLength(3);
@@ -271,6 +317,23 @@ describe('time limits', () => {
     expect(endpoint.seen[2]!.at - endpoint.seen[1]!.at).toBeGreaterThanOrEqual(timeoutMs);
   });
 
+  it("ends with the last attempt's own failure, naming requestTimeoutMs, when the step runs out while a retry waits", async () => {
+    const timeoutMs = 500;
+    const signIn = await signInUpToUserInfo('silent-short', { requestTimeoutMs: timeoutMs });
+    // Two silent attempts (500 ms each, 200 ms apart) leave 300 ms of the step's 1.5 s, less
+    // than the 400 ms the second retry waits for.
+    const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, ['hang']);
+
+    const { outcome } = await settleOnFakeClock(signIn.finish(), 1);
+
+    await expectConnectorError(
+      Promise.reject((outcome as PromiseRejectedResult).reason as Error),
+      ConnectorErrorCodes.General,
+      `Hugging Face's userinfo endpoint (${signIn.hubUrl}) did not answer in time (no answer within ${timeoutMs} ms)`
+    );
+    expect(endpoint.seen).toHaveLength(2);
+  });
+
   it('answers after a silent attempt are still used: the retry signs in', async () => {
     const signIn = await signInUpToUserInfo('silent-once', { requestTimeoutMs: 1000 });
     const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
@@ -278,7 +341,7 @@ describe('time limits', () => {
       { status: 200, body: profile },
     ]);
 
-    const { outcome } = await settleOnFakeClock(signIn.finish());
+    const { outcome } = await settleOnFakeClock(signIn.finish(), 1);
 
     expect(outcome).toMatchObject({ status: 'fulfilled', value: { id: userId } });
     expect(endpoint.seen).toHaveLength(2);
@@ -354,6 +417,62 @@ describe('bodies and redirects', () => {
     );
     expect(error.data.step).toBe('userinfo');
     expect(endpoint.seen).toHaveLength(1);
+  });
+
+  it('refuses an answer whose content-length is over 1 MiB without waiting for its body', async () => {
+    const signIn = await signInUpToUserInfo('size-announced');
+    // The announced length is never sent: only a connector that reads the header sees it is too large.
+    scriptedGet(signIn.hubUrl, userInfoPath, [
+      { status: 200, body: { sub: userId }, headers: { 'content-length': String(mebibyte + 1) } },
+    ]);
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    const error = await expectConnectorError(
+      Promise.reject((outcome as PromiseRejectedResult).reason as Error),
+      ConnectorErrorCodes.InvalidResponse,
+      `Hugging Face's answer from userinfo endpoint is too large (body over ${mebibyte} bytes)`
+    );
+    expect(error.data.step).toBe('userinfo');
+  });
+
+  it('refuses an answer without content-length once it passes 1 MiB', async () => {
+    const signIn = await signInUpToUserInfo('size-streamed');
+    const chunk = Buffer.alloc(256 * 1024, 0x20);
+    nock(signIn.hubUrl)
+      .get(userInfoPath)
+      // A stream is sent chunked, with no length announced; 8 chunks make 2 MiB. (That the
+      // connector hangs up soon after 1 MiB is seen only by a real server: test/hostile.)
+      .reply(200, () => Readable.from(Array.from({ length: 8 }, () => chunk)), {
+        'content-type': 'application/json',
+      });
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    await expectConnectorError(
+      Promise.reject((outcome as PromiseRejectedResult).reason as Error),
+      ConnectorErrorCodes.InvalidResponse,
+      `too large (body over ${mebibyte} bytes)`
+    );
+  });
+
+  it('asks for no compression and does not inflate an answer compressed anyway', async () => {
+    const signIn = await signInUpToUserInfo('gzip');
+    nock(signIn.hubUrl, { reqheaders: { 'accept-encoding': 'identity' } })
+      .get(userInfoPath)
+      .reply(200, gzipSync(JSON.stringify(profile)), {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      });
+
+    const { outcome } = await settleOnFakeClock(signIn.finish());
+
+    // Read as sent, the body is gzip, not the JSON object userinfo must be.
+    await expectConnectorError(
+      Promise.reject((outcome as PromiseRejectedResult).reason as Error),
+      ConnectorErrorCodes.InvalidResponse,
+      "Hugging Face's userinfo is not a JSON object."
+    );
   });
 
   it.each([300, 301, 302, 303, 307, 308])(
