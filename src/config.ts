@@ -120,7 +120,8 @@ const hubUrlGuard = z.string().transform((value, context) => {
 /** Drops the slashes a path ends with, in one pass (a regex would be quadratic on many slashes). */
 const withoutTrailingSlashes = (path: string) => {
   let end = path.length;
-  while (end > 0 && path[end - 1] === '/') {
+  // path[-1] is undefined, which ends the loop at the start of the path.
+  while (path[end - 1] === '/') {
     end--;
   }
   return path.slice(0, end);

@@ -75,6 +75,7 @@ describe('scope of the authorization request', () => {
     );
 
     expect(error.data.errorDescription).toContain(fragment);
+    expect(error.data.step).toBe('authorization');
     expect(store.setSession).not.toHaveBeenCalled();
   });
 

@@ -92,6 +92,22 @@ describe('provider errors in the callback', () => {
     });
   });
 
+  it('names an error sent without a description by its code alone', async () => {
+    const error = await expectConnectorError(
+      finish({ error: 'server_error', state }),
+      ConnectorErrorCodes.General
+    );
+
+    expect(error.data.errorDescription).toBe(
+      'Hugging Face returned an error instead of an authorization code: server_error.'
+    );
+    expect(error.data).toEqual({
+      errorDescription: error.data.errorDescription,
+      step: 'callback',
+      error: 'server_error',
+    });
+  });
+
   it('lets the error win over a code sent with it', async () => {
     await expectConnectorError(
       finish({ ...callbackData, error: 'access_denied' }),
@@ -134,6 +150,7 @@ describe('callback without a usable code', () => {
     );
 
     expect(error.data.errorDescription).toContain('neither an authorization code nor an error');
+    expect(error.data.step).toBe('callback');
   });
 
   it.each([
@@ -143,6 +160,7 @@ describe('callback without a usable code', () => {
     const error = await expectConnectorError(finish(data), ConnectorErrorCodes.AuthorizationFailed);
 
     expect(error.data.errorDescription).toContain('state does not match');
+    expect(error.data.step).toBe('callback');
   });
 
   it.each([
@@ -165,6 +183,7 @@ describe('callback without a usable code', () => {
     );
 
     expect(error.data.errorDescription).toContain('The callback data is malformed');
+    expect(error.data.step).toBe('callback');
   });
 });
 

@@ -96,6 +96,21 @@ describe('config rejections', () => {
       fragments: ['requestTimeoutMs: requestTimeoutMs must be at most 30000.'],
     },
     {
+      case: 'a plain http hubUrl on a name that starts like a loopback address',
+      raw: withCredentials({ hubUrl: 'http://127.0.0.1.example.com' }),
+      fragments: ['hubUrl: hubUrl must use https'],
+    },
+    {
+      case: 'a hubUrl of another scheme on a loopback host',
+      raw: withCredentials({ hubUrl: 'ftp://localhost' }),
+      fragments: ['hubUrl: hubUrl must use https'],
+    },
+    {
+      case: 'a requestTimeoutMs of true',
+      raw: withCredentials({ requestTimeoutMs: true }),
+      fragments: ['requestTimeoutMs: requestTimeoutMs must be a number of milliseconds.'],
+    },
+    {
       case: 'a requestTimeoutMs that is not a number',
       raw: withCredentials({ requestTimeoutMs: 'soon' }),
       fragments: ['requestTimeoutMs: requestTimeoutMs must be a number of milliseconds.'],
@@ -131,6 +146,7 @@ describe('config rejections', () => {
     );
 
     expect(error.data.errorDescription).toMatch(/^The Hugging Face connector's config is invalid\. /);
+    expect(error.data.step).toBe('config');
     for (const fragment of fragments) {
       expect(error.data.errorDescription).toContain(fragment);
     }
@@ -207,8 +223,26 @@ describe('config rejections', () => {
       ConnectorErrorCodes.InvalidConfig
     );
 
-    expect(error.data.errorDescription).toContain('clientId: clientId is required.');
-    expect(error.data.errorDescription).toContain('scope: Unknown Hugging Face scope "admin"');
+    // Each problem is a sentence of its own, after the key it is about.
+    expect(error.data.errorDescription).toContain(
+      'clientId: clientId is required. scope: Unknown Hugging Face scope "admin"'
+    );
+  });
+
+  it.each([
+    ['null', null, 'null'],
+    ['a list', [clientId, clientSecret], 'array'],
+    ['a text', 'clientId=x', 'string'],
+  ])('says a config that is %s is not an object, without a key in front', (_, raw, received) => {
+    expect(() => resolveConfig(raw)).toThrow(
+      expect.objectContaining({
+        code: ConnectorErrorCodes.InvalidConfig,
+        data: {
+          errorDescription: `The Hugging Face connector's config is invalid. Expected object, received ${received}`,
+          step: 'config',
+        },
+      })
+    );
   });
 });
 
@@ -299,6 +333,23 @@ describe('accepted configs', () => {
       expect(endpoints.token.href).toBe(`https://hub.test/${'/'.repeat(100_000)}mirror/oauth/token`);
     }
   );
+
+  it('takes a hub URL pasted between non-breaking spaces, and one whose path is only slashes', () => {
+    const pasted = resolveConfig(withCredentials({ hubUrl: '\u00A0https://hub.test/mirror\u00A0' }));
+    const slashes = resolveConfig(withCredentials({ hubUrl: 'https://hub.test///' }));
+
+    expect(pasted.endpoints.token.href).toBe('https://hub.test/mirror/oauth/token');
+    expect(slashes.endpoints.token.href).toBe('https://hub.test/oauth/token');
+  });
+
+  it('reads organization IDs separated by commas, spaces or line breaks, with separators at either end', () => {
+    const first = '5e67bd5b1009063689407478';
+    const second = '65a1b2c3d4e5f60718293a4b';
+
+    const { orgIds } = resolveConfig(withCredentials({ orgIds: `, ${first},\n ${second} ,` }));
+
+    expect(orgIds).toEqual([first, second]);
+  });
 
   it('derives every endpoint from the hub URL, dropping a trailing slash', () => {
     const { endpoints } = resolveConfig(withCredentials({ hubUrl: 'https://hub.test/mirror/' }));

@@ -250,6 +250,19 @@ describe('secrets in provider texts', () => {
     expect(String(error.data.error_description)).toContain('anyway');
   });
 
+  it('reads an error body whose token fields are not text', async () => {
+    const error = await tokenErrorFor(500, {
+      error: 'server_error',
+      error_description: 'token store unavailable',
+      access_token: 12_345,
+      refresh_token: null,
+      id_token: { kid: 'k1' },
+    });
+
+    expect(error.code).toBe(ConnectorErrorCodes.General);
+    expect(error.data).toMatchObject({ error: 'server_error', error_description: 'token store unavailable' });
+  });
+
   it('scrubs a four-character authorization code echoed back', async () => {
     const shortCode = 'q7Zk';
     nock(hubUrl)

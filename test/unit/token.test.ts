@@ -186,6 +186,8 @@ describe('code exchange failures', () => {
     expect(error.data.errorDescription).toContain('is too large');
     expect(error.cause).toBeInstanceOf(Error);
     expect((error.cause as Error).name).toBe('TransportError');
+    // What a log of the cause shows: why there was no usable answer, and its detail.
+    expect((error.cause as Error).message).toBe(`too_large: body over ${1024 * 1024} bytes`);
     expect(Object.keys(error)).not.toContain('cause');
     expect(JSON.stringify(error.data)).not.toContain('TransportError');
     expect(token.isDone()).toBe(true);

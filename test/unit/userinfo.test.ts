@@ -170,6 +170,8 @@ describe('userinfo bodies', () => {
     { case: 'invalid JSON', body: '{"sub": ', fragment: 'is not a JSON object' },
     { case: 'a JSON array', body: JSON.stringify([{ sub: userId }]), fragment: 'is not a JSON object' },
     { case: 'JSON null', body: 'null', fragment: 'is not a JSON object' },
+    { case: 'a JSON number', body: '42', fragment: 'is not a JSON object' },
+    { case: 'a JSON string', body: JSON.stringify(userId), fragment: 'is not a JSON object' },
     { case: 'no sub', body: JSON.stringify({ name: 'Ada' }), fragment: 'has no "sub"' },
     { case: 'a blank sub', body: JSON.stringify({ sub: '  ' }), fragment: 'has no "sub"' },
     { case: 'a numeric sub', body: JSON.stringify({ sub: 42 }), fragment: 'has no "sub"' },
