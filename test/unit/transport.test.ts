@@ -278,6 +278,23 @@ describe('Retry-After', () => {
     expect(seen[1]).toBeLessThanOrEqual(retryAt + 2 * ioAllowanceMs);
   });
 
+  it.each(['', 'soon'])(
+    'that is not a number of seconds or a date (%j) is ignored: the retry waits the usual 200 ms',
+    async (value) => {
+      const signIn = await signInUpToUserInfo('retry-after-unreadable');
+      const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
+        { status: 503, headers: { 'retry-after': value } },
+        { status: 200, body: profile },
+      ]);
+
+      const { outcome } = await settleOnFakeClock(signIn.finish(), 1);
+
+      expect(outcome.status).toBe('fulfilled');
+      const [first, second] = endpoint.seen.map(({ at }) => at);
+      expect(second! - first!).toBeGreaterThanOrEqual(200);
+    }
+  );
+
   it('as a date in the past: retried and signs in', async () => {
     const signIn = await signInUpToUserInfo('retry-after-past');
     const endpoint = scriptedGet(signIn.hubUrl, userInfoPath, [
