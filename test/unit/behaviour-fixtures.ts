@@ -135,7 +135,9 @@ export const settleOnFakeClock = async <T>(
       settled = { at: Date.now(), outcome: { status: 'rejected', reason } };
     }
   );
-  const fakeTimeLimitMs = 100_000;
+  // 20,000 turns at most (100 s of fake time at 5 ms a turn), so a promise that never settles
+  // fails the test in a few real seconds whatever the step.
+  const fakeTimeLimitMs = 20_000 * msPerTurn;
   for (let elapsed = 0; !settled && elapsed < fakeTimeLimitMs; elapsed += msPerTurn) {
     // eslint-disable-next-line no-await-in-loop
     await realTick();

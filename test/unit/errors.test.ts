@@ -104,7 +104,8 @@ const failures: FailureCase[] = [
       tokenEndpoint(hubUrl, secrets.codeVerifier).reply(200, tokenSuccess);
       userInfoEndpoint(hubUrl)
         .times(3)
-        .reply(500, `Failed for Authorization: Bearer ${secrets.accessToken}`);
+        // Retry-After 0: the retries come at once.
+        .reply(500, `Failed for Authorization: Bearer ${secrets.accessToken}`, { 'retry-after': '0' });
       return callbackData;
     },
   },

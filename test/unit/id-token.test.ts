@@ -274,7 +274,9 @@ describe('an ID token that fails verification', () => {
       id_token: await createToken(flow),
     });
 
-    // No userinfo is served: a rejected ID token must stop the sign-in before it.
+    // Userinfo is asked beside the ID-token check (it answers at once, so no retry is waited
+    // for); the sign-in ends with the ID token's rejection all the same.
+    nock(flow.hubUrl).get('/oauth/userinfo').optionally().reply(200, userInfoOf());
     await expectConnectorError(
       flow.connector.getUserInfo(callbackDataOf(flow.signIn), flow.signIn.store.getSession),
       ConnectorErrorCodes.SocialIdTokenInvalid,

@@ -102,67 +102,7 @@ describe('userinfo request', () => {
     expect(unmatched.requests).toEqual([]);
   });
 
-  it('succeeds on the third request after two 503s', async () => {
-    const signIn = await signInUpToUserInfo();
-    const replies: number[] = [];
-    const userInfo = userInfoEndpoint(signIn.hubUrl)
-      .times(3)
-      .reply(() => {
-        replies.push(replies.length);
-        return replies.length < 3 ? [503, 'unavailable'] : [200, { sub: userId }];
-      });
-
-    await expect(signIn.finish()).resolves.toMatchObject({ id: userId });
-    expect(replies).toHaveLength(3);
-    expect(userInfo.isDone()).toBe(true);
-    expect(unmatched.requests).toEqual([]);
-  });
-
-  it('gives up with General after three 5xx answers, sending exactly three requests', async () => {
-    const signIn = await signInUpToUserInfo();
-    const userInfo = userInfoEndpoint(signIn.hubUrl)
-      .reply(500, 'boom')
-      .get('/oauth/userinfo')
-      .reply(502, 'bad gateway')
-      .get('/oauth/userinfo')
-      .reply(503, 'still down');
-
-    const error = await expectConnectorError(signIn.finish(), ConnectorErrorCodes.General);
-
-    expect(error.data.errorDescription).toBe(
-      "Hugging Face's userinfo endpoint answered 503 (still down)."
-    );
-    expect(error.data.status).toBe(503);
-    expect(userInfo.isDone()).toBe(true);
-    expect(unmatched.requests).toEqual([]);
-  });
-
-  it('gives up with General within the step bound when Hugging Face does not answer in time', async () => {
-    const timeoutMs = 500;
-    const signIn = await signInUpToUserInfo({ requestTimeoutMs: timeoutMs });
-    let requests = 0;
-    userInfoEndpoint(signIn.hubUrl)
-      .times(3)
-      .delay(5000)
-      .reply(() => {
-        requests += 1;
-        return [200, { sub: userId }];
-      });
-
-    const started = Date.now();
-    const error = await expectConnectorError(signIn.finish(), ConnectorErrorCodes.General);
-    const elapsed = Date.now() - started;
-
-    expect(error.data.errorDescription).toContain(
-      `Hugging Face's userinfo endpoint (${signIn.hubUrl}) did not answer in time`
-    );
-    expect(error.data.step).toBe('userinfo');
-    // A bound on giving up, three attempt timeouts plus slack, not a speed target.
-    expect(elapsed).toBeLessThan(3 * timeoutMs + 1000);
-    // Each attempt is cut at requestTimeoutMs, leaving time in the step for a retry.
-    expect(requests).toBeGreaterThanOrEqual(2);
-    expect(requests).toBeLessThanOrEqual(3);
-  });
+  // How often and how long userinfo is retried is tested on a fake clock in transport.test.ts.
 });
 
 describe('userinfo bodies', () => {
