@@ -205,6 +205,20 @@ describe('outcomes', () => {
     expect(result.err).toContain('\nNothing to migrate');
   });
 
+  it('lists each problem of a refused config on its own line, then where to correct it', async () => {
+    const config = { clientId: '', clientSecret, scope: 'profile repo' };
+    const fake = await start({ connectors: [official({ config }), otherConnector] });
+    const result = await run(fake);
+
+    expect(result.code).toBe(1);
+    expect(result.err.split('\n')).toEqual([
+      "The official connector's config (connector id k3x9hfconn) does not pass this connector's checks:",
+      expect.stringMatching(/^ {2}clientId: \S/),
+      expect.stringMatching(/^ {2}scope: \S/),
+      expect.stringMatching(/^Correct it in the console .* PATCH \/api\/connectors\/k3x9hfconn, then run this command again\. Nothing was changed\.$/),
+    ]);
+  });
+
   it('does not speak of a button it did not have to put back', async () => {
     const fake = await start({ socialTargets: ['github'] });
     const result = await run(fake);
