@@ -188,7 +188,7 @@ describe('the dry run', () => {
 
 describe('outcomes', () => {
   it('names the connector that already uses this connector', async () => {
-    const fake = await start({ connectors: [official({ connectorId: 'huggingface-oidc-universal' })] });
+    const fake = await start({ connectors: [otherConnector, official({ connectorId: 'huggingface-oidc-universal' })] });
     const result = await run(fake);
 
     expect(result.code).toBe(0);
@@ -203,6 +203,14 @@ describe('outcomes', () => {
     expect(changes(fake)).toEqual([]);
     expect(result.err).toContain('No connector of the official factory "huggingface-universal"');
     expect(result.err).toContain('\nNothing to migrate');
+  });
+
+  it('says how to install this connector when Logto does not list it', async () => {
+    const fake = await start({ installed: ['huggingface-universal', 'github-universal'] });
+    const result = await run(fake);
+
+    expect(result.code).toBe(1);
+    expect(result.err.split('\n')[1]).toMatch(/^Install it with `npx @logto\/cli connector add` .*restart Logto/);
   });
 
   it('lists each problem of a refused config on its own line, then where to correct it', async () => {

@@ -137,6 +137,7 @@ describe('a migration that is rolled back', () => {
     const result = await run(fake);
 
     expect(result.code).toBe(1);
+    expect(result.out).toMatch(/^Put the official connector back under k3x9hfconn\.$/m);
     expect(result.err).toBe(
       "Not migrated: creating huggingface-oidc-universal failed (POST /api/connectors: Logto answered 400 connector.invalid_config: The connector's config is invalid.). The official connector is back under k3x9hfconn with its config; sign-in works as before."
     );
