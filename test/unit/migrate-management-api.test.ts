@@ -243,12 +243,25 @@ describe('a failed call', () => {
     ['a text body', 502, '  Bad gateway\n', 'GET /api/connectors: Logto answered 502: Bad gateway'],
     ['a message without code', 500, JSON.stringify({ message: 'Internal server error.' }), 'GET /api/connectors: Logto answered 500: Internal server error.'],
     ['a redirect', 302, '', 'GET /api/connectors: Logto answered 302'],
+    ['an error object instead of a code', 500, JSON.stringify({ error: { status: 500 } }), 'GET /api/connectors: Logto answered 500'],
   ])('on %s says what Logto answered', async (_, status, body, message) => {
     const server = await serve(withToken((_request, response) => response.writeHead(status).end(body)));
     const error = await failure(client(server.url).call('GET', '/api/connectors'));
 
     expect(error.message).toBe(message);
     expect(error.code).toBeUndefined();
+  });
+
+  it('still reports the status when the error body is cut off', async () => {
+    const server = await serve(
+      withToken((_, response) => {
+        response.writeHead(500, { 'content-length': '1000' });
+        response.write('{"code":"inter', () => response.destroy());
+      })
+    );
+    const error = await failure(client(server.url).call('GET', '/api/connectors'));
+
+    expect(error.message).toBe('GET /api/connectors: Logto answered 500');
   });
 
   it('quotes only the start of a very long message', async () => {
