@@ -166,6 +166,23 @@ describe('the machine-to-machine token', () => {
     expect(server.received).toHaveLength(1);
   });
 
+  it('is named by the token endpoint actually asked when its answer holds no token', async () => {
+    const server = await serve((_request, response) => json(response, 200, { token_type: 'Bearer' }));
+    const error = await failure(client(server.url, { tokenEndpoint: `${server.url}/admin/oidc/token` }).call('GET', '/api/connectors'));
+
+    expect(error.message).toBe('POST /admin/oidc/token (machine-to-machine token): Logto answered 200: the answer holds no access_token');
+  });
+
+  it('is never quoted when it cannot be sent', async () => {
+    const token = 'mgmt-token\nZr81-secret-part';
+    const server = await serve((_request, response) => json(response, 200, { access_token: token }));
+    const error = await failure(client(server.url).call('GET', '/api/connectors'));
+
+    expect(error.status).toBe(0);
+    expect(error.message).toMatch(/^GET \/api\/connectors: no answer from Logto \(.+\)$/s);
+    expect(error.message).not.toContain('Zr81-secret-part');
+  });
+
   it('is not followed through a redirect (Basic credentials stay with the token endpoint)', async () => {
     const server = await serve((request, response) => {
       if (request.path === '/oidc/token') {
