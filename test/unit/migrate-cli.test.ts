@@ -153,6 +153,7 @@ describe('the dry run', () => {
     expect(result.out).toContain('config: clientId="hf-client-id", clientSecret=(hidden), scope="openid profile email"');
     expect(result.out).toContain('syncProfile: true, enableTokenStorage: false');
     expect(result.out).toContain('social buttons of the sign-in experience: github, huggingface');
+    expect(result.out.split('\n')).toContain('Plan:');
     expect(result.out).toMatch(/DELETE \/api\/connectors\/k3x9hfconn/);
     expect(result.out).toMatch(/POST \/api\/connectors with id k3x9hfconn, connectorId huggingface-oidc-universal/);
     expect(result.out).toMatch(/put "huggingface" back among the social buttons/);
@@ -203,6 +204,20 @@ describe('outcomes', () => {
     expect(changes(fake)).toEqual([]);
     expect(result.err).toContain('No connector of the official factory "huggingface-universal"');
     expect(result.err).toContain('\nNothing to migrate');
+  });
+
+  it.each([
+    ['a connector without id', 'GET /api/connectors', [{ ...official(), id: undefined }]],
+    ['a factory without id', 'GET /api/connector-factories', [{ target: 'huggingface', platform: 'Universal' }]],
+    ['a sign-in experience without social targets', 'GET /api/sign-in-exp', { id: 'default' }],
+  ])('stops before any change when Logto lists %s', async (_, request, body) => {
+    const fake = await start();
+    fake.fail(request, { kind: 'answer', status: 200, body });
+    const result = await run(fake);
+
+    expect(result.code).toBe(1);
+    expect(changes(fake)).toEqual([]);
+    expect(result.err).toMatch(/^Could not read the Logto instance, nothing was changed: /);
   });
 
   it('says how to install this connector when Logto does not list it', async () => {
