@@ -109,7 +109,7 @@ export const createManagementApi = (options: ManagementApiOptions): ManagementAp
   const resource = options.resource ?? defaultManagementApiResource;
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const basicCredentials = `${encodeURIComponent(options.appId)}:${encodeURIComponent(options.appSecret)}`;
-  const { redact } = createRedactor(options.appSecret, basicCredentials);
+  const { redact, hide } = createRedactor(options.appSecret, basicCredentials);
   let token: Promise<string> | undefined;
 
   const send = async (request: string, url: string, init: RequestInit) => {
@@ -133,7 +133,8 @@ export const createManagementApi = (options: ManagementApiOptions): ManagementAp
 
   const fetchToken = async () => {
     const basic = Buffer.from(basicCredentials).toString('base64');
-    const response = await send(`POST ${new URL(tokenEndpoint).pathname} (machine-to-machine token)`, tokenEndpoint, {
+    const request = `POST ${new URL(tokenEndpoint).pathname} (machine-to-machine token)`;
+    const response = await send(request, tokenEndpoint, {
       method: 'POST',
       headers: {
         authorization: `Basic ${basic}`,
@@ -143,8 +144,10 @@ export const createManagementApi = (options: ManagementApiOptions): ManagementAp
     });
     const body = (await response.json().catch(() => undefined)) as { access_token?: unknown } | undefined;
     if (typeof body?.access_token !== 'string') {
-      throw new ManagementApiError('POST /oidc/token', response.status, undefined, 'the answer holds no access_token');
+      throw new ManagementApiError(request, response.status, undefined, 'the answer holds no access_token');
     }
+    // A token fetch cannot send (a byte not allowed in a header) is quoted by fetch's error.
+    hide(body.access_token);
     return body.access_token;
   };
 

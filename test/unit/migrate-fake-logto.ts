@@ -22,7 +22,8 @@ export type FakeConnector = {
   connectorId: string;
   config: Record<string, unknown>;
   syncProfile: boolean;
-  enableTokenStorage: boolean;
+  /** Absent in the listings of a Logto older than token storage. */
+  enableTokenStorage?: boolean;
 };
 
 /** A fault for the next request matching `METHOD /path`. */

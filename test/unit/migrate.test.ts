@@ -2,71 +2,16 @@
  * `connector-huggingface migrate` against a Management API on 127.0.0.1 that keeps Logto's rules
  * (see migrate-fake-logto.ts). The proof inside a real Logto is test/real-logto/migration.test.ts.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { runCli } from '../../src/migrate/cli.js';
 
-import { type FakeConnector, type FakeLogto, startFakeLogto } from './migrate-fake-logto.js';
+import type { FakeConnector } from './migrate-fake-logto.js';
+import { changes, clientSecret, leaks, official, officialConfig, otherConnector, run, useFakeLogto } from './migrate-fixtures.js';
 
-const clientSecret = 'hf-client-secret-9dK2mZ';
-const officialConfig = { clientId: 'hf-client-id', clientSecret, scope: 'openid profile email' };
-
-const official = (extra: Partial<FakeConnector> = {}): FakeConnector => ({
-  id: 'k3x9hfconn',
-  connectorId: 'huggingface-universal',
-  config: officialConfig,
-  syncProfile: true,
-  enableTokenStorage: false,
-  ...extra,
-});
-
-const otherConnector: FakeConnector = {
-  id: 'gh1',
-  connectorId: 'github-universal',
-  config: { clientId: 'gh', clientSecret: 'gh-secret' },
-  syncProfile: false,
-  enableTokenStorage: false,
-};
-
-let logto: FakeLogto | undefined;
-afterEach(async () => {
-  await logto?.close();
-  logto = undefined;
-});
-
-const start = async (options: Partial<Parameters<typeof startFakeLogto>[0]> = {}) => {
-  logto = await startFakeLogto({
-    connectors: [official(), otherConnector],
-    socialTargets: ['github', 'huggingface'],
-    ...options,
-  });
-  return logto;
-};
-
-/** Runs the command with credentials from the environment; returns its exit code and output. */
-const run = async (fake: FakeLogto, ...args: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    ['migrate', ...args],
-    { LOGTO_ENDPOINT: fake.url, LOGTO_M2M_APP_ID: fake.m2m.id, LOGTO_M2M_APP_SECRET: fake.m2m.secret },
-    { out: (line) => out.push(line), err: (line) => err.push(line) }
-  );
-  return { code, out: out.join('\n'), err: err.join('\n'), all: [...out, ...err].join('\n') };
-};
+const start = useFakeLogto();
 
 const byId = (connectors: FakeConnector[]) => [...connectors].sort((a, b) => a.id.localeCompare(b.id));
-
-const changes = (fake: FakeLogto) =>
-  fake.requests.filter(({ method, path }) => method !== 'GET' && path.startsWith('/api/'));
-
-/** Every form a secret could leak in: plain, base64 (a Basic header), URL-encoded, JSON-escaped. */
-const leaks = (text: string, secrets: string[]) =>
-  secrets.flatMap((secret) =>
-    [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)].filter(
-      (form) => text.includes(form)
-    )
-  );
 
 describe('connector-huggingface migrate', () => {
   it('replaces the official connector under the same id with the same config, syncProfile and enableTokenStorage', async () => {
