@@ -195,6 +195,17 @@ export type ResolvedConfig = HuggingFaceConfig & {
 };
 
 /**
+ * The problems the config guard found, one sentence each, after the key it is about
+ * (`clientId: clientId is required.`); a problem of the whole config has no key in front.
+ *
+ * @param error - What {@link huggingFaceConfigGuard} reported.
+ */
+export const describeConfigProblems = (error: z.ZodError): string[] =>
+  error.issues.map((issue) =>
+    issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message
+  );
+
+/**
  * Validates a stored configuration and derives endpoints and defaults.
  *
  * @param raw - What Logto's `getConfig` returned.
@@ -203,9 +214,7 @@ export type ResolvedConfig = HuggingFaceConfig & {
 export const resolveConfig = (raw: unknown): ResolvedConfig => {
   const result = huggingFaceConfigGuard.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) =>
-      issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message
-    );
+    const problems = describeConfigProblems(result.error);
     throw connectorError(
       ConnectorErrorCodes.InvalidConfig,
       `The Hugging Face connector's config is invalid. ${problems.join(' ')}`,

@@ -141,7 +141,7 @@ export const runMigration = async (
   } catch (error) {
     return {
       kind: 'failed',
-      failure: `The connector was migrated, but putting "huggingface" back among the social buttons failed: ${describe(error)}. Add Hugging Face again in the console (Sign-in experience > Sign-up and sign-in > Social sign-in).`,
+      failure: `The connector was migrated, but putting "huggingface" back among the social buttons failed (${describe(error)}). Add Hugging Face again in the console (Sign-in experience > Sign-up and sign-in > Social sign-in).`,
     };
   }
 };
@@ -175,7 +175,7 @@ const rollBack = async (
     return {
       kind: 'failed',
       failure: restored
-        ? `Creating ${ownFactoryId} failed (${createFailure}). The official connector is back under ${official.id}, but putting "huggingface" back among the social buttons failed: ${describe(error)}. Add Hugging Face again in the console (Sign-in experience > Sign-up and sign-in > Social sign-in).`
+        ? `Creating ${ownFactoryId} failed (${createFailure}). The official connector is back under ${official.id}, but putting "huggingface" back among the social buttons failed (${describe(error)}). Add Hugging Face again in the console (Sign-in experience > Sign-up and sign-in > Social sign-in).`
         : `Creating ${ownFactoryId} failed (${createFailure}), and putting the official connector back failed too (${describe(error)}). No Hugging Face connector exists now. ${recreate}`,
     };
   }

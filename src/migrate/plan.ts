@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 
-import { huggingFaceConfigGuard } from '../config.js';
+import { describeConfigProblems, huggingFaceConfigGuard } from '../config.js';
 import { connectorId as ownFactoryId } from '../constants.js';
 import { type ManagementApi } from './management-api.js';
 
@@ -60,11 +60,7 @@ export type MigrationPlan =
  */
 export const configProblems = (config: Record<string, unknown>): string[] => {
   const result = huggingFaceConfigGuard.safeParse(config);
-  return result.success
-    ? []
-    : result.error.issues.map((issue) =>
-        issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message
-      );
+  return result.success ? [] : describeConfigProblems(result.error);
 };
 
 /**

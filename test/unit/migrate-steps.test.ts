@@ -117,7 +117,7 @@ describe('a migration that goes through', () => {
     expect(result.code).toBe(1);
     expect(fake.connectors.find(({ id }) => id === 'k3x9hfconn')?.connectorId).toBe('huggingface-oidc-universal');
     expect(result.err).toMatch(
-      /^The connector was migrated, but putting "huggingface" back among the social buttons failed: PATCH \/api\/sign-in-exp: Logto answered 500: Internal server error\./
+      /^The connector was migrated, but putting "huggingface" back among the social buttons failed \(PATCH \/api\/sign-in-exp: Logto answered 500: Internal server error\.\)\. Add Hugging Face again/
     );
     expect(result.err).toContain('Add Hugging Face again in the console (Sign-in experience > Sign-up and sign-in > Social sign-in).');
   });
@@ -179,7 +179,7 @@ describe('a migration that is rolled back', () => {
     expect(result.code).toBe(1);
     expect(fake.connectors.find(({ id }) => id === 'k3x9hfconn')?.connectorId).toBe('huggingface-universal');
     expect(result.err).toMatch(
-      /^Creating huggingface-oidc-universal failed \(POST \/api\/connectors: Logto answered 400 connector\.invalid_config: .*\)\. The official connector is back under k3x9hfconn, but putting "huggingface" back among the social buttons failed: PATCH \/api\/sign-in-exp: Logto answered 500/
+      /^Creating huggingface-oidc-universal failed \(POST \/api\/connectors: Logto answered 400 connector\.invalid_config: .*\)\. The official connector is back under k3x9hfconn, but putting "huggingface" back among the social buttons failed \(PATCH \/api\/sign-in-exp: Logto answered 500/
     );
     expect(result.err).toContain('Add Hugging Face again in the console (Sign-in experience > Sign-up and sign-in > Social sign-in).');
   });
