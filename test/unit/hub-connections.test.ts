@@ -10,6 +10,7 @@
  */
 import { once } from 'node:events';
 import http from 'node:http';
+import https from 'node:https';
 import { type Socket } from 'node:net';
 
 import { describe, expect, it } from 'vitest';
@@ -23,6 +24,8 @@ import {
   freezeClock,
   type Handler,
   type Hub,
+  loopbackCertificate,
+  startHttpsHub,
   startHub,
   until,
 } from './hub-fixtures.js';
@@ -155,6 +158,26 @@ describe('idle connections and the Keep-Alive hint', () => {
 
     expect(hub.events).toEqual(['connection', 'GET', 'GET']);
     expect((await idleConnectionOf(hub)).timeout).toBe(59_000);
+  });
+
+  it('reuses HTTPS connections too', async () => {
+    const hub = await startHttpsHub();
+    const httpsGet = async () => {
+      const request = https.get({
+        host: '127.0.0.1',
+        port: hub.port,
+        path: '/userinfo',
+        agent: hubAgents.https,
+        ca: loopbackCertificate.cert,
+      });
+      const [response] = (await once(request, 'response')) as [http.IncomingMessage];
+      response.resume();
+      await once(response, 'end');
+    };
+    await httpsGet();
+    await httpsGet();
+
+    expect(hub.events).toEqual(['connection', 'GET', 'GET']);
   });
 
   it('leaves idle connections out of what keeps the process running', async () => {

@@ -7,6 +7,7 @@
 import dc from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import http from 'node:http';
+import https from 'node:https';
 import net, { type AddressInfo, type Socket } from 'node:net';
 
 import { afterEach, vi } from 'vitest';
@@ -225,4 +226,49 @@ export const startTlsListener = async (): Promise<{
   });
   const port = await listen(server, '127.0.0.1');
   return { port, server, sockets, hellos };
+};
+
+/**
+ * A self-signed certificate for 127.0.0.1 (valid until 2126) and its key, made for these tests
+ * alone: `ca` in a request trusts it.
+ */
+export const loopbackCertificate = {
+  key: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgsq7E4Ddd866z2DaA
+cLFkJsbk4zQgEvMYnYNDz8ufExuhRANCAATSpVpzP2KpqQQvVgJB7X4d7wZLeIJs
+veux1CE8+v17KjgML/yQpHmuQFz8WiajuejxWw9K99TJUvI5qbWwprp3
+-----END PRIVATE KEY-----
+`,
+  cert: `-----BEGIN CERTIFICATE-----
+MIIBkDCCATagAwIBAgIUQNofzUJhiXyxY5MTbPNYCPrIU2QwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEyNDAxNDkxM1oYDzIxMjYxMDMx
+MDE0OTEzWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAATSpVpzP2KpqQQvVgJB7X4d7wZLeIJsveux1CE8+v17KjgML/yQpHmu
+QFz8WiajuejxWw9K99TJUvI5qbWwprp3o2QwYjAdBgNVHQ4EFgQUdy/7Mr32C8G4
+DGeD9fg7cV0/3z4wHwYDVR0jBBgwFoAUdy/7Mr32C8G4DGeD9fg7cV0/3z4wDwYD
+VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC
+IQCFFNZ+ZUcW8Fg1BbAexUgaWH8WHro17XaEKAee7z6OYwIgOWkz2akoctt5/Led
+Ck+YvCZBS23fKsfEGB08aqU2MF8=
+-----END CERTIFICATE-----
+`,
+};
+
+/** An HTTPS hub on 127.0.0.1 with {@link loopbackCertificate}, keeping idle connections a minute. */
+export const startHttpsHub = async (): Promise<Listener & { port: number }> => {
+  const sockets: Socket[] = [];
+  const events: string[] = [];
+  const server = https.createServer(loopbackCertificate, (request, response) => {
+    events.push(request.method ?? '?');
+    request.resume();
+    request.once('end', () => {
+      response.end('ok');
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.on('secureConnection', (socket: Socket) => {
+    sockets.push(socket);
+    events.push('connection');
+  });
+  const port = await listen(server, '127.0.0.1');
+  return { port, server, sockets, events };
 };
