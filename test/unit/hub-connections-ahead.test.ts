@@ -76,7 +76,7 @@ describe('connections opened ahead', () => {
     await until(() => hub.sockets.length === 1);
     openConnectionsAhead(hub.url, 2);
 
-    expect(await connectionsBeforeNow(hub)).toBe(2);
+    expect(await connectionsBeforeNow(hub, 2)).toBe(2);
     await post(hub);
     await Promise.all([get(hub), get(hub)]);
     expect(hub.events.filter((event) => event === 'connection')).toHaveLength(2);
@@ -88,7 +88,7 @@ describe('connections opened ahead', () => {
     openConnectionsAhead(hub.url, 2);
     openConnectionsAhead(hub.url, 3);
 
-    expect(await connectionsBeforeNow(hub)).toBe(3);
+    expect(await connectionsBeforeNow(hub, 3)).toBe(3);
   });
 
   it('does not count connections to another origin, nor hand them out', async () => {
@@ -98,7 +98,7 @@ describe('connections opened ahead', () => {
     const hub = await startHub(60);
     openConnectionsAhead(hub.url, 1);
 
-    expect(await connectionsBeforeNow(hub)).toBe(1);
+    expect(await connectionsBeforeNow(hub, 1)).toBe(1);
     await get(hub);
     expect(hub.events).toEqual(['connection', 'GET']);
     expect(other.events).toEqual(['connection', 'GET', 'connection']);
@@ -112,7 +112,7 @@ describe('connections opened ahead', () => {
     await once(spare!, 'close');
     openConnectionsAhead(hub.url, 1);
 
-    expect(await connectionsBeforeNow(hub)).toBe(2);
+    expect(await connectionsBeforeNow(hub, 2)).toBe(2);
   });
 
   it('closes a connection opened ahead that nothing used for 30 s', async () => {
@@ -125,7 +125,7 @@ describe('connections opened ahead', () => {
     spare?.emit('timeout');
     await closedByClient(hub.sockets[0]);
     openConnectionsAhead(hub.url, 1);
-    expect(await connectionsBeforeNow(hub)).toBe(2);
+    expect(await connectionsBeforeNow(hub, 2)).toBe(2);
   });
 
   it('does not send a request on a connection opened ahead whose close has arrived but was not read yet', async () => {
@@ -229,7 +229,7 @@ describe('connections opened ahead over TLS', () => {
     await acceptedConnections(listener, 1);
     openConnectionsAhead(new URL(`https://127.0.0.1:${listener.port}/keys`), 2);
 
-    expect(await connectionsBeforeNow(listener)).toBe(2);
+    expect(await connectionsBeforeNow(listener, 2)).toBe(2);
     pending.destroy();
   });
 });

@@ -109,11 +109,13 @@ export const acceptedConnections = async (hub: Listener, count: number): Promise
 };
 
 /**
- * How many connections the server had accepted before one opened now: a marker connection goes
- * through the listen queue behind every connection the client started before it (the server
- * accepts in order), then is forgotten.
+ * Waits until the server has accepted `expected` connections, then tells how many it had accepted
+ * before a marker connection opened now, more than `expected` when the client opened more: the
+ * marker goes through the listen queue behind every connection the client started before it (the
+ * server accepts in order), then is forgotten.
  */
-export const connectionsBeforeNow = async (hub: Listener): Promise<number> => {
+export const connectionsBeforeNow = async (hub: Listener, expected: number): Promise<number> => {
+  await acceptedConnections(hub, expected);
   const { port } = hub.server.address() as AddressInfo;
   const marker = net.connect(port, (hub.server.address() as AddressInfo).address);
   await once(marker, 'connect');
