@@ -107,9 +107,10 @@ class HubPool<PoolAgent extends http.Agent> {
       this.#takeSpare(spareKey(options.host, options.port)) ?? this.#openConnection(options, callback);
   }
 
-  /** Idle connections in the pool. */
+  /** Idle connections: in the pool, and opened ahead but not used yet (a hub may close those too). */
   idleSockets(): Socket[] {
-    return Object.values(this.agent.freeSockets).flatMap((sockets) => sockets ?? []);
+    const pooled = Object.values(this.agent.freeSockets).flatMap((sockets) => sockets ?? []);
+    return [...pooled, ...[...this.#spares.values()].flatMap((spares) => [...spares])];
   }
 
   /** Connections to `host:port` open or opening: carrying a request, idle, or set aside. */

@@ -1,0 +1,276 @@
+/**
+ * Loopback stand-ins for the hub, for the connection tests: what a server sees of a client's
+ * connections (how many it accepted, which one each request came on, which ones the client closed),
+ * and the client-side views Node.js documents (sockets that keep the process running, sockets a
+ * client creates).
+ */
+import dc from 'node:diagnostics_channel';
+import { once } from 'node:events';
+import http from 'node:http';
+import https from 'node:https';
+import net, { type AddressInfo, type Socket } from 'node:net';
+
+import { afterEach, vi } from 'vitest';
+
+export type Hub = {
+  url: URL;
+  /** Connections the server accepted, in order. */
+  sockets: Socket[];
+  /** What the server saw, in order: `connection`, then each request's method. */
+  events: string[];
+  /** For each request, in order, the index in `sockets` of the connection it came on. */
+  requestConnections: number[];
+  server: http.Server;
+};
+
+/** A server's view of its connections, in the order it accepted them. */
+type Listener = { sockets: Socket[]; server: net.Server; events?: string[] };
+
+export type Handler = (request: http.IncomingMessage, response: http.ServerResponse, socket: Socket) => void;
+
+type HubOptions = {
+  /** What the server answers, once it has read the whole request; `ok` by default. */
+  handle?: Handler;
+  /** The loopback address to listen on; 127.0.0.1 by default. */
+  host?: '127.0.0.1' | '::1';
+};
+
+const servers: net.Server[] = [];
+const accepted: Socket[] = [];
+/** Sockets the process created with `net.connect` (Node.js's `net.client.socket` channel). */
+const clientSockets: Socket[] = [];
+dc.subscribe('net.client.socket', (message) => {
+  clientSockets.push((message as { socket: Socket }).socket);
+});
+
+// Each test starts with no connection of an earlier one left, open or closing.
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const server of servers.splice(0)) {
+    server.close();
+  }
+  const sockets = [...accepted.splice(0), ...clientSockets.splice(0)];
+  for (const socket of sockets) {
+    socket.destroy();
+  }
+  await until(() => sockets.every((socket) => socket.closed));
+});
+
+const answerOk: Handler = (_request, response) => {
+  response.end('ok');
+};
+
+const listen = async (server: net.Server, host: string): Promise<number> => {
+  servers.push(server);
+  // The server's side of a connection does not keep the process running: only the client's count.
+  server.on('connection', (socket: Socket) => {
+    socket.unref();
+    accepted.push(socket);
+  });
+  server.listen(0, host);
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+};
+
+/**
+ * A hub that keeps idle connections for `keepAliveSeconds` and says so in `Keep-Alive`
+ * (Node.js's server sends `Keep-Alive: timeout=N`; with 0 it sends no hint and keeps
+ * connections until it closes them).
+ */
+export const startHub = async (keepAliveSeconds: number, options: HubOptions = {}): Promise<Hub> => {
+  const { handle = answerOk, host = '127.0.0.1' } = options;
+  const sockets: Socket[] = [];
+  const events: string[] = [];
+  const requestConnections: number[] = [];
+  const server = http.createServer((request, response) => {
+    events.push(request.method ?? '?');
+    requestConnections.push(sockets.indexOf(request.socket));
+    request.resume();
+    request.once('end', () => {
+      handle(request, response, request.socket);
+    });
+  });
+  server.keepAliveTimeout = keepAliveSeconds * 1000;
+  server.on('connection', (socket: Socket) => {
+    sockets.push(socket);
+    events.push('connection');
+  });
+  const port = await listen(server, host);
+  const authority = host === '::1' ? `[::1]:${port}` : `${host}:${port}`;
+  return { url: new URL(`http://${authority}/oauth/token`), sockets, events, requestConnections, server };
+};
+
+/** Resolves once the server has accepted `count` connections in all. */
+export const acceptedConnections = async (hub: Listener, count: number): Promise<void> => {
+  while (hub.sockets.length < count) {
+    // eslint-disable-next-line no-await-in-loop -- each turn waits for the next connection
+    await once(hub.server, 'connection');
+  }
+};
+
+/**
+ * Waits until the server has accepted `expected` connections, then tells how many it had accepted
+ * before a marker connection opened now, more than `expected` when the client opened more: the
+ * marker goes through the listen queue behind every connection the client started before it (the
+ * server accepts in order), then is forgotten.
+ */
+export const connectionsBeforeNow = async (hub: Listener, expected: number): Promise<number> => {
+  await acceptedConnections(hub, expected);
+  const { port } = hub.server.address() as AddressInfo;
+  const marker = net.connect(port, (hub.server.address() as AddressInfo).address);
+  await once(marker, 'connect');
+  let index = hub.sockets.findIndex((socket) => socket.remotePort === marker.localPort);
+  while (index < 0) {
+    // eslint-disable-next-line no-await-in-loop -- each turn waits for the next connection
+    await once(hub.server, 'connection');
+    index = hub.sockets.findIndex((socket) => socket.remotePort === marker.localPort);
+  }
+  marker.destroy();
+  hub.sockets.splice(index, 1);
+  const markerEvent = hub.events?.findIndex((event, at, events) =>
+    event === 'connection' && events.slice(0, at).filter((earlier) => earlier === 'connection').length === index);
+  if (markerEvent !== undefined && markerEvent >= 0) {
+    hub.events?.splice(markerEvent, 1);
+  }
+  return index;
+};
+
+/** Resolves once `condition` holds, looking again after each turn of the event loop. */
+export const until = async (condition: () => boolean): Promise<void> => {
+  while (!condition()) {
+    // eslint-disable-next-line no-await-in-loop -- each turn lets the process read a little more
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+};
+
+/** Resolves once the client has closed the connection the server sees as `socket`. */
+export const closedByClient = async (socket: Socket | undefined): Promise<void> => {
+  if (!socket) {
+    throw new Error('no such connection');
+  }
+  if (!socket.readableEnded) {
+    await once(socket, 'end');
+  }
+};
+
+/**
+ * Calls `open` and returns the client sockets it created with `net.connect` (TLS sockets are not
+ * published there).
+ */
+export const socketsCreatedBy = (open: () => void): Socket[] => {
+  const before = clientSockets.length;
+  open();
+  return clientSockets.slice(before);
+};
+
+/** How many TCP connections keep the process from exiting (Node.js lists each as a `TCPSocketWrap`). */
+export const connectionsKeepingProcessAlive = (): number =>
+  process.getActiveResourcesInfo().filter((resource) => resource === 'TCPSocketWrap').length;
+
+/** Freezes `Date` (only `Date`: Node.js's socket timers keep real time) at the current time. */
+export const freezeClock = (): { advance: (ms: number) => void } => {
+  vi.useRealTimers();
+  vi.useFakeTimers({ toFake: ['Date'] });
+  return {
+    advance: (ms) => {
+      vi.setSystemTime(Date.now() + ms);
+    },
+  };
+};
+
+/** A TLS server's first view of a connection: the ClientHello, and the server name it carries (SNI). */
+export type ClientHello = { isTls: boolean; serverName: string | undefined };
+
+/** The `server_name` extension of a ClientHello (RFC 8446 §4.1.2, RFC 6066 §3). */
+const serverNameIn = (hello: Buffer): string | undefined => {
+  // Record header (5), handshake header (4), legacy version (2), random (32).
+  let at = 5 + 4 + 2 + 32;
+  at += 1 + hello.readUInt8(at); // session id
+  at += 2 + hello.readUInt16BE(at); // cipher suites
+  at += 1 + hello.readUInt8(at); // compression methods
+  const end = at + 2 + hello.readUInt16BE(at);
+  for (at += 2; at < end; at += 4 + hello.readUInt16BE(at + 2)) {
+    if (hello.readUInt16BE(at) === 0) {
+      // Extension data: list length (2), name type (1), name length (2), name.
+      const nameAt = at + 4 + 5;
+      return hello.toString('latin1', nameAt, nameAt + hello.readUInt16BE(at + 4 + 3));
+    }
+  }
+  return undefined;
+};
+
+/**
+ * A server on 127.0.0.1 that reads the first TLS record of each connection and says nothing: what
+ * a TLS server learns before it answers. `hellos` fills in as connections arrive.
+ */
+export const startTlsListener = async (): Promise<{
+  port: number;
+  server: net.Server;
+  sockets: Socket[];
+  hellos: Array<Promise<ClientHello>>;
+}> => {
+  const sockets: Socket[] = [];
+  const hellos: Array<Promise<ClientHello>> = [];
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    hellos.push(
+      new Promise((resolve) => {
+        let received = Buffer.alloc(0);
+        socket.on('data', (chunk: Buffer) => {
+          received = Buffer.concat([received, chunk]);
+          const isTls = received.readUInt8(0) === 0x16;
+          if (!isTls || (received.length >= 5 && received.length >= 5 + received.readUInt16BE(3))) {
+            resolve({ isTls, serverName: isTls ? serverNameIn(received) : undefined });
+          }
+        });
+      })
+    );
+  });
+  const port = await listen(server, '127.0.0.1');
+  return { port, server, sockets, hellos };
+};
+
+/**
+ * A self-signed certificate for 127.0.0.1 (valid until 2126) and its key, made for these tests
+ * alone: `ca` in a request trusts it.
+ */
+export const loopbackCertificate = {
+  key: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgsq7E4Ddd866z2DaA
+cLFkJsbk4zQgEvMYnYNDz8ufExuhRANCAATSpVpzP2KpqQQvVgJB7X4d7wZLeIJs
+veux1CE8+v17KjgML/yQpHmuQFz8WiajuejxWw9K99TJUvI5qbWwprp3
+-----END PRIVATE KEY-----
+`,
+  cert: `-----BEGIN CERTIFICATE-----
+MIIBkDCCATagAwIBAgIUQNofzUJhiXyxY5MTbPNYCPrIU2QwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEyNDAxNDkxM1oYDzIxMjYxMDMx
+MDE0OTEzWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAATSpVpzP2KpqQQvVgJB7X4d7wZLeIJsveux1CE8+v17KjgML/yQpHmu
+QFz8WiajuejxWw9K99TJUvI5qbWwprp3o2QwYjAdBgNVHQ4EFgQUdy/7Mr32C8G4
+DGeD9fg7cV0/3z4wHwYDVR0jBBgwFoAUdy/7Mr32C8G4DGeD9fg7cV0/3z4wDwYD
+VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC
+IQCFFNZ+ZUcW8Fg1BbAexUgaWH8WHro17XaEKAee7z6OYwIgOWkz2akoctt5/Led
+Ck+YvCZBS23fKsfEGB08aqU2MF8=
+-----END CERTIFICATE-----
+`,
+};
+
+/** An HTTPS hub on 127.0.0.1 with {@link loopbackCertificate}, keeping idle connections a minute. */
+export const startHttpsHub = async (): Promise<Listener & { port: number }> => {
+  const sockets: Socket[] = [];
+  const events: string[] = [];
+  const server = https.createServer(loopbackCertificate, (request, response) => {
+    events.push(request.method ?? '?');
+    request.resume();
+    request.once('end', () => {
+      response.end('ok');
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.on('secureConnection', (socket: Socket) => {
+    sockets.push(socket);
+    events.push('connection');
+  });
+  const port = await listen(server, '127.0.0.1');
+  return { port, server, sockets, events };
+};
