@@ -8,7 +8,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const reportPath = path.join(root, 'reports', 'mutation', 'mutation.json');
+// Stryker's JSON report of the last run; `--report FILE` reads another file of the same schema,
+// such as the incremental file a run that was stopped early leaves behind.
+const reportOption = process.argv.indexOf('--report');
+const reportPath =
+  reportOption === -1
+    ? path.join(root, 'reports', 'mutation', 'mutation.json')
+    : path.resolve(process.argv[reportOption + 1] ?? '');
 const summaryPath = path.join(root, 'MUTATION.md');
 const handWrittenHeading = '## Why the survivors are left';
 

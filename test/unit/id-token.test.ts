@@ -153,6 +153,19 @@ describe('a valid ID token', () => {
     ).resolves.toEqual(expect.objectContaining({ id: userId }));
   });
 
+  it('is accepted when issued exactly 60 s in the future, the edge of the tolerance', async () => {
+    // A frozen clock on a whole second, so that "60 s ahead" is exact when it is checked.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2026, 5, 1, 12, 0, 0) });
+    const flow = await startOpenIdSignIn();
+    mockKeySet(flow.hubUrl, keyA);
+    const claims = { ...validIdTokenClaims(flow.hubUrl, userId, flow.signIn.nonce), iat: nowInSeconds() + 60 };
+    serveSignIn(flow.hubUrl, flow.signIn, await signIdToken(claims, { key: keyA.privateKey, kid: keyA.kid }));
+
+    await expect(
+      flow.connector.getUserInfo(callbackDataOf(flow.signIn), flow.signIn.store.getSession)
+    ).resolves.toEqual(expect.objectContaining({ id: userId }));
+  });
+
   it('sends the nonce it saved in the session to Hugging Face', async () => {
     const { signIn } = await startOpenIdSignIn();
 
@@ -198,6 +211,7 @@ describe('an ID token that fails verification', () => {
     signIdToken(claimsOf(flow, overrides), { key: keyA.privateKey, kid: keyA.kid });
 
   it.each<[string, TokenFactory, string]>([
+    ['is not a JWT at all', () => 'not-a-jwt', 'it is not a well-formed signed JWT'],
     [
       'is signed by another key under the published kid',
       async (flow) => signIdToken(claimsOf(flow), { key: impostor.privateKey, kid: keyA.kid }),
@@ -366,6 +380,27 @@ describe('the key set cache', () => {
     expect(keySetFetches.get(hubUrl)).toBe(1);
   });
 
+  it('names the key set and the ID token step when the key set cannot be reached', async () => {
+    const flow = await startOpenIdSignIn();
+    counted(
+      flow.hubUrl,
+      nock(flow.hubUrl)
+        .get('/oauth/jwks')
+        .times(3)
+        .replyWithError(Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }))
+    );
+    await signInWithKey(flow, keyA);
+
+    const error = await expectConnectorError(
+      flow.connector.getUserInfo(callbackDataOf(flow.signIn), flow.signIn.store.getSession),
+      ConnectorErrorCodes.General,
+      `Hugging Face's key set (JWKS) (${flow.hubUrl}) could not be reached (ECONNREFUSED)`
+    );
+    expect(error.data.step).toBe('id_token');
+    // Retried twice, as userinfo is.
+    expect(keySetFetches.get(flow.hubUrl)).toBe(3);
+  });
+
   it('does not keep a failed fetch: the next sign-in fetches again', async () => {
     const hubUrl = nextHubUrl('idt');
     // The key set request is retried twice on a 5xx.
@@ -509,6 +544,35 @@ describe('the key set cache bound', () => {
   });
 });
 
+describe('the key set cache order', () => {
+  /** Signs in at a hub whose key set is served once when `fetchExpected`, else not at all. */
+  const signInAt = async (hubUrl: string, fetchExpected: boolean) => {
+    if (fetchExpected) {
+      mockKeySet(hubUrl, keyA);
+    }
+    const flow = await startOpenIdSignIn(hubUrl);
+    await signInWithKey(flow, keyA);
+    return flow.connector.getUserInfo(callbackDataOf(flow.signIn), flow.signIn.store.getSession);
+  };
+
+  it('keeps 16 hubs and drops the one used least recently, not the one cached first', async () => {
+    const hubs = Array.from({ length: 16 }, () => nextHubUrl('idt-lru'));
+    for (const hubUrl of hubs) {
+      // eslint-disable-next-line no-await-in-loop
+      await signInAt(hubUrl, true);
+    }
+    // All 16 are kept: the first hub signs in again from the cache, and is now the latest used.
+    await expect(signInAt(hubs[0]!, false)).resolves.toEqual(expect.objectContaining({ id: userId }));
+    // A 17th hub: the least recently used, the second, makes room.
+    await signInAt(nextHubUrl('idt-lru'), true);
+
+    await expect(signInAt(hubs[0]!, false)).resolves.toEqual(expect.objectContaining({ id: userId }));
+    await expect(signInAt(hubs[1]!, true)).resolves.toEqual(expect.objectContaining({ id: userId }));
+    expect(keySetFetches.get(hubs[0]!)).toBe(1);
+    expect(keySetFetches.get(hubs[1]!)).toBe(2);
+  });
+});
+
 describe('the time of the ID token step', () => {
   it('refetches for an unknown kid only within the step\'s one bound (3 × requestTimeoutMs)', async () => {
     const flow = await startOpenIdSignIn();
@@ -533,6 +597,7 @@ describe('the time of the ID token step', () => {
       "Hugging Face's key set (JWKS) (https://hub-idt-"
     );
     expect(error.data.errorDescription).toContain('did not answer in time (no answer within 15000 ms)');
+    expect(error.data.step).toBe('id_token');
     expect(second.isDone()).toBe(false);
     expect(keySetFetches.get(flow.hubUrl)).toBe(1);
   });

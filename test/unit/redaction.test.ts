@@ -6,9 +6,11 @@
  * The encodings below are written out literally, derived by hand from RFC 6749 2.3.1 (each part
  * form-encoded, joined with ":", then base64) and RFC 3986 / WHATWG form encoding.
  */
-import { ConnectorErrorCodes } from '@logto/connector-kit';
+import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
+
+import { createRedactor } from '../../src/redaction.js';
 
 import {
   callbackData,
@@ -123,5 +125,55 @@ describe('a secret that is not well-formed UTF-16', () => {
     );
 
     expect(error.data).toEqual(expect.objectContaining({ error_description: 'code was [redacted]' }));
+  });
+});
+
+describe('the redactor of one call', () => {
+  // 22 bytes: its base64 ends in "==", which a server may drop (RFC 4648 §3.2 allows no
+  // padding), and holds "/" and "+", so the unpadded form differs from base64url.
+  const secret = 'hub-secret~?>?>?>?>?>!';
+  const base64 = 'aHViLXNlY3JldH4/Pj8+Pz4/Pj8+IQ==';
+  const unpadded = 'aHViLXNlY3JldH4/Pj8+Pz4/Pj8+IQ';
+
+  it('removes the base64 form of a secret with and without its padding', () => {
+    const { redact } = createRedactor(secret);
+
+    expect(redact(`padded ${base64} unpadded ${unpadded}.`)).toBe('padded [redacted] unpadded [redacted].');
+  });
+
+  it('redacts every text of an error whose data is an object, and keeps its code and numbers', () => {
+    const { redactError } = createRedactor(secret);
+    const error = new ConnectorError(ConnectorErrorCodes.General, {
+      errorDescription: `failed with ${secret}`,
+      error_description: secret,
+      status: 401,
+    });
+
+    const redacted = redactError(error);
+
+    expect(redacted).toBeInstanceOf(ConnectorError);
+    expect(redacted.code).toBe(ConnectorErrorCodes.General);
+    expect(redacted.data).toEqual({
+      errorDescription: 'failed with [redacted]',
+      error_description: '[redacted]',
+      status: 401,
+    });
+  });
+
+  it('redacts an error raised with a text, which connector-kit keeps as its message', () => {
+    const { redactError } = createRedactor(secret);
+
+    const redacted = redactError(new ConnectorError(ConnectorErrorCodes.General, `store said ${secret}`));
+
+    expect(redacted.data).toEqual({ message: 'store said [redacted]' });
+  });
+
+  it('keeps an error raised without data as it is', () => {
+    const { redactError } = createRedactor(secret);
+
+    const redacted = redactError(new ConnectorError(ConnectorErrorCodes.NotImplemented));
+
+    expect(redacted.code).toBe(ConnectorErrorCodes.NotImplemented);
+    expect(redacted.data).toBeUndefined();
   });
 });
