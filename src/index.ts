@@ -75,8 +75,8 @@ const getUserInfo =
 const getAccessTokenByRefreshToken =
   (getConfig: GetConnectorConfig): GetAccessTokenByRefreshToken =>
   async (refreshToken) =>
+    // requestToken tells the redactor the refresh token with everything else it sends.
     withConnectorErrors(async (redactor) => {
-      redactor.hide(refreshToken);
       const config = await loadConfig(getConfig);
       const grant = { grantType: 'refresh_token', refreshToken } as const;
       return toStoredTokenResponse(await requestToken(config, grant, redactor), grant.grantType);

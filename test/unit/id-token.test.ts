@@ -332,11 +332,12 @@ describe('an ID token that fails verification', () => {
       scope: 'openid profile email',
     });
 
-    await expectConnectorError(
+    const error = await expectConnectorError(
       flow.connector.getUserInfo(callbackDataOf(flow.signIn), flow.signIn.store.getSession),
       ConnectorErrorCodes.SocialIdTokenInvalid,
       'The "openid" scope was requested but Hugging Face returned no ID token'
     );
+    expect(error.data.step).toBe('id_token');
     expect(exchange.isDone()).toBe(true);
   });
 });

@@ -111,11 +111,12 @@ describe('authorized organizations', () => {
   });
 
   it('turns away a user of other organizations, naming the required ones', async () => {
-    await expectConnectorError(
+    const error = await expectConnectorError(
       signInWith('acme-research, 5f0000000000000000000001', userInfoWith([other])),
       ConnectorErrorCodes.AuthorizationFailed,
       'is not a member of an authorized organization (acme-research, 5f0000000000000000000001)'
     );
+    expect(error.data.step).toBe('organizations');
   });
 
   it('turns away a user who belongs to no organization', async () => {
@@ -174,11 +175,12 @@ describe('authorized organizations', () => {
     ['orgs that is not a list', { acme }],
     ['orgs that is null', null],
   ])('turns away a userinfo with %s, pointing at the profile scope', async (_, orgs) => {
-    await expectConnectorError(
+    const error = await expectConnectorError(
       signInWith('acme-research', userInfoWith(orgs)),
       ConnectorErrorCodes.AuthorizationFailed,
       'limited to members of acme-research, but Hugging Face returned no organization list. Request the "profile" scope'
     );
+    expect(error.data.step).toBe('organizations');
   });
 
   const malformedEntries = [

@@ -278,6 +278,25 @@ describe('getAccessTokenByRefreshToken', () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it('never quotes the refresh token, even when Hugging Face echoes it', async () => {
+    const hubUrl = nextHubUrl('tks');
+    const connector = await connectorFor(hubUrl);
+    const scope = refreshRequest(hubUrl).reply(400, {
+      error: 'invalid_grant',
+      error_description: `refresh token ${refreshToken} was revoked`,
+    });
+
+    const error = await expectConnectorError(
+      refreshOf(connector)(refreshToken),
+      ConnectorErrorCodes.SocialAccessTokenInvalid
+    );
+    expect(error.data).toEqual(
+      expect.objectContaining({ step: 'refresh', error_description: 'refresh token [redacted] was revoked' })
+    );
+    expect(JSON.stringify(error.data)).not.toContain(refreshToken);
+    expect(scope.isDone()).toBe(true);
+  });
+
   it('reports rejected client credentials as InvalidConfig', async () => {
     const hubUrl = nextHubUrl('tks');
     const connector = await connectorFor(hubUrl);

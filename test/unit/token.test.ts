@@ -141,6 +141,21 @@ describe('code exchange failures', () => {
     expect(token.isDone()).toBe(true);
   });
 
+  // RFC 6749 §5.2: a failed client authentication is invalid_client, answered 400 or 401; a 401
+  // means the Basic credentials were refused whatever the body says.
+  it.each([
+    { case: '400 invalid_client', status: 400, body: { error: 'invalid_client' } },
+    { case: '401 without an OAuth error', status: 401, body: 'Unauthorized' },
+  ])('turns $case into InvalidConfig about the client credentials', async ({ status, body }) => {
+    const token = tokenEndpoint(hubUrl, codeVerifier).reply(status, body);
+
+    const error = await expectConnectorError(finish(), ConnectorErrorCodes.InvalidConfig);
+
+    expect(error.data.errorDescription).toContain('client ID or client secret');
+    expect(error.data).toMatchObject({ step: 'token', status });
+    expect(token.isDone()).toBe(true);
+  });
+
   it('turns a 500 with a text body into General carrying that text', async () => {
     const token = tokenEndpoint(hubUrl, codeVerifier).reply(500, 'upstream database unavailable', {
       'content-type': 'text/plain',
@@ -231,6 +246,7 @@ describe('processTokenResponse on a 200', () => {
     { case: 'an empty access_token', body: JSON.stringify({ ...tokenSuccess, access_token: '' }), fields: 'access_token' },
     { case: 'token_type "mac"', body: JSON.stringify({ ...tokenSuccess, token_type: 'mac' }), fields: 'token_type' },
     { case: 'no token_type', body: JSON.stringify({ access_token: accessToken }), fields: 'token_type' },
+    { case: 'an empty object', body: '{}', fields: 'access_token, token_type' },
     { case: 'a non-numeric expires_in', body: JSON.stringify({ ...tokenSuccess, expires_in: '8h' }), fields: 'expires_in' },
   ])('rejects $case as InvalidResponse', async ({ body, fields }) => {
     const error = await expectConnectorError(

@@ -255,11 +255,12 @@ describe('a userinfo Logto must be able to keep as rawData', () => {
     const deep = `{"sub":"${userId}","x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
     userInfoEndpoint(signIn.hubUrl).reply(200, deep, { 'content-type': 'application/json' });
 
-    await expectConnectorError(
+    const error = await expectConnectorError(
       signIn.finish(),
       ConnectorErrorCodes.InvalidResponse,
       "Hugging Face's userinfo nests deeper than 16 levels"
     );
+    expect(error.data).toMatchObject({ step: 'userinfo', status: 200 });
   });
 
   it('refuses 17 levels and keeps 16, which survive JSON.stringify and socialUserInfoGuard', async () => {
