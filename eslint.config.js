@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['lib/', 'node_modules/', '.cache/', 'test-results/', 'bench-results/', 'coverage/'],
+    ignores: ['lib/', 'node_modules/', '.cache/', 'test-results/', 'bench-results/', 'coverage/', 'reports/', '.stryker-tmp/'],
   },
   {
     linterOptions: {
