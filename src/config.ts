@@ -64,8 +64,9 @@ const orgIdsGuard = z.string().transform((value, context) => {
 });
 
 const authorizedOrgsGuard = z
+  // A union reports a value of neither type as "Invalid input" unless it has its own error map.
   .union([z.string(), z.array(z.string())], {
-    invalid_type_error: 'authorizedOrgs must be text or a list of organization names or IDs.',
+    errorMap: () => ({ message: 'authorizedOrgs must be text or a list of organization names or IDs.' }),
   })
   .transform((value, context) => {
     const problem = (message: string) => {

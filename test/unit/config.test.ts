@@ -106,6 +106,11 @@ describe('config rejections', () => {
       fragments: ['hubUrl: hubUrl must use https'],
     },
     {
+      case: 'authorizedOrgs that is a number',
+      raw: withCredentials({ authorizedOrgs: 42 }),
+      fragments: ['authorizedOrgs: authorizedOrgs must be text or a list of organization names or IDs.'],
+    },
+    {
       case: 'a requestTimeoutMs of true',
       raw: withCredentials({ requestTimeoutMs: true }),
       fragments: ['requestTimeoutMs: requestTimeoutMs must be a number of milliseconds.'],
