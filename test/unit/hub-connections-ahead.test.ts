@@ -13,7 +13,6 @@ import { type Socket } from 'node:net';
 
 import { describe, expect, it } from 'vitest';
 
-import { sendRequest } from '../../src/http.js';
 import { hubAgents, openConnectionsAhead } from '../../src/hub-connections.js';
 
 import {
@@ -22,16 +21,13 @@ import {
   connectionsBeforeNow,
   connectionsKeepingProcessAlive,
   type Hub,
+  get,
+  post,
   startHub,
   startTlsListener,
   until,
   socketsCreatedBy,
 } from './hub-fixtures.js';
-
-const post = async (hub: Hub) =>
-  sendRequest({ method: 'POST', url: hub.url, form: { grant_type: 'authorization_code' }, timeoutMs: 5000 });
-
-const get = async (hub: Hub) => sendRequest({ method: 'GET', url: hub.url, timeoutMs: 5000, retries: 2 });
 
 /** Opens `count` connections ahead to the hub and returns the client's side of the ones it opened. */
 const openAhead = (url: URL, count: number): Socket[] =>

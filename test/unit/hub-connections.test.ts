@@ -15,7 +15,7 @@ import { type Socket } from 'node:net';
 
 import { describe, expect, it } from 'vitest';
 
-import { sendRequest, TransportError } from '../../src/http.js';
+import { TransportError } from '../../src/http.js';
 import { hubAgents } from '../../src/hub-connections.js';
 
 import {
@@ -24,16 +24,13 @@ import {
   freezeClock,
   type Handler,
   type Hub,
+  get,
+  post,
   loopbackCertificate,
   startHttpsHub,
   startHub,
   until,
 } from './hub-fixtures.js';
-
-const post = async (hub: Hub) =>
-  sendRequest({ method: 'POST', url: hub.url, form: { grant_type: 'authorization_code' }, timeoutMs: 5000 });
-
-const get = async (hub: Hub) => sendRequest({ method: 'GET', url: hub.url, timeoutMs: 5000, retries: 2 });
 
 /** The idle connections the pool holds for a hub. */
 const idleConnections = (hub: Hub): Socket[] =>

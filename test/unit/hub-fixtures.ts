@@ -12,6 +12,8 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 
 import { afterEach, vi } from 'vitest';
 
+import { sendRequest } from '../../src/http.js';
+
 export type Hub = {
   url: URL;
   /** Connections the server accepted, in order. */
@@ -274,3 +276,10 @@ export const startHttpsHub = async (): Promise<Listener & { port: number }> => {
   const port = await listen(server, '127.0.0.1');
   return { port, server, sockets, events };
 };
+
+/** A token-exchange POST to the hub through the transport (never retried, as the connector sends it). */
+export const post = async (hub: Hub) =>
+  sendRequest({ method: 'POST', url: hub.url, form: { grant_type: 'authorization_code' }, timeoutMs: 5000 });
+
+/** A GET to the hub through the transport, retried as userinfo is. */
+export const get = async (hub: Hub) => sendRequest({ method: 'GET', url: hub.url, timeoutMs: 5000, retries: 2 });
