@@ -1,4 +1,4 @@
-import { ConnectorErrorCodes } from '@logto/connector-kit';
+import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 import { describe, expect, it } from 'vitest';
 
 import { resolveConfig } from '../../src/config.js';
@@ -268,6 +268,23 @@ describe('config loading', () => {
 
     expect(JSON.stringify(error)).not.toContain('database down');
     expect(JSON.stringify(error)).not.toContain(clientSecret);
+  });
+
+  it('keeps the code of a ConnectorError that getConfig throws, as connector-kit\'s validateConfig does', async () => {
+    const connector = await createConnector({
+      // eslint-disable-next-line @typescript-eslint/require-await -- Logto's getConfig is async: its failure is a rejection
+      getConfig: async () => {
+        throw new ConnectorError(ConnectorErrorCodes.InvalidConfig, 'clientId: Required');
+      },
+    });
+
+    // connector-kit keeps a text as `data.message`; Logto shows that data as it is.
+    await expect(startSignIn(connector, createSessionStore())).rejects.toEqual(
+      expect.objectContaining({
+        code: ConnectorErrorCodes.InvalidConfig,
+        data: { message: 'clientId: Required' },
+      })
+    );
   });
 });
 

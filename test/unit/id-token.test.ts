@@ -21,6 +21,7 @@ import {
   unsecuredIdToken,
   validIdTokenClaims,
 } from './crypto-fixtures.js';
+import { settleOnFakeClock, useFakeClock } from './behaviour-fixtures.js';
 import { isolateNetwork } from './fixtures.js';
 
 isolateNetwork();
@@ -78,11 +79,15 @@ type OpenIdSignIn = {
   signIn: StartedSignIn;
 };
 
-const startOpenIdSignIn = async (hubUrl = nextHubUrl('idt')): Promise<OpenIdSignIn> => {
+const startOpenIdSignIn = async (
+  hubUrl = nextHubUrl('idt'),
+  extraConfig: Record<string, unknown> = {}
+): Promise<OpenIdSignIn> => {
   const connector = await createTestConnector({
     ...clientCredentials,
     scope: 'openid profile email',
     hubUrl,
+    ...extraConfig,
   });
   return { hubUrl, connector, signIn: await startSignIn(connector) };
 };
@@ -113,6 +118,39 @@ const signInWithKey = async (
 };
 
 const jwksUrlOf = (hubUrl: string) => `${hubUrl}/oauth/jwks`;
+
+/**
+ * A key set request the test answers by hand: `arrived` settles when the request reaches the hub,
+ * `answer` sends the status and body.
+ */
+const heldKeySet = (hubUrl: string) => {
+  let answer: ((status: number, body: unknown) => void) | undefined;
+  const arrived = new Promise<void>((resolve) => {
+    counted(
+      hubUrl,
+      nock(hubUrl)
+        .get('/oauth/jwks')
+        .reply((_uri, _body, callback) => {
+          answer = (status, body) => {
+            callback(null, [status, body as nock.Body]);
+          };
+          resolve();
+        })
+    );
+  });
+  return {
+    arrived,
+    answer: (status: number, body: unknown) => {
+      if (!answer) {
+        throw new Error('The key set request has not arrived yet.');
+      }
+      answer(status, body);
+    },
+  };
+};
+
+const finishSignIn = async ({ connector, signIn }: OpenIdSignIn) =>
+  connector.getUserInfo(callbackDataOf(signIn), signIn.store.getSession);
 
 describe('a valid ID token', () => {
   it('signs the user in with the profile taken from userinfo', async () => {
@@ -430,6 +468,35 @@ describe('the key set cache', () => {
     expect(keySetFetches.get(hubUrl)).toBe(4);
   });
 
+  it('keeps the key set a newer fetch brought when an older fetch of the same hub fails after it', async () => {
+    const hubUrl = nextHubUrl('idt');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const first = await startOpenIdSignIn(hubUrl);
+    const olderFetch = heldKeySet(hubUrl);
+    await signInWithKey(first, keyA);
+    const firstOutcome = finishSignIn(first).catch((error: unknown) => error);
+    await olderFetch.arrived;
+
+    // Over 10 minutes later the cached fetch is due for a refetch, although it has not answered.
+    vi.setSystemTime(Date.now() + 10 * 60_000 + 1000);
+    const newerFetch = mockKeySet(hubUrl, keyA);
+    const second = await startOpenIdSignIn(hubUrl);
+    await signInWithKey(second, keyA);
+    await expect(finishSignIn(second)).resolves.toEqual(expect.objectContaining({ id: userId }));
+    expect(newerFetch.isDone()).toBe(true);
+
+    olderFetch.answer(404, 'not found');
+    expect(await firstOutcome).toEqual(
+      expect.objectContaining({ code: ConnectorErrorCodes.InvalidResponse })
+    );
+
+    // A third sign-in uses the newer key set: no request reaches the hub's key set.
+    const third = await startOpenIdSignIn(hubUrl);
+    await signInWithKey(third, keyA);
+    await expect(finishSignIn(third)).resolves.toEqual(expect.objectContaining({ id: userId }));
+    expect(keySetFetches.get(hubUrl)).toBe(2);
+  });
+
   describe('key rotation', () => {
     const signInAt = async (hubUrl: string, key: SigningKey) => {
       const flow = await startOpenIdSignIn(hubUrl);
@@ -575,6 +642,41 @@ describe('the key set cache order', () => {
 });
 
 describe('the time of the ID token step', () => {
+  it('ends at its own deadline while it waits for a key set fetch that another sign-in started with more time', async () => {
+    const hubUrl = nextHubUrl('idt');
+    useFakeClock(Date.UTC(2026, 10, 24, 12, 0, 0));
+    const patient = await startOpenIdSignIn(hubUrl, { requestTimeoutMs: 10_000 });
+    const hurried = await startOpenIdSignIn(hubUrl, { requestTimeoutMs: 500 });
+    const sharedFetch = heldKeySet(hubUrl);
+    await signInWithKey(patient, keyA);
+    await signInWithKey(hurried, keyA);
+    const patientOutcome = finishSignIn(patient);
+    await settleOnFakeClock(sharedFetch.arrived, 1);
+    const waitStartedAt = Date.now();
+
+    // 1 ms a turn: the hurried sign-in's token exchange must not use up its 500 ms in real I/O.
+    const { at, outcome } = await settleOnFakeClock(finishSignIn(hurried), 1);
+
+    const error = await expectConnectorError(
+      Promise.reject((outcome as PromiseRejectedResult).reason as Error),
+      ConnectorErrorCodes.General,
+      `Hugging Face's key set (JWKS) (${hubUrl}) did not answer in time (no answer within 1500 ms)`
+    );
+    expect(error.data.step).toBe('id_token');
+    // Its step is 3 × 500 ms; the patient sign-in's fetch may take 30 s. The clock also moves
+    // 1 ms for each turn the hurried sign-in's real I/O takes before the step starts.
+    const ioAllowanceMs = 400;
+    expect(at - waitStartedAt).toBeLessThanOrEqual(1500 + ioAllowanceMs);
+
+    sharedFetch.answer(200, jwksOf(keyA));
+    const patientResult = await settleOnFakeClock(patientOutcome, 1);
+    expect(patientResult.outcome).toEqual({
+      status: 'fulfilled',
+      value: expect.objectContaining({ id: userId }),
+    });
+    expect(keySetFetches.get(hubUrl)).toBe(1);
+  });
+
   it('refetches for an unknown kid only within the step\'s one bound (3 × requestTimeoutMs)', async () => {
     const flow = await startOpenIdSignIn();
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -599,6 +701,14 @@ describe('the time of the ID token step', () => {
     );
     expect(error.data.errorDescription).toContain('did not answer in time (no answer within 15000 ms)');
     expect(error.data.step).toBe('id_token');
+    expect(second.isDone()).toBe(false);
+    expect(keySetFetches.get(flow.hubUrl)).toBe(1);
+
+    // The step that ran out of time did not drop the cached set: a token signed with a key in it
+    // is verified without a fetch (the set is 61 s old, under the 10 minutes).
+    const next = await startOpenIdSignIn(flow.hubUrl);
+    await signInWithKey(next, keyA);
+    await expect(finishSignIn(next)).resolves.toEqual(expect.objectContaining({ id: userId }));
     expect(second.isDone()).toBe(false);
     expect(keySetFetches.get(flow.hubUrl)).toBe(1);
   });

@@ -178,7 +178,9 @@ describe('code exchange failures', () => {
 
     const error = await expectConnectorError(finish(), ConnectorErrorCodes.General);
 
-    expect(error.data.errorDescription).toContain('answered with a redirect (302), which is not followed');
+    expect(error.data.errorDescription).toContain(
+      "Hugging Face's token endpoint answered with a redirect (302), which is not followed"
+    );
     expect(token.isDone()).toBe(true);
     expect(elsewhere.isDone()).toBe(false);
     expect(unmatched.requests).toEqual([]);

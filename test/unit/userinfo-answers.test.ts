@@ -93,7 +93,7 @@ describe('non-200 userinfo answers', () => {
     const error = await expectConnectorError(
       signIn.finish(),
       ConnectorErrorCodes.General,
-      'answered with a redirect (302), which is not followed. Check the hub URL.'
+      "Hugging Face's userinfo endpoint answered with a redirect (302), which is not followed. Check the hub URL."
     );
 
     expect(error.data).toMatchObject({ step: 'userinfo', status: 302 });
