@@ -45,7 +45,6 @@ export const completeSignIn = async (
   redactor: Redactor
 ): Promise<SignInResult> => {
   const session = await readSignInSession(getSession);
-  redactor.hide(session.codeVerifier);
   const code = readAuthorizationCode(data, session, redactor);
   assertSessionMatchesConfig(session, config);
   const openidRequested = hasScope(session.scope, 'openid');

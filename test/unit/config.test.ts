@@ -81,6 +81,16 @@ describe('config rejections', () => {
       fragments: ['hubUrl: hubUrl must not contain credentials, a query or a fragment.'],
     },
     {
+      case: 'a hubUrl with a user name only',
+      raw: withCredentials({ hubUrl: 'https://admin@hub.test' }),
+      fragments: ['hubUrl: hubUrl must not contain credentials, a query or a fragment.'],
+    },
+    {
+      case: 'a hubUrl with a password only',
+      raw: withCredentials({ hubUrl: 'https://:hunter22@hub.test' }),
+      fragments: ['hubUrl: hubUrl must not contain credentials, a query or a fragment.'],
+    },
+    {
       case: 'a hubUrl with a query',
       raw: withCredentials({ hubUrl: 'https://hub.test/?mirror=1' }),
       fragments: ['hubUrl: hubUrl must not contain credentials, a query or a fragment.'],
@@ -325,6 +335,15 @@ describe('accepted configs', () => {
     expect(`${url.origin}${url.pathname}`).toBe('https://huggingface.co/oauth/authorize');
     expect(url.searchParams.get('scope')).toBe('profile');
     expect(url.searchParams.has('orgIds')).toBe(false);
+  });
+
+  it('reads a scope typed with spaces, tabs or line breaks around and between the scopes', async () => {
+    const connector = await createTestConnector(withCredentials({ scope: ' openid\tprofile \n email ' }));
+
+    const url = await startSignIn(connector, createSessionStore());
+
+    // RFC 6749 §3.3: the scope parameter is a list of scopes separated by single spaces.
+    expect(url.searchParams.get('scope')).toBe('openid profile email');
   });
 
   it('accepts a 16-character client secret and a UUID one, as Hugging Face issues', () => {

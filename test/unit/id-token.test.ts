@@ -675,6 +675,8 @@ describe('the time of the ID token step', () => {
       value: expect.objectContaining({ id: userId }),
     });
     expect(keySetFetches.get(hubUrl)).toBe(1);
+    // Both waits are over: neither leaves a timer running that would hold Logto's process.
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('refetches for an unknown kid only within the step\'s one bound (3 × requestTimeoutMs)', async () => {
