@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 
+import { stripControlCharacters } from '../quote.js';
 import { createRedactor } from '../redaction.js';
 import { type ManagementApi, createManagementApi, defaultManagementApiResource } from './management-api.js';
 import { runMigration } from './migrate.js';
@@ -160,10 +161,18 @@ export const runCli = async (
   }
 
   const redactor = createRedactor(settings.m2mSecret);
+  // Lines may quote what Logto stored (ids, config values): no control character reaches the
+  // terminal, and only the line breaks of this command's own messages separate lines.
   const safe =
     (write: (line: string) => void) =>
-    (line: string) =>
-      write(redactor.redact(line));
+    (text: string) =>
+      write(
+        redactor
+          .redact(text)
+          .split('\n')
+          .map((line) => stripControlCharacters(line))
+          .join('\n')
+      );
   const out = safe(output.out);
   const err = safe(output.err);
 

@@ -7,6 +7,8 @@
  * @see https://docs.logto.io/integrate-logto/interact-with-management-api
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  */
+import { maxProviderTextLength } from '../constants.js';
+import { shorten, stripControlCharacters } from '../quote.js';
 import { createRedactor } from '../redaction.js';
 
 /** Where the Management API lives and who calls it. */
@@ -29,7 +31,6 @@ export type ManagementApiOptions = {
 export const defaultManagementApiResource = 'https://default.logto.app/api';
 
 const defaultTimeoutMs = 15_000;
-const maxQuotedLength = 500;
 
 /**
  * A Management API call that failed: Logto's answer (`status`, its error `code` and `message`),
@@ -42,7 +43,8 @@ export class ManagementApiError extends Error {
    * @param request - Method and path, e.g. `POST /api/connectors`.
    * @param status - HTTP status, 0 when Logto did not answer.
    * @param code - Logto's error code, e.g. `connector.invalid_config`, when it sent one.
-   * @param detail - Logto's message or the network failure, scrubbed of secrets.
+   * @param detail - Logto's message or the network failure, scrubbed of secrets and of control
+   *   characters, and cut short.
    */
   constructor(
     readonly request: string,
@@ -110,6 +112,9 @@ export const createManagementApi = (options: ManagementApiOptions): ManagementAp
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const basicCredentials = `${encodeURIComponent(options.appId)}:${encodeURIComponent(options.appSecret)}`;
   const { redact, hide } = createRedactor(options.appSecret, basicCredentials);
+  // Logto's text (or a proxy's, or a certificate's names in a TLS failure) as Hugging Face's is
+  // quoted: secrets out first, then control characters, then cut short.
+  const quote = (text: string) => shorten(stripControlCharacters(redact(text)), maxProviderTextLength);
   let token: Promise<string> | undefined;
 
   const send = async (request: string, url: string, init: RequestInit) => {
@@ -117,16 +122,11 @@ export const createManagementApi = (options: ManagementApiOptions): ManagementAp
     try {
       response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
-      throw new ManagementApiError(request, 0, undefined, redact(describeCause(error)));
+      throw new ManagementApiError(request, 0, undefined, quote(describeCause(error)));
     }
     if (response.status < 200 || response.status > 299) {
       const { code, message } = await readErrorBody(response);
-      throw new ManagementApiError(
-        request,
-        response.status,
-        code && redact(code),
-        redact(message.slice(0, maxQuotedLength))
-      );
+      throw new ManagementApiError(request, response.status, code && quote(code), quote(message));
     }
     return response;
   };

@@ -11,6 +11,7 @@ import { z } from 'zod';
 
 import { describeConfigProblems, huggingFaceConfigGuard } from '../config.js';
 import { connectorId as ownFactoryId } from '../constants.js';
+import { stripControlCharacters } from '../quote.js';
 import { type ManagementApi } from './management-api.js';
 
 /** Factory id of the official connector, `@logto/connector-huggingface`. */
@@ -19,10 +20,18 @@ export const officialFactoryId = 'huggingface-universal';
 /** This connector's factory id. */
 export { ownFactoryId };
 
+/**
+ * A name Logto stored that the command prints as is (a connector id, a config key, a social
+ * target): one without control characters, which could erase a line or print one of its own.
+ */
+const printableName = z
+  .string()
+  .refine((text) => stripControlCharacters(text) === text, 'holds control characters');
+
 const connectorGuard = z.object({
-  id: z.string(),
+  id: printableName,
   connectorId: z.string(),
-  config: z.record(z.unknown()),
+  config: z.record(printableName, z.unknown()),
   syncProfile: z.boolean(),
   enableTokenStorage: z.boolean().optional(),
 });
@@ -37,7 +46,7 @@ const factoryGuard = z.object({ id: z.string() });
 
 /** Parses `GET /api/sign-in-exp` down to the social buttons, in their order. */
 export const parseSocialTargets = (value: unknown): string[] =>
-  z.object({ socialSignInConnectorTargets: z.array(z.string()) }).parse(value)
+  z.object({ socialSignInConnectorTargets: z.array(printableName) }).parse(value)
     .socialSignInConnectorTargets;
 
 /** What the migration will do, or why it cannot. */
