@@ -100,6 +100,16 @@ const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
 const isLoopbackHost = (hostname: string) =>
   loopbackHosts.has(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 
+/**
+ * Whether a URL may carry secrets: https, or plain http to a loopback host (`localhost`,
+ * `127.0.0.0/8`, `[::1]`), whose traffic never leaves the machine. `hubUrl` and every URL the
+ * `migrate` command sends credentials or tokens to follow this rule.
+ *
+ * @param url - A parsed URL.
+ */
+export const usesHttpsOrLoopback = (url: URL): boolean =>
+  url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+
 const hubUrlGuard = z.string().transform((value, context) => {
   const problem = (message: string) => {
     context.addIssue({ code: z.ZodIssueCode.custom, message });
@@ -109,7 +119,7 @@ const hubUrlGuard = z.string().transform((value, context) => {
     return problem(`hubUrl ${quoteInput(value)} is not an absolute URL, e.g. ${defaultHubUrl}.`);
   }
   const url = new URL(value.trim());
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+  if (!usesHttpsOrLoopback(url)) {
     return problem('hubUrl must use https (plain http is allowed only for a loopback host).');
   }
   if (url.username || url.password || url.search || url.hash) {

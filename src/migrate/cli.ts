@@ -5,6 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 
+import { usesHttpsOrLoopback } from '../config.js';
+import { minClientSecretLength } from '../constants.js';
 import { stripControlCharacters } from '../quote.js';
 import { createRedactor } from '../redaction.js';
 import { type ManagementApi, createManagementApi, defaultManagementApiResource } from './management-api.js';
@@ -54,11 +56,17 @@ type Settings = {
 const isHttpUrl = (value: string) =>
   URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol);
 
-/** Reads options and environment; returns a problem sentence when they do not add up. */
-const readSettings = (
-  argv: string[],
-  env: Record<string, string | undefined>
-): Settings | { problem: string } | 'help' => {
+/** What the command line asks for: a migration, the help, or something it cannot do. */
+type CommandLine =
+  | Settings
+  | 'help'
+  /** Options that do not add up: the problem, then the usage. */
+  | { usageProblem: string }
+  /** A value the command will not use: one line saying why and what to do. */
+  | { refusal: string };
+
+/** Reads options and environment; refuses what would expose the credentials. */
+const readSettings = (argv: string[], env: Record<string, string | undefined>): CommandLine => {
   let values;
   try {
     ({ values } = parseArgs({
@@ -76,34 +84,56 @@ const readSettings = (
     }));
   } catch (error) {
     // parseArgs names the unknown option, never a value.
-    return { problem: error instanceof Error ? error.message : 'Bad options.' };
+    return { usageProblem: error instanceof Error ? error.message : 'Bad options.' };
   }
   if (values.help) {
     return 'help';
   }
-  const pick = (option: string | undefined, variable: string) => option ?? (env[variable] || undefined);
-  const endpoint = pick(values.endpoint, environmentVariables.endpoint);
-  const m2mId = pick(values['m2m-id'], environmentVariables.m2mId);
-  const m2mSecret = pick(values['m2m-secret'], environmentVariables.m2mSecret);
-  const tokenEndpoint = pick(values['token-endpoint'], environmentVariables.tokenEndpoint);
-  const resource = pick(values.resource, environmentVariables.resource);
+  /** A setting and the name it came under: the option's, or the variable's. */
+  const pick = (given: string | undefined, option: string, variable: string) =>
+    given === undefined ? { value: env[variable] || undefined, source: variable } : { value: given, source: option };
+  const endpoint = pick(values.endpoint, '--endpoint', environmentVariables.endpoint);
+  const m2mId = pick(values['m2m-id'], '--m2m-id', environmentVariables.m2mId);
+  const m2mSecret = pick(values['m2m-secret'], '--m2m-secret', environmentVariables.m2mSecret);
+  const tokenEndpoint = pick(values['token-endpoint'], '--token-endpoint', environmentVariables.tokenEndpoint);
+  const resource = pick(values.resource, '--resource', environmentVariables.resource);
   const missing = [
-    endpoint ? undefined : `--endpoint (or ${environmentVariables.endpoint})`,
-    m2mId ? undefined : `--m2m-id (or ${environmentVariables.m2mId})`,
-    m2mSecret ? undefined : `--m2m-secret (or ${environmentVariables.m2mSecret})`,
+    endpoint.value ? undefined : `--endpoint (or ${environmentVariables.endpoint})`,
+    m2mId.value ? undefined : `--m2m-id (or ${environmentVariables.m2mId})`,
+    m2mSecret.value ? undefined : `--m2m-secret (or ${environmentVariables.m2mSecret})`,
   ].filter(Boolean);
-  if (!endpoint || !m2mId || !m2mSecret) {
-    return { problem: `Missing ${missing.join(', ')}.` };
+  if (!endpoint.value || !m2mId.value || !m2mSecret.value) {
+    return { usageProblem: `Missing ${missing.join(', ')}.` };
   }
-  for (const [name, value] of [
-    ['--endpoint', endpoint],
-    ['--token-endpoint', tokenEndpoint],
-  ] as const) {
-    if (value !== undefined && !isHttpUrl(value)) {
-      return { problem: `${name} must be an http(s) URL, e.g. https://auth.example.com.` };
+  // Each URL receives the credentials (the token endpoint, by default below the endpoint) or the
+  // token: checked before anything is sent, since a redirect to https could not take them back.
+  for (const { value, source } of [endpoint, tokenEndpoint]) {
+    if (value === undefined) {
+      continue;
+    }
+    if (!isHttpUrl(value)) {
+      return { refusal: `${source} must be an http(s) URL, e.g. https://auth.example.com.` };
+    }
+    if (!usesHttpsOrLoopback(new URL(value))) {
+      return {
+        refusal: `${source} must use https: the machine-to-machine credentials or token go there (plain http is allowed only for a loopback host: localhost, 127.0.0.1, [::1]).`,
+      };
     }
   }
-  return { endpoint, m2mId, m2mSecret, tokenEndpoint, resource, dryRun: values['dry-run'] };
+  // A secret this short is a mistake, and every message would lose each of its occurrences.
+  if (m2mSecret.value.length < minClientSecretLength) {
+    return {
+      refusal: `${m2mSecret.source} is shorter than ${minClientSecretLength} characters, too short to be an app secret (Logto's are 32): copy the whole secret of the machine-to-machine app from Logto's console.`,
+    };
+  }
+  return {
+    endpoint: endpoint.value,
+    m2mId: m2mId.value,
+    m2mSecret: m2mSecret.value,
+    tokenEndpoint: tokenEndpoint.value,
+    resource: resource.value,
+    dryRun: values['dry-run'],
+  };
 };
 
 const describeConfig = (config: Record<string, unknown>) =>
@@ -155,8 +185,12 @@ export const runCli = async (
     output.out(usage);
     return 0;
   }
-  if ('problem' in settings) {
-    output.err(`${settings.problem}\n\n${usage}`);
+  if ('usageProblem' in settings) {
+    output.err(`${settings.usageProblem}\n\n${usage}`);
+    return 2;
+  }
+  if ('refusal' in settings) {
+    output.err(settings.refusal);
     return 2;
   }
 

@@ -55,7 +55,7 @@ describe('usage', () => {
     const result = await runCommand(argv, {
       LOGTO_ENDPOINT: 'http://127.0.0.1:1',
       LOGTO_M2M_APP_ID: 'id',
-      LOGTO_M2M_APP_SECRET: 'secret',
+      LOGTO_M2M_APP_SECRET: 'm2m-secret-Qx7WvA9pL2',
     });
 
     expect(result.code).toBe(2);
@@ -66,7 +66,7 @@ describe('usage', () => {
 });
 
 describe('options and environment', () => {
-  const complete = { LOGTO_ENDPOINT: 'http://127.0.0.1:1', LOGTO_M2M_APP_ID: 'id', LOGTO_M2M_APP_SECRET: 'secret' };
+  const complete = { LOGTO_ENDPOINT: 'http://127.0.0.1:1', LOGTO_M2M_APP_ID: 'id', LOGTO_M2M_APP_SECRET: 'm2m-secret-Qx7WvA9pL2' };
 
   it.each([
     ['LOGTO_ENDPOINT', '--endpoint (or LOGTO_ENDPOINT)'],

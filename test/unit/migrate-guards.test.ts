@@ -1,19 +1,153 @@
 /**
- * What of Logto's text `connector-huggingface migrate` never prints as is: Logto's answers reach
- * the terminal as the connector quotes Hugging Face's, without control characters, so a hostile
- * answer cannot erase a line or print one of its own.
+ * What `connector-huggingface migrate` refuses before it opens any connection, and what of
+ * Logto's text it never prints as is:
+ * - credentials and tokens travel only over https, or plain http to a loopback host: the rule the
+ *   connector applies to `hubUrl` (README, "Security");
+ * - a machine-to-machine secret shorter than the connector's shortest client secret (16
+ *   characters; Logto's app secrets are 32) is refused rather than redacted from every line;
+ * - Logto's answers reach the terminal as the connector quotes Hugging Face's: without control
+ *   characters, so a hostile answer cannot erase a line or print one of its own.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { createManagementApi } from '../../src/migrate/management-api.js';
 
-import { changes, official, otherConnector, run, useFakeLogto } from './migrate-fixtures.js';
+import { changes, credentialsOf, official, otherConnector, run, runCommand, useFakeLogto } from './migrate-fixtures.js';
 
 const start = useFakeLogto();
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/**
+ * Records every URL the command asks `fetch` for. Requests to 127.0.0.1 (the fake Logto) go
+ * through; any other host fails as an unreachable one would, so no test leaves the machine.
+ */
+const recordRequests = () => {
+  const realFetch = globalThis.fetch;
+  const sent: string[] = [];
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    sent.push(url);
+    if (new URL(url).hostname === '127.0.0.1') {
+      return realFetch(input, init);
+    }
+    throw new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }) });
+  });
+  return sent;
+};
 
 /** Any C0 or C1 control, DEL, a Unicode line or paragraph separator; `\n` only between lines. */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const controlCharacter = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u2028\u2029]/;
+
+describe('credentials travel only over https or to a loopback host', () => {
+  const m2m = { LOGTO_M2M_APP_ID: 'm2m-app', LOGTO_M2M_APP_SECRET: 'm2m-secret-Qx7WvA9pL2' };
+
+  it.each([
+    ['--endpoint', 'http://auth.example.com', ['--endpoint', 'http://auth.example.com'], {}],
+    ['LOGTO_ENDPOINT', 'http://auth.example.com:3001', [], { LOGTO_ENDPOINT: 'http://auth.example.com:3001' }],
+    ['--endpoint', 'http://10.0.0.5:3001', ['--endpoint', 'http://10.0.0.5:3001'], {}],
+    ['--endpoint', 'http://localhost.example.com', ['--endpoint', 'http://localhost.example.com'], {}],
+    ['--endpoint', 'http://127.0.0.1.example.com', ['--endpoint', 'http://127.0.0.1.example.com'], {}],
+    [
+      '--token-endpoint',
+      'http://auth.example.com/oidc/token',
+      ['--endpoint', 'https://auth.example.com', '--token-endpoint', 'http://auth.example.com/oidc/token'],
+      {},
+    ],
+    [
+      'LOGTO_TOKEN_ENDPOINT',
+      'http://admin.example.com/oidc/token',
+      ['--endpoint', 'https://auth.example.com'],
+      { LOGTO_TOKEN_ENDPOINT: 'http://admin.example.com/oidc/token' },
+    ],
+  ])('refuses %s %s in one line, exit 2, before any request', async (source, _, args, env) => {
+    const sent = recordRequests();
+    const result = await runCommand(['migrate', ...args], { ...m2m, ...env });
+
+    expect(result.code).toBe(2);
+    expect(sent).toEqual([]);
+    expect(result.out).toBe('');
+    expect(result.err.split('\n')).toEqual([
+      `${source} must use https: the machine-to-machine credentials or token go there (plain http is allowed only for a loopback host: localhost, 127.0.0.1, [::1]).`,
+    ]);
+  });
+
+  it('contacts neither URL when one of them is refused: the loopback one stays untouched', async () => {
+    const fake = await start();
+    const sent = recordRequests();
+    const withRemoteApi = await runCommand(
+      ['migrate', '--dry-run', '--endpoint', 'http://auth.example.com', '--token-endpoint', `${fake.url}/oidc/token`],
+      credentialsOf(fake)
+    );
+    const withRemoteToken = await runCommand(
+      ['migrate', '--dry-run', '--token-endpoint', 'http://auth.example.com/oidc/token'],
+      credentialsOf(fake)
+    );
+
+    expect([withRemoteApi.code, withRemoteToken.code]).toEqual([2, 2]);
+    expect(sent).toEqual([]);
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('runs against plain http on 127.0.0.1', async () => {
+    const fake = await start();
+    const sent = recordRequests();
+    const result = await run(fake, '--dry-run');
+
+    expect(result.code).toBe(0);
+    expect(sent[0]).toBe(`${fake.url}/oidc/token`);
+    expect(fake.requests.map(({ method, path }) => `${method} ${path}`)).toContain('POST /oidc/token');
+  });
+
+  it.each([
+    ['https://auth.example.com', 'https://auth.example.com/oidc/token'],
+    ['http://localhost:3001', 'http://localhost:3001/oidc/token'],
+    ['http://[::1]:3001', 'http://[::1]:3001/oidc/token'],
+    ['http://127.0.0.53:3001', 'http://127.0.0.53:3001/oidc/token'],
+  ])('lets %s through to its token endpoint', async (endpoint, tokenEndpoint) => {
+    const sent = recordRequests();
+    const result = await runCommand(['migrate', '--endpoint', endpoint], m2m);
+
+    expect(result.code).toBe(1);
+    expect(sent).toEqual([tokenEndpoint]);
+    expect(result.err).toMatch(/^Could not read the Logto instance, nothing was changed: .*no answer from Logto/);
+  });
+});
+
+describe('a machine-to-machine secret too short to be one', () => {
+  it.each([
+    ['LOGTO_M2M_APP_SECRET', 'o', [], { LOGTO_M2M_APP_SECRET: 'o' }],
+    ['LOGTO_M2M_APP_SECRET', 'secret', [], { LOGTO_M2M_APP_SECRET: 'secret' }],
+    ['--m2m-secret', 'fifteen-chars-x', ['--m2m-secret', 'fifteen-chars-x'], {}],
+  ])('refuses %s %j in one line, exit 2, before any request', async (source, _, args, env) => {
+    const sent = recordRequests();
+    const result = await runCommand(['migrate', ...args], {
+      LOGTO_ENDPOINT: 'http://127.0.0.1:1',
+      LOGTO_M2M_APP_ID: 'm2m-app',
+      ...env,
+    });
+
+    expect(result.code).toBe(2);
+    expect(sent).toEqual([]);
+    expect(result.err.split('\n')).toEqual([
+      `${source} is shorter than 16 characters, too short to be an app secret (Logto's are 32): copy the whole secret of the machine-to-machine app from Logto's console.`,
+    ]);
+  });
+
+  it('accepts 16 characters', async () => {
+    const sent = recordRequests();
+    const result = await runCommand(['migrate', '--m2m-secret', 'sixteen-chars-xy'], {
+      LOGTO_ENDPOINT: 'https://auth.example.com',
+      LOGTO_M2M_APP_ID: 'm2m-app',
+    });
+
+    expect(result.code).toBe(1);
+    expect(sent).toEqual(['https://auth.example.com/oidc/token']);
+  });
+});
 
 describe("Logto's text on the terminal", () => {
   const forged =
