@@ -3,11 +3,12 @@
  * connector to this one through the Management API, keeping the connector id, and with it the
  * callback URL and every linked user.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import { usesHttpsOrLoopback } from '../config.js';
 import { minClientSecretLength } from '../constants.js';
-import { stripControlCharacters } from '../quote.js';
+import { quoteInput, stripControlCharacters } from '../quote.js';
 import { createRedactor } from '../redaction.js';
 import { type ManagementApi, createManagementApi, defaultManagementApiResource } from './management-api.js';
 import { runMigration } from './migrate.js';
@@ -28,21 +29,53 @@ export const environmentVariables = Object.freeze({
   resource: 'LOGTO_MANAGEMENT_API_RESOURCE',
 });
 
-const usage = `Usage: connector-huggingface migrate [options]
+const command = 'connector-huggingface';
+const synopsis = `Usage: ${command} migrate [options]`;
 
-Replaces Logto's official Hugging Face connector (${officialFactoryId}) with this one
-(${ownFactoryId}) under the same connector id, so the callback URL registered at Hugging Face
-and every linked user keep working. Install this connector and restart Logto first.
+/** Each option beside its description, wrapped by hand so that no line passes 80 columns. */
+const options: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['--endpoint URL', ["Logto's endpoint, e.g. https://auth.example.com", `(${environmentVariables.endpoint}); http only for a loopback host`]],
+  ['--m2m-id ID', ['a machine-to-machine app with Management API access', `(${environmentVariables.m2mId})`]],
+  [
+    '--m2m-secret SECRET',
+    [`its app secret (${environmentVariables.m2mSecret}); prefer the`, 'variable: a command line is visible to other users'],
+  ],
+  ['--token-endpoint URL', [`default \${endpoint}/oidc/token (${environmentVariables.tokenEndpoint})`]],
+  ['--resource URI', [`default ${defaultManagementApiResource}`, `(${environmentVariables.resource})`]],
+  ['--dry-run', ['show what would change, change nothing']],
+  ['--version', ["print this command's version"]],
+  ['--help', ['print this text']],
+];
 
-Options (each also read from the environment variable shown):
-  --endpoint URL         Logto's endpoint, e.g. https://auth.example.com   (${environmentVariables.endpoint})
-  --m2m-id ID            a machine-to-machine app with Management API access (${environmentVariables.m2mId})
-  --m2m-secret SECRET    its secret; prefer the variable, a command line is visible to others
-                                                                           (${environmentVariables.m2mSecret})
-  --token-endpoint URL   default \${endpoint}/oidc/token                   (${environmentVariables.tokenEndpoint})
-  --resource URI         default ${defaultManagementApiResource}        (${environmentVariables.resource})
-  --dry-run              show what would change, change nothing
-  --help                 this text`;
+/** Two spaces, the widest option, two spaces: where every description starts. */
+const descriptionColumn = 2 + Math.max(...options.map(([name]) => name.length)) + 2;
+
+const optionTable = options.flatMap(([name, description]) =>
+  description.map((line, index) => (index === 0 ? `  ${name}` : '').padEnd(descriptionColumn) + line)
+);
+
+const usage = [
+  synopsis,
+  '',
+  `Replaces Logto's official Hugging Face connector (${officialFactoryId}) with`,
+  `this one (${ownFactoryId}) under the same connector id, so the`,
+  'callback URL registered at Hugging Face and every linked user keep working.',
+  'Install this connector and restart Logto first.',
+  '',
+  'Options (each also read from the environment variable in parentheses):',
+  ...optionTable,
+].join('\n');
+
+/** A usage error: the problem, the synopsis and where to read more. */
+const usageError = (problem: string) => `${problem}\n${synopsis}\nRun \`${command} --help\` for the options.`;
+
+/** This package's version, from the package.json beside `lib/` (or `src/`), read when asked. */
+const packageVersion = (): string => {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: unknown;
+  };
+  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+};
 
 type Settings = {
   endpoint: string;
@@ -56,11 +89,12 @@ type Settings = {
 const isHttpUrl = (value: string) =>
   URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol);
 
-/** What the command line asks for: a migration, the help, or something it cannot do. */
+/** What the command line asks for: a migration, the help, the version, or something it cannot do. */
 type CommandLine =
   | Settings
   | 'help'
-  /** Options that do not add up: the problem, then the usage. */
+  | 'version'
+  /** Options that do not add up: the problem, then a pointer to the help. */
   | { usageProblem: string }
   /** A value the command will not use: one line saying why and what to do. */
   | { refusal: string };
@@ -79,6 +113,7 @@ const readSettings = (argv: string[], env: Record<string, string | undefined>): 
         'token-endpoint': { type: 'string' },
         resource: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
+        version: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -88,6 +123,9 @@ const readSettings = (argv: string[], env: Record<string, string | undefined>): 
   }
   if (values.help) {
     return 'help';
+  }
+  if (values.version) {
+    return 'version';
   }
   /** A setting and the name it came under: the option's, or the variable's. */
   const pick = (given: string | undefined, option: string, variable: string) =>
@@ -136,6 +174,29 @@ const readSettings = (argv: string[], env: Record<string, string | undefined>): 
   };
 };
 
+/** Reads the command, then its options. */
+const readCommandLine = (argv: string[], env: Record<string, string | undefined>): CommandLine => {
+  const [name, ...rest] = argv;
+  switch (name) {
+    case 'migrate': {
+      return readSettings(rest, env);
+    }
+    case '--help':
+    case 'help': {
+      return 'help';
+    }
+    case '--version': {
+      return 'version';
+    }
+    case undefined: {
+      return { usageProblem: 'No command given.' };
+    }
+    default: {
+      return { usageProblem: `Unknown command ${quoteInput(name)}.` };
+    }
+  }
+};
+
 const describeConfig = (config: Record<string, unknown>) =>
   Object.entries(config)
     .map(([key, value]) =>
@@ -171,22 +232,17 @@ export const runCli = async (
   output: CliOutput,
   createApi: typeof createManagementApi = createManagementApi
 ): Promise<ExitCode> => {
-  const [command, ...rest] = argv;
-  if (command === '--help' || command === 'help') {
-    output.out(usage);
-    return 0;
-  }
-  if (command !== 'migrate') {
-    output.err(`${command === undefined ? 'No command given' : `Unknown command "${command}"`}.\n\n${usage}`);
-    return 2;
-  }
-  const settings = readSettings(rest, env);
+  const settings = readCommandLine(argv, env);
   if (settings === 'help') {
     output.out(usage);
     return 0;
   }
+  if (settings === 'version') {
+    output.out(packageVersion());
+    return 0;
+  }
   if ('usageProblem' in settings) {
-    output.err(`${settings.usageProblem}\n\n${usage}`);
+    output.err(usageError(settings.usageProblem));
     return 2;
   }
   if ('refusal' in settings) {

@@ -1,8 +1,14 @@
 /**
- * The command line of `connector-huggingface`: its usage text, commands, options and their
- * environment variables, exit codes (0 done, nothing to do or dry run; 1 not migrated; 2 bad
- * usage) and what a dry run shows, as the README's migrate section and the usage text describe.
+ * The command line of `connector-huggingface`: its usage text (within 80 columns), its version,
+ * commands, options and their environment variables, exit codes (0 done, nothing to do or dry
+ * run; 1 not migrated; 2 bad usage, told in three lines at most) and what a dry run shows, as the
+ * README's migrate section and the usage text describe.
  */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import {
@@ -18,6 +24,10 @@ import {
 } from './migrate-fixtures.js';
 
 const start = useFakeLogto();
+
+/** The package's own manifest, the source of the version. */
+const packageJson = () =>
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** The options and variables the README's table documents. */
 const documentedOptions = [
@@ -46,22 +56,40 @@ describe('usage', () => {
     }
   );
 
+  const complete = { LOGTO_ENDPOINT: 'http://127.0.0.1:1', LOGTO_M2M_APP_ID: 'id', LOGTO_M2M_APP_SECRET: 'm2m-secret-Qx7WvA9pL2' };
+
   it.each([
     ['no command', [], 'No command given.'],
     ['an unknown command', ['migrat'], 'Unknown command "migrat".'],
     ['an unknown option', ['migrate', '--endpiont', 'http://127.0.0.1:1'], "'--endpiont'"],
     ['a stray argument', ['migrate', 'now'], "'now'"],
-  ])('%s is bad usage: exit 2, the problem and the usage on stderr', async (_, argv, problem) => {
-    const result = await runCommand(argv, {
-      LOGTO_ENDPOINT: 'http://127.0.0.1:1',
-      LOGTO_M2M_APP_ID: 'id',
-      LOGTO_M2M_APP_SECRET: 'm2m-secret-Qx7WvA9pL2',
-    });
+    ['a missing value', ['migrate'], 'Missing --endpoint (or LOGTO_ENDPOINT)'],
+  ])('%s is bad usage: exit 2, the problem, the synopsis and a pointer to --help, nothing more', async (_, argv, problem) => {
+    const result = await runCommand(argv, argv.length > 1 ? complete : {});
 
     expect(result.code).toBe(2);
     expect(result.out).toBe('');
-    expect(result.err.split('\n')[0]).toContain(problem);
-    expect(result.err).toContain('\n\nUsage: connector-huggingface migrate');
+    expect(result.err.split('\n')).toEqual([
+      expect.stringContaining(problem),
+      'Usage: connector-huggingface migrate [options]',
+      'Run `connector-huggingface --help` for the options.',
+    ]);
+  });
+
+  it.each([[['--version']], [['migrate', '--version']]])('%j prints the version in package.json and exits 0', async (argv) => {
+    const result = await runCommand(argv, {});
+
+    expect(result).toMatchObject({ code: 0, out: packageJson().version, err: '' });
+  });
+
+  it('keeps the help within 80 columns, every description starting in the same column', async () => {
+    const lines = (await runCommand(['--help'], {})).out.split('\n');
+    const table = lines.slice(lines.findIndex((line) => line.startsWith('Options')) + 1);
+    const column = (line: string) => /^ {2}--\S+(?: [A-Z]+)? +/.exec(line)?.[0].length ?? /^ +/.exec(line)?.[0].length;
+
+    expect(lines.filter((line) => line.length > 80)).toEqual([]);
+    expect(table.filter((line) => line.startsWith('  --'))).toHaveLength(8);
+    expect(new Set(table.map((line) => column(line)))).toEqual(new Set([24]));
   });
 });
 
@@ -279,6 +307,13 @@ describe('the installed command', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: connector-huggingface migrate .*\n$/s);
     expect(result.stderr).toBe('');
+  });
+
+  it('prints its version when run from the built lib/, where the package runs it from', async () => {
+    const bin = fileURLToPath(new URL('../../lib/migrate/bin.js', import.meta.url));
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, '--version']);
+
+    expect({ stdout, stderr }).toEqual({ stdout: `${packageJson().version}\n`, stderr: '' });
   });
 
   it('writes problems to stderr and exits 2 on bad usage', async () => {
