@@ -375,6 +375,14 @@ describe('the redactor of one call', () => {
     ).toBe('PHP [redacted] .NET [redacted] URL [redacted].');
   });
 
+  it('removes anything shaped like a Hugging Face token, escaped or not', () => {
+    const { redact } = createRedactor();
+
+    expect(redact(String.raw`token hf\u005Foauth_9f3b2a, hf%5foauth%5F9f3b2a and hf_oauth_9f3b2a.`)).toBe(
+      'token [redacted], [redacted] and [redacted].'
+    );
+  });
+
   it('redacts every text of an error whose data is an object, and keeps its code and numbers', () => {
     const { redactError } = createRedactor(secret);
     const error = new ConnectorError(ConnectorErrorCodes.General, {
