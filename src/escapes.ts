@@ -198,6 +198,21 @@ const decodeJsonEscapes = (decoded: DecodedText) => decodePass(decoded, '\\', re
 /** Decodes the percent-escapes of a text that form UTF-8 characters. */
 const decodePercentEscapes = (decoded: DecodedText) => decodePass(decoded, '%', readPercentEscape);
 
+/** The decoded text, then each text further passes make of it, one branch at a time. */
+function* decodingsFrom(decoded: DecodedText, passesLeft: number): Generator<DecodedText> {
+  yield decoded;
+  if (passesLeft > 0) {
+    // Each further text is made only once the branch before it is done, so that at most one
+    // text per pass is held at a time.
+    for (const decode of [decodeJsonEscapes, decodePercentEscapes]) {
+      const further = decode(decoded);
+      if (further !== decoded) {
+        yield* decodingsFrom(further, passesLeft - 1);
+      }
+    }
+  }
+}
+
 /**
  * The text and every text obtained from it by up to `maxPasses` decoding passes, each pass
  * undoing either every JSON string escape or every percent-escape, in any order: so a text
@@ -207,18 +222,5 @@ const decodePercentEscapes = (decoded: DecodedText) => decodePass(decoded, '%', 
  * @param text - The original text.
  * @param maxPasses - How many escaping layers to undo at most.
  */
-export function* decodingsOf(text: string, maxPasses: number): Generator<DecodedText> {
-  const pending: Array<[DecodedText, number]> = [[{ text }, 0]];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    const [decoded, passes] = next;
-    yield decoded;
-    if (passes < maxPasses) {
-      for (const decode of [decodeJsonEscapes, decodePercentEscapes]) {
-        const further = decode(decoded);
-        if (further !== decoded) {
-          pending.push([further, passes + 1]);
-        }
-      }
-    }
-  }
-}
+export const decodingsOf = (text: string, maxPasses: number): Generator<DecodedText> =>
+  decodingsFrom({ text }, maxPasses);
