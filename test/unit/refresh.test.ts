@@ -107,14 +107,27 @@ const freezeDate = () => {
   };
 };
 
+/**
+ * Eight refreshes of one refresh token, each on a connector of its own, started together; resolves
+ * once the first token request reached the hub, where the test answers it by hand (`shared`). A
+ * second request would meet `second`.
+ */
+const eightRefreshesWhileHeld = async (hubUrl: string) => {
+  const shared = heldRefresh(hubUrl);
+  const second = refreshRequest(hubUrl).reply(200, otherAnswer);
+  const calls = Array.from({ length: 8 }, async () => refresh(hubUrl));
+  for (const call of calls) {
+    // Each outcome is checked in turn; until then a rejection is not an unhandled one.
+    call.catch(() => undefined);
+  }
+  await shared.arrived;
+  return { shared, calls, second };
+};
+
 describe('concurrent refreshes of one refresh token', () => {
   it('send one token request, and every caller gets its answer', async () => {
-    const hubUrl = nextHubUrl('refresh');
-    const shared = heldRefresh(hubUrl);
-    const second = refreshRequest(hubUrl).reply(200, otherAnswer);
+    const { shared, calls, second } = await eightRefreshesWhileHeld(nextHubUrl('refresh'));
 
-    const calls = Array.from({ length: 8 }, async () => refresh(hubUrl));
-    await shared.arrived;
     shared.answer(200, rotatedAnswer);
     const answers = await Promise.all(calls);
 
@@ -123,12 +136,8 @@ describe('concurrent refreshes of one refresh token', () => {
   });
 
   it("share the request's failure: every caller gets the ConnectorError, without the refresh token or the client credentials", async () => {
-    const hubUrl = nextHubUrl('refresh');
-    const shared = heldRefresh(hubUrl);
-    const second = refreshRequest(hubUrl).reply(200, otherAnswer);
+    const { shared, calls, second } = await eightRefreshesWhileHeld(nextHubUrl('refresh'));
 
-    const calls = Array.from({ length: 8 }, async () => refresh(hubUrl));
-    await shared.arrived;
     shared.answer(400, {
       error: 'invalid_grant',
       error_description: `refresh token ${refreshToken} of ${basicCredentials} was already used`,
