@@ -90,6 +90,23 @@ export const jwksMaxAgeMs = 10 * 60_000;
 /** At most this many hubs' key sets are cached; the least recently used one is dropped first. */
 export const jwksCacheLimit = 16;
 
+/**
+ * How long a refresh's answer is handed to callers that present the same refresh token after it
+ * arrived, in milliseconds. Logto reads the stored token set, then refreshes it, with no lock: a
+ * read that loaded the set before the first refresh wrote the new one comes with the refresh token
+ * that refresh rotated out. That gap is a database read and a decryption, far under a second
+ * unless Logto is overloaded; 30 s covers it many times over and stays far below the lifetime of
+ * Hugging Face's access tokens (8 hours by default).
+ */
+export const refreshAnswerReuseMs = 30_000;
+
+/**
+ * At most this many refreshes (in flight or recently answered) are remembered per process; the
+ * oldest is forgotten first. A Logto whose users' tokens expire every 8 hours refreshes about
+ * 4 per second for 100,000 active users, some 120 within {@link refreshAnswerReuseMs}.
+ */
+export const refreshMemoryLimit = 1000;
+
 /** Hugging Face signs ID tokens with RS256 and nothing else is accepted. */
 export const idTokenAlgorithms = Object.freeze(['RS256']);
 

@@ -23,8 +23,9 @@ import { createAuthorizationRequest } from './authorization.js';
 import { huggingFaceConfigGuard, resolveConfig } from './config.js';
 import { connectorError, withConnectorErrors } from './errors.js';
 import { metadata } from './metadata.js';
+import { refreshOnce } from './refresh.js';
 import { completeSignIn } from './sign-in.js';
-import { requestToken, toStoredTokenResponse } from './token.js';
+import { toStoredTokenResponse } from './token.js';
 
 const loadConfig = async (getConfig: GetConnectorConfig) => {
   let raw: unknown;
@@ -75,11 +76,12 @@ const getUserInfo =
 const getAccessTokenByRefreshToken =
   (getConfig: GetConnectorConfig): GetAccessTokenByRefreshToken =>
   async (refreshToken) =>
-    // requestToken tells the redactor the refresh token with everything else it sends.
     withConnectorErrors(async (redactor) => {
+      // A shared refresh's error was redacted where it was sent; this call hides its own secrets too.
+      redactor.hide(refreshToken);
       const config = await loadConfig(getConfig);
-      const grant = { grantType: 'refresh_token', refreshToken } as const;
-      return toStoredTokenResponse(await requestToken(config, grant, redactor), grant.grantType);
+      redactor.hide(config.clientSecret);
+      return refreshOnce(config, refreshToken);
     });
 
 /**

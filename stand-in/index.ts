@@ -15,6 +15,7 @@
  */
 export { demoOrganizations, demoUsers, type DemoOrganization, type DemoUser, userNamed } from './accounts.js';
 export { type StandInClient } from './clients.js';
+export { type RefreshTokenReuse } from './oidc-provider.js';
 export { hfScopes } from './scope-policy.js';
 export { startHfStandIn, type StandIn, type StandInOptions } from './server.js';
 export { PortInUseError } from './web.js';

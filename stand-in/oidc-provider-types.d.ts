@@ -108,6 +108,8 @@ declare module 'oidc-provider/lib/adapters/memory_adapter.js' {
     constructor(model: string, store?: MemoryStore, clockTolerance?: number);
     upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void>;
     find(id: string): Promise<Record<string, unknown> | undefined>;
+    /** Marks the entry consumed (`consumed`: the time in seconds), as a rotation does. */
+    consume(id: string): Promise<void>;
   }
 }
 

@@ -11,6 +11,8 @@
  *   about 1,000 entries).
  * One documented-but-global hook is overridden per provider instance: `Client.prototype
  * .redirectUriAllowed`, because Hugging Face's redirect URI rule differs from oidc-provider's.
+ * The adapter (a documented extension point) can hide refresh tokens a rotation consumed, the one
+ * way to keep oidc-provider from revoking a grant when such a token comes back.
  * The types of what is used are declared in `oidc-provider-types.d.ts` beside this file.
  */
 import type * as Oidc from 'oidc-provider';
@@ -51,14 +53,41 @@ export type SharedStore = LRU;
 export const createSharedStore = (maxSize: number): SharedStore => new LRU({ maxSize });
 
 /**
+ * What the token endpoint does with a refresh token that an earlier refresh rotated out.
+ * - `revoke-grant`: oidc-provider's own answer, reuse detection as RFC 9700 (section 4.14.2)
+ *   recommends: `invalid_grant`, and every token of the grant is revoked (the newest refresh
+ *   token and the access tokens too), so the user must sign in again.
+ * - `reject`: `invalid_grant` for that token only; the grant and its newest tokens keep working.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+ */
+export type RefreshTokenReuse = 'revoke-grant' | 'reject';
+
+/**
+ * Finds no refresh token that a rotation consumed. oidc-provider revokes the grant when it finds
+ * a consumed one (`lib/actions/grants/refresh_token.js`); a token it cannot find is refused with
+ * `invalid_grant` ("refresh token not found") and nothing else happens.
+ */
+class UnconsumedRefreshTokens extends MemoryAdapter {
+  override async find(id: string): Promise<Record<string, unknown> | undefined> {
+    const payload = await super.find(id);
+    return payload?.consumed === undefined ? payload : undefined;
+  }
+}
+
+/**
  * The `adapter` configuration value that keeps every model in `store`.
  *
  * @param clockToleranceSeconds - How long past its expiry an entry is still found.
+ * @param refreshTokenReuse - What a rotated-out refresh token presented again does; default
+ *   oidc-provider's own `revoke-grant`.
  */
 export const adapterFor =
-  (store: SharedStore, clockToleranceSeconds: number) =>
+  (store: SharedStore, clockToleranceSeconds: number, refreshTokenReuse: RefreshTokenReuse = 'revoke-grant') =>
   (model: string): MemoryAdapter =>
-    new MemoryAdapter(model, store, clockToleranceSeconds);
+    model === 'RefreshToken' && refreshTokenReuse === 'reject'
+      ? new UnconsumedRefreshTokens(model, store, clockToleranceSeconds)
+      : new MemoryAdapter(model, store, clockToleranceSeconds);
 
 /**
  * Makes `provider` (and no other instance) decide redirect URIs with `isAllowed(clientId, uri)`.

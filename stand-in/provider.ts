@@ -1,7 +1,8 @@
 /**
  * The oidc-provider instance configured as Hugging Face's OAuth server: its paths, scopes and
  * claims, PKCE for every client that does not opt out (`requirePkce: false`), a refresh token on every code exchange (there is no
- * `offline_access`), rotated on each use, and Hugging Face's lifetimes.
+ * `offline_access`), rotated on each use (a rotated-out token presented again revokes the grant,
+ * or with `refreshTokenReuse: 'reject'` is only refused), and Hugging Face's lifetimes.
  */
 import type * as Oidc from 'oidc-provider';
 import type { JWK } from 'jose';
@@ -9,7 +10,13 @@ import type { JWK } from 'jose';
 import type { AccountDirectory } from './accounts.js';
 import { accountClaims } from './claims.js';
 import type { StandInClient } from './clients.js';
-import { adapterFor, type OidcModule, type SharedStore, useRedirectUriRule } from './oidc-provider.js';
+import {
+  adapterFor,
+  type OidcModule,
+  type RefreshTokenReuse,
+  type SharedStore,
+  useRedirectUriRule,
+} from './oidc-provider.js';
 import { oauthErrorPage } from './pages.js';
 import { hfScopes, type ScopePolicy } from './scope-policy.js';
 
@@ -33,6 +40,8 @@ export type ProviderSettings = {
   cookieKeys: string[];
   /** Access token lifetime in seconds. */
   accessTokenTtlSeconds: number;
+  /** What a rotated-out refresh token presented again does. */
+  refreshTokenReuse: RefreshTokenReuse;
   /** Whether to trust `X-Forwarded-*` (set by the server when it announces a public URL). */
   behindPublicUrl: boolean;
 };
@@ -70,7 +79,7 @@ const scopeValidator =
 export const buildProvider = (settings: ProviderSettings, signingKey: JWK): ProviderInstance => {
   const { oidc, issuer, accounts } = settings;
   const provider = new oidc.Provider(issuer, {
-    adapter: adapterFor(settings.store, 15),
+    adapter: adapterFor(settings.store, 15, settings.refreshTokenReuse),
     clients: settings.clients.map((client) => ({
       client_id: client.clientId,
       client_secret: client.clientSecret,

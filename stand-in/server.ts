@@ -21,7 +21,7 @@ import {
   sendServerError,
   sendUnavailable,
 } from './faults.js';
-import { createSharedStore, loadOidcProvider } from './oidc-provider.js';
+import { createSharedStore, loadOidcProvider, type RefreshTokenReuse } from './oidc-provider.js';
 import { loginPage } from './pages.js';
 import { buildProvider, type ProviderInstance, type ProviderSettings } from './provider.js';
 import { createScopePolicy } from './scope-policy.js';
@@ -48,6 +48,13 @@ export type StandInOptions = {
   publicUrl?: string;
   /** Access token lifetime; default 28800 (8 hours, Hugging Face's default). */
   accessTokenTtlSeconds?: number;
+  /**
+   * What the token endpoint does with a refresh token an earlier refresh rotated out. Default
+   * `revoke-grant`: reuse detection (RFC 9700, section 4.14.2), oidc-provider's own behaviour,
+   * the harsher of the two; `reject` refuses that token and leaves the grant alone. Whether
+   * Hugging Face detects reuse is not documented.
+   */
+  refreshTokenReuse?: RefreshTokenReuse;
 };
 
 /** A running stand-in. */
@@ -322,6 +329,7 @@ export const startHfStandIn = async (options: StandInOptions): Promise<StandIn> 
     store: createSharedStore(200_000),
     cookieKeys: [randomBytes(32).toString('base64url')],
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 28_800,
+    refreshTokenReuse: options.refreshTokenReuse ?? 'revoke-grant',
     behindPublicUrl: options.publicUrl !== undefined,
   };
   try {

@@ -77,4 +77,17 @@ describe('oidc-provider internals used by the stand-in', () => {
     expect(await after.find('token-1')).toEqual({ accountId: 'a' });
     expect(await adapterFor(createSharedStore(10), 0)('AccessToken').find('token-1')).toBeUndefined();
   });
+
+  it("hides a refresh token a rotation consumed only with refreshTokenReuse 'reject'", async () => {
+    const store = createSharedStore(10);
+    const revoking = adapterFor(store, 0, 'revoke-grant')('RefreshToken');
+    const rejecting = adapterFor(store, 0, 'reject')('RefreshToken');
+    await revoking.upsert('refresh-1', { accountId: 'a' }, 60);
+    expect(await rejecting.find('refresh-1')).toEqual({ accountId: 'a' });
+
+    await revoking.consume('refresh-1');
+
+    expect(await revoking.find('refresh-1')).toEqual({ accountId: 'a', consumed: expect.any(Number) });
+    expect(await rejecting.find('refresh-1')).toBeUndefined();
+  });
 });

@@ -320,6 +320,21 @@ describe('Hugging Face stand-in', () => {
     expect(replayed.body.error).toBe('invalid_grant');
   });
 
+  it('revokes the whole grant when a rotated-out refresh token comes back (reuse detection, RFC 9700 4.14.2)', async () => {
+    const tokens = await signIn('profile');
+    const refreshed = await tokenRequest({ grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token) });
+    expect(refreshed.status).toBe(200);
+
+    const replayed = await tokenRequest({ grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token) });
+    const newest = await tokenRequest({ grant_type: 'refresh_token', refresh_token: String(refreshed.body.refresh_token) });
+
+    expect(replayed.status).toBe(400);
+    expect(replayed.body.error).toBe('invalid_grant');
+    expect(newest.status).toBe(400);
+    expect(newest.body.error).toBe('invalid_grant');
+    expect((await userinfo(refreshed.body.access_token)).status).toBe(401);
+  });
+
   it('redirects back with invalid_scope and state for a scope the app has not enabled', async () => {
     const { query, state } = await authorize(limitedApp, 'openid profile email');
 
@@ -452,5 +467,34 @@ describe('closing the stand-in', () => {
     await standIn.close();
 
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe("Hugging Face stand-in with refreshTokenReuse: 'reject'", () => {
+  let revoking: StandIn;
+
+  beforeAll(async () => {
+    revoking = hf;
+    hf = await startHfStandIn({ clients: [fullApp], refreshTokenReuse: 'reject' });
+  });
+
+  afterAll(async () => {
+    await (hf as StandIn | undefined)?.close();
+    hf = revoking;
+  });
+
+  it('refuses a rotated-out refresh token with invalid_grant and leaves the grant working', async () => {
+    const tokens = await signIn('profile');
+    const refreshed = await tokenRequest({ grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token) });
+    expect(refreshed.status).toBe(200);
+
+    const replayed = await tokenRequest({ grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token) });
+
+    expect(replayed.status).toBe(400);
+    expect(replayed.body.error).toBe('invalid_grant');
+    expect((await userinfo(refreshed.body.access_token)).status).toBe(200);
+    const newest = await tokenRequest({ grant_type: 'refresh_token', refresh_token: String(refreshed.body.refresh_token) });
+    expect(newest.status).toBe(200);
+    expect((await userinfo(newest.body.access_token)).body).toMatchObject({ sub: ada.sub });
   });
 });

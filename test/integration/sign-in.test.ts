@@ -385,6 +385,10 @@ describe('failed sign-ins', () => {
 });
 
 describe('token storage', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('returns an access token that works at Hugging Face and a refresh token', async () => {
     const { tokenResponse, userInfo } = await signInStoringTokens(await connectorFor(), 'ada');
 
@@ -412,11 +416,41 @@ describe('token storage', () => {
     expect(await userinfoStatus(refreshed.access_token)).toBe(200);
   });
 
-  it('refuses the old refresh token after rotation with SocialAccessTokenInvalid', async () => {
+  it('sends eight concurrent refreshes of one refresh token as one request, whose answer works for each caller', async () => {
     const connector = await connectorFor();
     const { tokenResponse } = await signInStoringTokens(connector, 'ada');
     const refreshToken = String(tokenResponse.refresh_token);
-    await connector.getAccessTokenByRefreshToken!(refreshToken);
+    hf.resetCounts();
+
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, async () => connector.getAccessTokenByRefreshToken!(refreshToken))
+    );
+
+    expect(hf.requestCounts['/oauth/token']).toBe(1);
+    expect(new Set(answers.map((answer) => answer.access_token)).size).toBe(1);
+    expect(new Set(answers.map((answer) => answer.refresh_token)).size).toBe(1);
+    expect(await userinfoStatus(answers[0]!.access_token)).toBe(200);
+    // The stand-in revokes the whole grant when a rotated-out refresh token comes back: the one
+    // handed to every caller still refreshes.
+    await expect(connector.getAccessTokenByRefreshToken!(String(answers[0]!.refresh_token))).resolves.toEqual(
+      expect.objectContaining({ access_token: expect.any(String) })
+    );
+  });
+
+  it('hands the rotated answer to a caller with the old refresh token for 30 s, then Hugging Face refuses that token', async () => {
+    const connector = await connectorFor();
+    const { tokenResponse } = await signInStoringTokens(connector, 'ada');
+    const refreshToken = String(tokenResponse.refresh_token);
+    const refreshed = await connector.getAccessTokenByRefreshToken!(refreshToken);
+    hf.resetCounts();
+
+    await expect(connector.getAccessTokenByRefreshToken!(refreshToken)).resolves.toEqual(
+      expect.objectContaining({ access_token: refreshed.access_token, refresh_token: refreshed.refresh_token })
+    );
+    expect(hf.requestCounts['/oauth/token']).toBeUndefined();
+    // Only Date is faked and it keeps running: the stand-in and the connector see the same clock.
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    vi.setSystemTime(Date.now() + 30_000);
 
     const error = await expectConnectorError(
       connector.getAccessTokenByRefreshToken!(refreshToken),
