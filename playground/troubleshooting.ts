@@ -5,27 +5,60 @@
 import { readFileSync } from 'node:fs';
 
 /** One row of the troubleshooting table. */
-export type TroubleshootingRow = { code: string; messageStart: string; cause: string; fix: string };
+export type TroubleshootingRow = {
+  /** What the user sees: Logto's generic text for the code. */
+  userSees: string;
+  /** The connector-kit code (`invalid_config`), as the table's `connector.invalid_config`. */
+  code: string;
+  /** How the connector's message starts; `…` stands for a part that varies. */
+  messageStart: string;
+  /** Why it happens. */
+  cause: string;
+  /** What the operator or the user does about it. */
+  fix: string;
+};
 
-const cell = (text: string) => text.trim().replaceAll('`', '');
+const cellsOf = (line: string) =>
+  line
+    .split('|')
+    .slice(1, -1)
+    .map((text) => text.trim().replaceAll('`', ''));
 
 /**
- * Parses the `## Troubleshooting` table of a README.
+ * Parses the first table of a README's `## Troubleshooting` section, locating each column by
+ * its header (the user sees, code, message, cause, fix).
  *
  * @param readme - The README's text.
+ * @returns The rows; none when the section or one of the columns is missing.
  */
 export const parseTroubleshootingTable = (readme: string): TroubleshootingRow[] => {
   const section = readme.split(/^## Troubleshooting$/m)[1]?.split(/^## /m)[0] ?? '';
-  return section
-    .split('\n')
-    .filter((line) => line.startsWith('| `'))
-    .map((line) => line.split('|').slice(1, -1).map(cell))
-    .filter((cells) => cells.length === 4)
-    .map(([code = '', messageStart = '', cause = '', fix = '']) => ({
-      code,
-      messageStart: messageStart.replace(/^…\s*/, ''),
-      cause,
-      fix,
+  const lines = section.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('|'));
+  const end = lines.findIndex((line, index) => index > start && !line.startsWith('|'));
+  const [header = '', separator = '', ...body] =
+    start < 0 ? [] : lines.slice(start, end < 0 ? undefined : end);
+  const headers = cellsOf(header).map((text) => text.toLowerCase());
+  const columnOf = (word: string) => headers.findIndex((text) => text.includes(word));
+  const column = {
+    userSees: columnOf('sees'),
+    code: columnOf('code'),
+    messageStart: columnOf('message'),
+    cause: columnOf('cause'),
+    fix: columnOf('fix'),
+  };
+  if (!/^\|[\s:|-]+\|$/.test(separator) || Object.values(column).some((index) => index < 0)) {
+    return [];
+  }
+  return body
+    .map(cellsOf)
+    .filter((cells) => cells.length === headers.length)
+    .map((cells) => ({
+      userSees: cells[column.userSees] ?? '',
+      code: (cells[column.code] ?? '').replace(/^connector\./, ''),
+      messageStart: (cells[column.messageStart] ?? '').replace(/^…\s*/, ''),
+      cause: cells[column.cause] ?? '',
+      fix: cells[column.fix] ?? '',
     }));
 };
 

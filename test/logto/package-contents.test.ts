@@ -1,6 +1,7 @@
 /**
- * The published tarball holds what Logto loads and nothing else, and its package.json passes the
- * checks Logto's loader and `logto connector add` rely on.
+ * The published tarball holds what Logto loads and the documents it links, nothing else; every
+ * link of a shipped document reaches a shipped file (or a heading of one); and its package.json
+ * passes the checks Logto's loader and `logto connector add` rely on.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
@@ -8,6 +9,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { linkTargetsOf } from './markdown.js';
 import { packPackage, type PackedPackage, releasePackedPackage } from './pack.js';
 import { type LogtoRelease, logtoReleases, sharedCoreDependencies } from './releases.js';
 
@@ -161,6 +163,79 @@ describe('the tarball', () => {
         .map((specifier) => `${name}: ${specifier}`)
     );
     expect(undeclared).toEqual([]);
+  });
+});
+
+/** A shipped Markdown file: its path in the tarball (`package/README.md`) and its text. */
+type ShippedDocument = { entry: string; text: string };
+
+const shippedDocuments = async (): Promise<ShippedDocument[]> =>
+  Promise.all(
+    packed.entries
+      .filter((entry) => entry.endsWith('.md'))
+      .map(async (entry) => ({
+        entry,
+        text: await readFile(path.join(packed.packageDirectory, path.posix.relative('package', entry)), 'utf8'),
+      }))
+  );
+
+/** A target that leaves the package: a scheme (`https:`, `mailto:`), `//host` or `www.`. */
+const isExternal = (target: string) => /^[a-z][\w+.-]*:|^\/\/|^www\./i.test(target);
+
+/** The tarball entry a relative target of `entry` names (`''` for a bare `#fragment`: the document itself). */
+const entryOf = (entry: string, target: string) => {
+  const file = decodeURI(target.split(/[#?]/)[0] ?? '');
+  return file === '' ? entry : path.posix.normalize(path.posix.join(path.posix.dirname(entry), file));
+};
+
+/** The anchors GitHub and npm give a document's headings: lower case, punctuation dropped, spaces as `-`, repeats numbered. */
+const headingAnchorsOf = (markdown: string): Set<string> => {
+  const seen = new Map<string, number>();
+  const anchors = new Set<string>();
+  const withoutFences = markdown.replace(/^```[^\n]*\n[\s\S]*?^```$/gm, '');
+  for (const [, heading = ''] of withoutFences.matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
+    const slug = heading
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
+    const count = seen.get(slug) ?? 0;
+    seen.set(slug, count + 1);
+    anchors.add(count === 0 ? slug : `${slug}-${count}`);
+  }
+  return anchors;
+};
+
+describe("the tarball's documents", () => {
+  it.each(['package/README.md', 'package/SECURITY.md', 'package/CHANGELOG.md', 'package/LICENSE'])(
+    'include %s',
+    (entry) => {
+      expect(packed.entries).toContain(entry);
+    }
+  );
+
+  it('link and show only files the tarball contains', async () => {
+    const missing = (await shippedDocuments()).flatMap(({ entry, text }) =>
+      linkTargetsOf(text)
+        .filter((target) => !isExternal(target))
+        .filter((target) => !packed.entries.includes(entryOf(entry, target)))
+        .map((target) => `${entry}: ${target}`)
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it("link only to headings their target documents have", async () => {
+    const documents = await shippedDocuments();
+    const anchors = new Map(documents.map(({ entry, text }) => [entry, headingAnchorsOf(text)]));
+    const broken = documents.flatMap(({ entry, text }) =>
+      linkTargetsOf(text)
+        .filter((target) => !isExternal(target) && target.includes('#'))
+        .filter((target) => {
+          const targetAnchors = anchors.get(entryOf(entry, target));
+          return targetAnchors !== undefined && !targetAnchors.has(decodeURIComponent(target.split('#')[1] ?? ''));
+        })
+        .map((target) => `${entry}: ${target}`)
+    );
+    expect(broken).toEqual([]);
   });
 });
 

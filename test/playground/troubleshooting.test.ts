@@ -51,12 +51,47 @@ const tokenAnswer = (status: number, body: unknown) => () =>
     createRedactor()
   );
 
+/**
+ * What Logto shows the user for each code: the English texts of Logto's `errors.connector`
+ * phrases (packages/phrases/src/locales/en/errors/connector.ts), the same in `@logto/phrases`
+ * 1.31.0 and in Logto's source of August 2026 (1.42.0 and later). `general` shows the
+ * connector's message after its prefix.
+ */
+const logtoPhrases: Readonly<Record<string, string>> = {
+  invalid_config: "The connector's config is invalid.",
+  invalid_request_parameters: 'The request is with wrong input parameter(s).',
+  authorization_failed: "The user's authorization process is unsuccessful.",
+  social_auth_code_invalid: 'Unable to get access token, please check authorization code.',
+  social_invalid_id_token: "The connector's id token is invalid.",
+  social_invalid_access_token: "The connector's access token is invalid.",
+  invalid_response: "The connector's response is invalid.",
+  general: 'Error occurred in connector: …',
+};
+
 describe('README troubleshooting table', () => {
   it('has a row for every listed code, each a connector-kit code', () => {
     const codes = new Set<string>(Object.values(ConnectorErrorCodes));
 
     expect(rows.length).toBeGreaterThanOrEqual(20);
     expect(rows.filter((row) => !codes.has(row.code))).toEqual([]);
+  });
+
+  it("says, in each row, the text Logto shows the user for the row's code", () => {
+    const wrong = rows
+      .filter((row) => row.userSees !== logtoPhrases[row.code])
+      .map(({ code, userSees }) => `${code}: ${userSees}`);
+
+    expect(wrong).toEqual([]);
+    expect(new Set(rows.map(({ code }) => code))).toEqual(new Set(Object.keys(logtoPhrases)));
+  });
+
+  it('writes each code as Logto answers it, with the connector. prefix', () => {
+    const section = readme.split(/^## Troubleshooting$/m)[1] ?? '';
+    const codeCells = [...section.matchAll(/^\|[^|]*\| `([^`]*)` \|/gm)]
+      .map(([, code]) => code)
+      .filter((code) => code !== 'code');
+
+    expect(codeCells).toEqual(rows.map(({ code }) => `connector.${code}`));
   });
 
   it.each([
@@ -81,6 +116,36 @@ describe('README troubleshooting table', () => {
 
     expect(hint?.code).toBe(error.code);
     expect(message).toContain(hint?.messageStart.split('…').at(-1)?.trim());
+  });
+});
+
+describe('reading the table', () => {
+  const table = (header: string, row: string) =>
+    `# X\n\n## Troubleshooting\n\nText.\n\n${header}\n|---|---|---|---|---|\n${row}\n\nAfter.\n\n| a | b |\n|---|---|\n| c | d |\n\n## Next\n`;
+
+  it('finds each column by its header, in any order, and reads only the first table', () => {
+    const parsed = parseTroubleshootingTable(
+      table(
+        '| fix | cause | the message starts with | `code` | the user sees |',
+        "| Do this. | That. | … Hugging Face said | `connector.general` | Error occurred in connector: … |"
+      )
+    );
+
+    expect(parsed).toEqual([
+      {
+        userSees: 'Error occurred in connector: …',
+        code: 'general',
+        messageStart: 'Hugging Face said',
+        cause: 'That.',
+        fix: 'Do this.',
+      },
+    ]);
+  });
+
+  it('reads nothing from a table that lacks one of the columns', () => {
+    expect(
+      parseTroubleshootingTable(table('| fix | cause | message | code | other |', '| a | b | c | `d` | e |'))
+    ).toEqual([]);
   });
 });
 
