@@ -11,10 +11,11 @@ import {
   defaultScopes,
   endpointPaths,
   minClientSecretLength,
+  organizationIdPattern,
+  organizationNamePattern,
   requestTimeoutBoundsMs,
 } from './constants.js';
 import { connectorError } from './errors.js';
-import { isOrganizationId, organizationNamePattern } from './organizations.js';
 import { quoteInput } from './quote.js';
 import { hasScope, parseScopes } from './scopes.js';
 
@@ -52,7 +53,7 @@ const scopeGuard = z.string().transform((value, context) => {
 const orgIdsGuard = z.string().transform((value, context) => {
   // IDs never hold a space, so white space separates them as well as commas do.
   const ids = value.split(/[\s,]+/).filter(Boolean);
-  const bad = ids.find((id) => !isOrganizationId(id));
+  const bad = ids.find((id) => !organizationIdPattern.test(id));
   if (bad !== undefined) {
     context.addIssue({
       code: z.ZodIssueCode.custom,

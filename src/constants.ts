@@ -51,6 +51,15 @@ export const knownScopes = Object.freeze([
 /** A scope Hugging Face documents. */
 export type KnownScope = (typeof knownScopes)[number];
 
+/** A Hugging Face organization ID: 24 hexadecimal characters, the organization's `sub` in userinfo. */
+export const organizationIdPattern = /^[\da-f]{24}$/i;
+
+/**
+ * What an organization name looks like on Hugging Face: ASCII letters, digits, `-`, `_` and `.`,
+ * as in its URL (huggingface.co/<name>).
+ */
+export const organizationNamePattern = /^[\w.-]{1,96}$/;
+
 /** The scopes requested when neither the request nor the config names any. */
 export const defaultScopes: readonly KnownScope[] = Object.freeze(['profile']);
 

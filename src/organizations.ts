@@ -10,23 +10,11 @@
  */
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 
+import { organizationIdPattern } from './constants.js';
 import { connectorError } from './errors.js';
 import { type HuggingFaceProfile } from './userinfo.js';
 
-const organizationIdPattern = /^[\da-f]{24}$/i;
-
-/**
- * What an organization name looks like on Hugging Face: letters, digits, `-`, `_` and `.`, as in
- * its URL.
- */
-export const organizationNamePattern = /^[\w.-]{1,96}$/;
-
-/**
- * Tells whether an entry is a Hugging Face organization ID (24 hexadecimal characters).
- *
- * @param entry - An `orgIds` or `authorizedOrgs` entry.
- */
-export const isOrganizationId = (entry: string): boolean => organizationIdPattern.test(entry);
+const isOrganizationId = (entry: string): boolean => organizationIdPattern.test(entry);
 
 /**
  * Checks that the user belongs to at least one authorized organization: an ID entry matches an
