@@ -138,6 +138,23 @@ describe('authorized organizations', () => {
     );
   });
 
+  it.each([
+    ['KELVIN SIGN (U+212A) for its K', '\u212Aaggle-lab'],
+    ['KELVIN SIGN for its K, the rest in upper case', '\u212AAGGLE-LAB'],
+  ])(
+    'does not let an organization whose name has a look-alike letter meet a name rule: %s',
+    async (_, lookAlike) => {
+      // Organization names are ASCII; Unicode case folding would map U+212A to "k".
+      const impostor = { sub: otherOrgId, name: 'Kaggle Lab', preferred_username: lookAlike };
+
+      await expectConnectorError(
+        signInWith('kaggle-lab', userInfoWith([impostor])),
+        ConnectorErrorCodes.AuthorizationFailed,
+        'is not a member of an authorized organization (kaggle-lab)'
+      );
+    }
+  );
+
   it('does not match a name against an organization\'s sub', async () => {
     const orgWhoseSubIsTheName = { sub: 'acme-research', preferred_username: 'someone-else' };
 
