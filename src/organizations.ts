@@ -8,13 +8,18 @@
  * ASCII and compared ASCII-case-insensitively: a name or ID of another shape never matches, so no
  * Unicode case folding (KELVIN SIGN U+212A to `k`) can make another organization's name equal.
  *
+ * A membership Hugging Face marks as not usable yet (`securityRestrictions`, or the older
+ * `missingMFA` / `pendingSSO`) does not meet the rule: the user is told what to do on Hugging Face.
+ *
  * @see https://huggingface.co/docs/hub/spaces-oauth
+ * @see https://huggingface.co/docs/hub/oauth
  */
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { organizationIdPattern, organizationNamePattern } from './constants.js';
 import { connectorError } from './errors.js';
-import { type HuggingFaceProfile } from './userinfo.js';
+import { quoteInput } from './quote.js';
+import { type HuggingFaceOrganization, type HuggingFaceProfile } from './userinfo.js';
 
 /**
  * A name or ID in the one case the rule compares, when it has Hugging Face's shape for it (ASCII
@@ -43,8 +48,8 @@ const readRule = (authorizedOrgs: readonly string[]): OrganizationRule => {
 };
 
 /** Whether an organization's `sub` is one of the rule's IDs or its `preferred_username` one of its names. */
-const meetsRule = (
-  { sub, preferred_username: name }: { sub?: string; preferred_username?: string },
+const namedByRule = (
+  { sub, preferred_username: name }: HuggingFaceOrganization,
   rule: OrganizationRule
 ): boolean => {
   const id = comparable(sub, organizationIdPattern);
@@ -55,6 +60,86 @@ const meetsRule = (
   );
 };
 
+/** What the user must do on Hugging Face for each restriction it documents. */
+const remedies: ReadonlyMap<unknown, string> = new Map([
+  ['mfa', 'enable two-factor authentication (MFA) in the Hugging Face account settings'],
+  ['sso', 'sign in to the organization through its single sign-on (SSO) on Hugging Face'],
+  ['ip', 'connect to Hugging Face from an IP address the organization allows'],
+  [
+    'token-policy',
+    'ask an administrator of the organization to allow this app under its token policy (huggingface.co/docs/hub/enterprise-tokens-management)',
+  ],
+]);
+
+/** Whether an older flag (`missingMFA`, `pendingSSO`) is set: any value but absent, `null` or `false`. */
+const isFlagSet = (flag: unknown) => flag !== undefined && flag !== null && flag !== false;
+
+/**
+ * The restrictions of a membership, each a `securityRestrictions` value: the listed ones (a
+ * single value counts as a list of one), `"mfa"` for `missingMFA` and `"sso"` for `pendingSSO`.
+ * Empty only when nothing restricts the membership.
+ */
+const restrictionsOf = ({ securityRestrictions: listed, missingMFA, pendingSSO }: HuggingFaceOrganization): unknown[] => [
+  ...(listed === undefined || listed === null ? [] : Array.isArray(listed) ? (listed as unknown[]) : [listed]),
+  ...(isFlagSet(missingMFA) ? ['mfa'] : []),
+  ...(isFlagSet(pendingSSO) ? ['sso'] : []),
+];
+
+/**
+ * What the user must do for an organization's restrictions, each once, in a fixed order;
+ * every restriction the connector does not know becomes one request to meet the organization's
+ * requirements, quoting the first one that is text.
+ */
+const remediesOf = (restrictions: readonly unknown[]): string[] => {
+  const known = [...remedies].filter(([restriction]) => restrictions.includes(restriction)).map(([, remedy]) => remedy);
+  const unknown = restrictions.filter((restriction) => !remedies.has(restriction));
+  if (unknown.length === 0) {
+    return known;
+  }
+  const named = unknown.find((restriction): restriction is string => typeof restriction === 'string');
+  return [
+    ...known,
+    named === undefined
+      ? "meet the organization's access requirements on Hugging Face"
+      : `meet the organization's access requirement ${quoteInput(named)} on Hugging Face`,
+  ];
+};
+
+/** `a`, `a and b`, `a, b and c`. */
+const inWords = (items: readonly string[]) =>
+  items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1) ?? ''}` : (items[0] ?? '');
+
+/** Restricted organizations named one by one in a message; the rest are counted. */
+const restrictedOrganizationsNamed = 3;
+
+/**
+ * The refusal of a user whose every membership the rule names is restricted: for each such
+ * organization (by name, else by ID; the first {@link restrictedOrganizationsNamed}), what to do.
+ */
+const restrictedMembershipError = (memberships: readonly HuggingFaceOrganization[]) => {
+  // Restrictions by organization, so that one listed many times is named once.
+  const byOrganization = new Map<string, unknown[]>();
+  for (const membership of memberships) {
+    const label = quoteInput(
+      comparable(membership.preferred_username, organizationNamePattern) === undefined
+        ? (membership.sub ?? '')
+        : (membership.preferred_username ?? '')
+    );
+    byOrganization.set(label, [...(byOrganization.get(label) ?? []), ...restrictionsOf(membership)]);
+  }
+  const named = [...byOrganization]
+    .slice(0, restrictedOrganizationsNamed)
+    .map(([label, restrictions]) => `for ${label}, ${inWords(remediesOf(restrictions))}`);
+  const unnamed = byOrganization.size - named.length;
+  return connectorError(
+    ConnectorErrorCodes.AuthorizationFailed,
+    `This Hugging Face account is in an authorized organization but may not use it yet: ${named.join('; ')}${
+      unnamed > 0 ? `; and ${unnamed} more organizations` : ''
+    }. Then sign in again.`,
+    { step: 'organizations' }
+  );
+};
+
 /**
  * Checks that the user belongs to at least one authorized organization: an ID entry matches an
  * org's `sub`, a name entry its `preferred_username`, both ASCII-case-insensitively.
@@ -62,7 +147,9 @@ const meetsRule = (
  * @param profile - The userinfo profile; its `orgs[]` needs the `profile` scope.
  * @param authorizedOrgs - Organization names or IDs; absent or empty allows everyone (the config
  *   guard refuses a rule that lists nothing).
- * @throws ConnectorError `AuthorizationFailed` naming the required organizations.
+ * @throws ConnectorError `AuthorizationFailed` naming the required organizations; or, when every
+ *   membership the rule names is restricted, naming those organizations and what the user must do
+ *   on Hugging Face for each.
  */
 export const assertAuthorizedOrganization = (
   profile: HuggingFaceProfile,
@@ -81,12 +168,16 @@ export const assertAuthorizedOrganization = (
     );
   }
   const rule = readRule(authorizedOrgs);
-  const isMember = memberships.some((membership) => meetsRule(membership, rule));
-  if (!isMember) {
-    throw connectorError(
-      ConnectorErrorCodes.AuthorizationFailed,
-      `This Hugging Face account is not a member of an authorized organization (${required}). Join one of them on Hugging Face and grant it on the consent screen, then sign in again.`,
-      { step: 'organizations' }
-    );
+  const named = memberships.filter((membership) => namedByRule(membership, rule));
+  if (named.some((membership) => restrictionsOf(membership).length === 0)) {
+    return;
   }
+  if (named.length > 0) {
+    throw restrictedMembershipError(named);
+  }
+  throw connectorError(
+    ConnectorErrorCodes.AuthorizationFailed,
+    `This Hugging Face account is not a member of an authorized organization (${required}). Join one of them on Hugging Face and grant it on the consent screen, then sign in again.`,
+    { step: 'organizations' }
+  );
 };

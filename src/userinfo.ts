@@ -39,8 +39,21 @@ const huggingFaceOrganizationGuard = z
     picture: whenValid(z.string()),
     /** The user's role; only for an organization the user granted on the consent screen. */
     roleInOrg: whenValid(z.string()),
+    /**
+     * What keeps the user from using the membership yet: a list of `"mfa"`, `"sso"`, `"ip"`,
+     * `"token-policy"`. Kept as sent, of any type: the organization rule counts every value but
+     * an empty list as a restriction.
+     */
+    securityRestrictions: z.unknown(),
+    /** Older answers: set when the user must enable MFA to access the organization. */
+    missingMFA: z.unknown(),
+    /** Older answers: set when the user must sign in through the organization's SSO again. */
+    pendingSSO: z.unknown(),
   })
   .passthrough();
+
+/** One organization of the userinfo's `orgs[]`, as the connector reads it. */
+export type HuggingFaceOrganization = z.output<typeof huggingFaceOrganizationGuard>;
 
 /** A list of which only the entries the guard accepts are kept: one odd entry spoils nothing. */
 const entriesOf = <Entry>(entry: z.ZodType<Entry, z.ZodTypeDef, unknown>) =>
