@@ -123,6 +123,18 @@ describe('claims', () => {
     });
   });
 
+  it('lists the securityRestrictions of a membership the user cannot use yet, as Hugging Face does', () => {
+    const pending: DemoUser = {
+      ...ada,
+      orgs: [{ ...demoOrganizations[0]!, securityRestrictions: ['mfa', 'sso'] }, demoOrganizations[1]!],
+    };
+
+    const orgs = userInfoClaims(issuer, pending, new Set(['profile'])).orgs as Array<Record<string, unknown>>;
+
+    expect(orgs[0]).toMatchObject({ preferred_username: 'ml-lab', securityRestrictions: ['mfa', 'sso'] });
+    expect(orgs[1]).not.toHaveProperty('securityRestrictions');
+  });
+
   it('draws an avatar with the first letter of the name, upper-cased', () => {
     expect(avatarSvg('ada')).toMatch(/<text[^>]*>A<\/text><\/svg>$/);
     expect(avatarSvg('')).toMatch(/>\?<\/text>/);
