@@ -9,9 +9,12 @@ import { avatarSvg, idTokenClaims, userInfoClaims } from '../claims.js';
 import { redirectUriRule } from '../clients.js';
 import { createScopePolicy } from '../scope-policy.js';
 
-/** Hugging Face's documented scopes, as its OAuth documentation lists them. */
+/**
+ * Hugging Face's documented scopes, as its OAuth documentation lists them, and read-mcp, which
+ * Hugging Face's own MCP server requests.
+ */
 const documentedScopes =
-  'openid profile email read-billing read-memberships read-repos gated-repos contribute-repos write-repos manage-repos read-collections write-collections inference-api read-endpoints write-endpoints jobs webhooks write-discussions';
+  'openid profile email read-billing read-memberships read-repos gated-repos contribute-repos write-repos manage-repos read-collections write-collections inference-api read-endpoints write-endpoints jobs webhooks write-discussions read-mcp';
 
 const issuer = 'https://hub.example';
 const ada = demoUsers.find((user) => user.preferred_username === 'ada') as DemoUser;
