@@ -117,19 +117,24 @@ const restrictedOrganizationsNamed = 3;
  * organization (by name, else by ID; the first {@link restrictedOrganizationsNamed}), what to do.
  */
 const restrictedMembershipError = (memberships: readonly HuggingFaceOrganization[]) => {
-  // Restrictions by organization, so that one listed many times is named once.
-  const byOrganization = new Map<string, unknown[]>();
+  // Entries by organization, so that one Hugging Face lists many times is named once.
+  const byOrganization = new Map<string, HuggingFaceOrganization[]>();
   for (const membership of memberships) {
     const label = quoteInput(
       comparable(membership.preferred_username, organizationNamePattern) === undefined
         ? (membership.sub ?? '')
         : (membership.preferred_username ?? '')
     );
-    byOrganization.set(label, [...(byOrganization.get(label) ?? []), ...restrictionsOf(membership)]);
+    const entries = byOrganization.get(label);
+    if (entries) {
+      entries.push(membership);
+    } else {
+      byOrganization.set(label, [membership]);
+    }
   }
   const named = [...byOrganization]
     .slice(0, restrictedOrganizationsNamed)
-    .map(([label, restrictions]) => `for ${label}, ${inWords(remediesOf(restrictions))}`);
+    .map(([label, entries]) => `for ${label}, ${inWords(remediesOf(entries.flatMap(restrictionsOf)))}`);
   const unnamed = byOrganization.size - named.length;
   return connectorError(
     ConnectorErrorCodes.AuthorizationFailed,
