@@ -11,7 +11,7 @@ import { ConnectorErrorCodes } from '@logto/connector-kit';
 import snakecaseKeys from 'snakecase-keys';
 
 import { type ResolvedConfig } from './config.js';
-import { defaultScopes, type KnownScope } from './constants.js';
+import { defaultScopes } from './constants.js';
 import { connectorError } from './errors.js';
 import { hasScope, parseScopes } from './scopes.js';
 import { type SignInSession } from './session.js';
@@ -30,17 +30,15 @@ const codeChallengeOf = (verifier: string): string =>
  * Picks the scopes of one request: the request's override, else the config's, else
  * {@link defaultScopes}.
  *
- * @param override - The `scope` Logto passed to `getAuthorizationUri`, if any.
+ * @param override - The `scope` Logto passed to `getAuthorizationUri`, if any; it may name the
+ *   known scopes and the config's `extraScopes`.
  * @throws ConnectorError `InvalidRequestParameters` when the override holds a bad scope.
  */
-const resolveRequestScope = (
-  config: ResolvedConfig,
-  override?: string
-): readonly KnownScope[] => {
+const resolveRequestScope = (config: ResolvedConfig, override?: string): readonly string[] => {
   if (override === undefined || override.trim() === '') {
     return config.scope ?? defaultScopes;
   }
-  const result = parseScopes(override);
+  const result = parseScopes(override, config.extraScopes ?? []);
   if ('problem' in result) {
     throw connectorError(ConnectorErrorCodes.InvalidRequestParameters, result.problem, {
       step: 'authorization',

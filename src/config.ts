@@ -11,12 +11,19 @@ import {
   defaultScopes,
   endpointPaths,
   minClientSecretLength,
+  organizationIdPattern,
+  organizationNamePattern,
   requestTimeoutBoundsMs,
 } from './constants.js';
 import { connectorError } from './errors.js';
-import { isOrganizationId, organizationNamePattern } from './organizations.js';
 import { quoteInput } from './quote.js';
-import { hasScope, parseScopes } from './scopes.js';
+import {
+  hasScope,
+  parseExtraScopes,
+  type ScopeParseResult,
+  splitScopes,
+  unknownScopeProblem,
+} from './scopes.js';
 
 /** Treats `null` and blank strings (what an emptied console field holds) as absent. */
 const blankAsAbsent = (value: unknown) =>
@@ -40,19 +47,29 @@ const clientSecretGuard = requiredText('clientSecret').refine(
 const splitList = (values: readonly string[]) =>
   values.flatMap((value) => value.split(/[,\r\n]/)).map((entry) => entry.trim());
 
-const scopeGuard = z.string().transform((value, context) => {
-  const result = parseScopes(value);
-  if ('problem' in result) {
-    context.addIssue({ code: z.ZodIssueCode.custom, message: result.problem });
-    return z.NEVER;
-  }
-  return result.scopes;
-});
+/** A scope text read into a list by `read`, or the problem it names. */
+const scopeTextGuard = (read: (value: string) => ScopeParseResult, schema: z.ZodString) =>
+  schema.transform((value, context) => {
+    const result = read(value);
+    if ('problem' in result) {
+      context.addIssue({ code: z.ZodIssueCode.custom, message: result.problem });
+      return z.NEVER;
+    }
+    return result.scopes;
+  });
+
+// Whether each scope may be requested is checked with the whole config, which holds extraScopes.
+const scopeGuard = scopeTextGuard(splitScopes, z.string());
+
+const extraScopesGuard = scopeTextGuard(
+  parseExtraScopes,
+  z.string({ invalid_type_error: 'extraScopes must be text: scopes separated by spaces.' })
+);
 
 const orgIdsGuard = z.string().transform((value, context) => {
   // IDs never hold a space, so white space separates them as well as commas do.
   const ids = value.split(/[\s,]+/).filter(Boolean);
-  const bad = ids.find((id) => !isOrganizationId(id));
+  const bad = ids.find((id) => !organizationIdPattern.test(id));
   if (bad !== undefined) {
     context.addIssue({
       code: z.ZodIssueCode.custom,
@@ -153,16 +170,18 @@ const requestTimeoutGuard = z.preprocess(
  * The connector's configuration guard, as Logto's console and every connector call apply it.
  *
  * Input keys: `clientId`, `clientSecret` (required); `scope` (space-separated Hugging Face
- * scopes, default `profile`), `orgIds`, `authorizedOrgs`, `hubUrl` (default
+ * scopes, default `profile`), `extraScopes` (space-separated scopes outside the known list that
+ * `scope` and a per-request scope may name), `orgIds`, `authorizedOrgs`, `hubUrl` (default
  * `https://huggingface.co`), `requestTimeoutMs` (default 5000). The parsed value has lists in
- * place of the texts (`scope` a list of known scopes, `orgIds` and `authorizedOrgs` lists of
- * entries).
+ * place of the texts (`scope` and `extraScopes` lists of scopes, `orgIds` and `authorizedOrgs`
+ * lists of entries).
  */
 export const huggingFaceConfigGuard = z
   .object({
     clientId: requiredText('clientId'),
     clientSecret: clientSecretGuard,
     scope: optional(scopeGuard),
+    extraScopes: optional(extraScopesGuard),
     orgIds: optional(orgIdsGuard),
     authorizedOrgs: optional(authorizedOrgsGuard),
     hubUrl: optional(hubUrlGuard),
@@ -171,6 +190,12 @@ export const huggingFaceConfigGuard = z
   .superRefine((config, context) => {
     // zod still runs this after a field transform failed, passing its abort marker, not a list.
     const scopes = Array.isArray(config.scope) ? config.scope : defaultScopes;
+    const extraScopes = config.extraScopes ?? [];
+    // With extraScopes unreadable, its own problem is the one to report.
+    const unknownScope = Array.isArray(extraScopes) ? unknownScopeProblem(scopes, extraScopes) : undefined;
+    if (unknownScope !== undefined) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['scope'], message: unknownScope });
+    }
     if (config.authorizedOrgs?.length && !hasScope(scopes, 'profile')) {
       context.addIssue({
         code: z.ZodIssueCode.custom,

@@ -22,10 +22,13 @@ export const endpointPaths = Object.freeze({
 });
 
 /**
- * Every scope Hugging Face documents. A scope must also be enabled in the Hugging Face app's
- * settings, or the authorization request fails.
+ * Every scope Hugging Face documents, in its documentation's order, then `read-mcp`, which Hugging
+ * Face's own MCP server requests. A scope must also be enabled in the Hugging Face app's settings,
+ * or the authorization request fails. A scope Hugging Face adds later is requested through the
+ * config's `extraScopes`.
  *
  * @see https://huggingface.co/docs/hub/oauth#currently-supported-scopes
+ * @see https://github.com/huggingface/hf-mcp-server
  */
 export const knownScopes = Object.freeze([
   'openid',
@@ -46,10 +49,27 @@ export const knownScopes = Object.freeze([
   'jobs',
   'webhooks',
   'write-discussions',
+  'read-mcp',
 ] as const);
 
 /** A scope Hugging Face documents. */
 export type KnownScope = (typeof knownScopes)[number];
+
+/**
+ * The shape of every Hugging Face scope: lower-case ASCII letters and digits in words joined by
+ * single hyphens, starting with a letter (`openid`, `read-repos`, `inference-api`), at most 64
+ * characters. An extra scope must have it.
+ */
+export const scopePattern = /^(?=.{1,64}$)[a-z][a-z\d]*(?:-[a-z\d]+)*$/;
+
+/** A Hugging Face organization ID: 24 hexadecimal characters, the organization's `sub` in userinfo. */
+export const organizationIdPattern = /^[\da-f]{24}$/i;
+
+/**
+ * What an organization name looks like on Hugging Face: ASCII letters, digits, `-`, `_` and `.`,
+ * as in its URL (huggingface.co/<name>).
+ */
+export const organizationNamePattern = /^[\w.-]{1,96}$/;
 
 /** The scopes requested when neither the request nor the config names any. */
 export const defaultScopes: readonly KnownScope[] = Object.freeze(['profile']);

@@ -48,7 +48,14 @@ export const formItems = [
     type: ConnectorConfigFormItemType.Text,
     required: false,
     placeholder: defaultScopes.join(' '),
-    description: `Space-separated Hugging Face scopes; ${defaultScopes.join(' ')} when empty. profile gives the name, username, avatar and organizations, email the verified email, openid a signed ID token the connector verifies (for example: openid profile email). Each scope must also be enabled in the Hugging Face app. Known scopes: ${knownScopes.join(', ')}.`,
+    description: `Space-separated Hugging Face scopes; ${defaultScopes.join(' ')} when empty. profile gives the name, username, avatar and organizations, email the verified email, openid a signed ID token the connector verifies (for example: openid profile email). Each scope must also be enabled in the Hugging Face app. Known scopes: ${knownScopes.join(', ')}. A scope Hugging Face added later must also be listed in Extra scopes.`,
+  },
+  {
+    key: 'extraScopes',
+    label: 'Extra scopes',
+    type: ConnectorConfigFormItemType.Text,
+    required: false,
+    description: "Only for a scope Hugging Face added after this connector's release: list it here (space-separated) and in Scope. Empty allows only the known scopes, so a mistyped scope is refused when you save. Each entry must look like a Hugging Face scope: lower-case letters and digits in words joined by hyphens, for example read-mcp.",
   },
   {
     key: 'orgIds',

@@ -17,9 +17,9 @@ import { scopeListGuard } from './scopes.js';
  *   forwards it.
  * - `codeVerifier`: the PKCE secret (RFC 7636), sent to the token endpoint.
  * - `nonce`: present when `openid` was requested, checked against the ID token.
- * - `scope`: the scopes requested, as a list, to know whether an ID token is owed. A session
- *   saved with the scope as text (before the list) fails the guard, so that sign-in must start
- *   again.
+ * - `scope`: the scopes requested, as a list of Hugging Face-shaped scopes (known or extra), to
+ *   know whether an ID token is owed. A session saved with the scope as text (before the list)
+ *   fails the guard, so that sign-in must start again.
  * - `hubUrl`, `clientId`: the hub and the app the code will belong to, so that a config changed
  *   during the sign-in cannot send this sign-in's code and verifier elsewhere.
  */

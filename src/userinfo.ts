@@ -39,8 +39,21 @@ const huggingFaceOrganizationGuard = z
     picture: whenValid(z.string()),
     /** The user's role; only for an organization the user granted on the consent screen. */
     roleInOrg: whenValid(z.string()),
+    /**
+     * What keeps the user from using the membership yet: a list of `"mfa"`, `"sso"`, `"ip"`,
+     * `"token-policy"`. Kept as sent, of any type: the organization rule counts every value but
+     * an empty list as a restriction.
+     */
+    securityRestrictions: z.unknown(),
+    /** Older answers: set when the user must enable MFA to access the organization. */
+    missingMFA: z.unknown(),
+    /** Older answers: set when the user must sign in through the organization's SSO again. */
+    pendingSSO: z.unknown(),
   })
   .passthrough();
+
+/** One organization of the userinfo's `orgs[]`, as the connector reads it. */
+export type HuggingFaceOrganization = z.output<typeof huggingFaceOrganizationGuard>;
 
 /** A list of which only the entries the guard accepts are kept: one odd entry spoils nothing. */
 const entriesOf = <Entry>(entry: z.ZodType<Entry, z.ZodTypeDef, unknown>) =>
@@ -221,6 +234,31 @@ export const processUserInfoResponse = (
 const text = (value: string | undefined): string | undefined =>
   value?.trim() ? value.trim() : undefined;
 
+/** An email's local part: RFC 5322 `atext` and `.`, nothing else (no quotes, no white space). */
+const localPartPattern = /^[\w.!#$%&'*+/=?^`{|}~-]+$/;
+
+/** A domain label (RFC 1034 as RFC 1123 widens it): letters, digits and inner hyphens, at most 63. */
+const domainLabelPattern = /^[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?$/i;
+
+/**
+ * Tells whether a text is exactly one email address, by the HTML Standard's rule for a valid email
+ * address: `1*( atext / "." ) "@" label *( "." label )`, in ASCII. A display name, a comment, a
+ * list, white space, a control character or a header after the address all fail it.
+ *
+ * @see https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address
+ */
+const isOneEmailAddress = (value: string): boolean => {
+  const at = value.indexOf('@');
+  return (
+    at > 0 &&
+    localPartPattern.test(value.slice(0, at)) &&
+    value
+      .slice(at + 1)
+      .split('.')
+      .every((label) => domainLabelPattern.test(label))
+  );
+};
+
 /**
  * Maps Hugging Face userinfo to Logto's user info.
  *
@@ -228,7 +266,9 @@ const text = (value: string | undefined): string | undefined =>
  *   linked accounts carry over);
  * - `name`: the display name, or the username when the display name is blank;
  * - `avatar`: `picture`;
- * - `email`: only when `email_verified` is `true`, since Logto may link accounts by email;
+ * - `email`: only when `email_verified` is `true`, since Logto may link accounts by email, and
+ *   only when it is exactly one address ({@link isOneEmailAddress}), since Logto may also send
+ *   mail to it; otherwise left out, the sign-in going on;
  * - `rawData`: the whole userinfo as sent (at most `maxResponseBytes` bytes, which the transport
  *   enforces, and {@link maxRawDataDepth} levels deep, which {@link processUserInfoResponse}
  *   ensures).
@@ -236,7 +276,10 @@ const text = (value: string | undefined): string | undefined =>
 export const toSocialUserInfo = ({ profile, rawData }: HuggingFaceUserInfo): SocialUserInfo => {
   const name = text(profile.name) ?? text(profile.preferred_username);
   const avatar = text(profile.picture);
-  const email = profile.email_verified === true ? text(profile.email) : undefined;
+  const email =
+    profile.email_verified === true && profile.email !== undefined && isOneEmailAddress(profile.email)
+      ? profile.email
+      : undefined;
   return {
     id: profile.sub,
     ...(name && { name }),

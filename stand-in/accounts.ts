@@ -15,6 +15,18 @@ export type DemoOrganization = {
   plan?: string;
 };
 
+/**
+ * A user's membership of an organization, shaped like an entry of Hugging Face's userinfo `orgs`:
+ * the organization, and what keeps the user from using it yet.
+ */
+export type DemoMembership = DemoOrganization & {
+  /**
+   * Hugging Face's `securityRestrictions`: `"mfa"` (the user must enable MFA), `"sso"` (sign in
+   * through the organization's SSO), `"ip"`, `"token-policy"`. Absent when nothing restricts it.
+   */
+  securityRestrictions?: readonly string[];
+};
+
 /** A person who can sign in at the stand-in's login page. */
 export type DemoUser = {
   /** Stable id: 24 lowercase hex characters, like a MongoDB ObjectId. */
@@ -30,7 +42,7 @@ export type DemoUser = {
   /** Whether the user has a PRO subscription. */
   isPro: boolean;
   /** The organizations the user belongs to. */
-  orgs: DemoOrganization[];
+  orgs: readonly DemoMembership[];
 };
 
 const mlLab: DemoOrganization = Object.freeze({

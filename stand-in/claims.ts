@@ -32,8 +32,9 @@ export const idTokenClaims = (issuer: string, user: DemoUser): Record<string, un
 
 /**
  * The userinfo answer for a token with `scopes`: `sub` always; with `profile` the profile claims,
- * `isPro` and `orgs`; with `email` `email` and `email_verified`. Hugging Face answers userinfo for
- * any token with `profile`, not only for `openid` tokens.
+ * `isPro` and `orgs` (each with its `plan` and `securityRestrictions` when it has them); with
+ * `email` `email` and `email_verified`. Hugging Face answers userinfo for any token with
+ * `profile`, not only for `openid` tokens.
  */
 export const userInfoClaims = (issuer: string, user: DemoUser, scopes: ReadonlySet<string>): Record<string, unknown> => ({
   sub: user.sub,
@@ -46,6 +47,7 @@ export const userInfoClaims = (issuer: string, user: DemoUser, scopes: ReadonlyS
       preferred_username: org.preferred_username,
       picture: pictureUrl(issuer, org),
       ...(org.plan !== undefined && { plan: org.plan }),
+      ...(org.securityRestrictions !== undefined && { securityRestrictions: [...org.securityRestrictions] }),
     })),
   }),
   ...(scopes.has('email') && { email: user.email, email_verified: user.email_verified }),

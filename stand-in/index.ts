@@ -13,7 +13,14 @@
  * await hf.close();
  * ```
  */
-export { demoOrganizations, demoUsers, type DemoOrganization, type DemoUser, userNamed } from './accounts.js';
+export {
+  demoOrganizations,
+  demoUsers,
+  type DemoMembership,
+  type DemoOrganization,
+  type DemoUser,
+  userNamed,
+} from './accounts.js';
 export { type StandInClient } from './clients.js';
 export { type RefreshTokenReuse } from './oidc-provider.js';
 export { hfScopes } from './scope-policy.js';

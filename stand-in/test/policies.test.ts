@@ -9,9 +9,12 @@ import { avatarSvg, idTokenClaims, userInfoClaims } from '../claims.js';
 import { redirectUriRule } from '../clients.js';
 import { createScopePolicy } from '../scope-policy.js';
 
-/** Hugging Face's documented scopes, as its OAuth documentation lists them. */
+/**
+ * Hugging Face's documented scopes, as its OAuth documentation lists them, and read-mcp, which
+ * Hugging Face's own MCP server requests.
+ */
 const documentedScopes =
-  'openid profile email read-billing read-memberships read-repos gated-repos contribute-repos write-repos manage-repos read-collections write-collections inference-api read-endpoints write-endpoints jobs webhooks write-discussions';
+  'openid profile email read-billing read-memberships read-repos gated-repos contribute-repos write-repos manage-repos read-collections write-collections inference-api read-endpoints write-endpoints jobs webhooks write-discussions read-mcp';
 
 const issuer = 'https://hub.example';
 const ada = demoUsers.find((user) => user.preferred_username === 'ada') as DemoUser;
@@ -121,6 +124,18 @@ describe('claims', () => {
       preferred_username: 'other-org',
       picture: 'https://hub.example/avatars/other-org.svg',
     });
+  });
+
+  it('lists the securityRestrictions of a membership the user cannot use yet, as Hugging Face does', () => {
+    const pending: DemoUser = {
+      ...ada,
+      orgs: [{ ...demoOrganizations[0]!, securityRestrictions: ['mfa', 'sso'] }, demoOrganizations[1]!],
+    };
+
+    const orgs = userInfoClaims(issuer, pending, new Set(['profile'])).orgs as Array<Record<string, unknown>>;
+
+    expect(orgs[0]).toMatchObject({ preferred_username: 'ml-lab', securityRestrictions: ['mfa', 'sso'] });
+    expect(orgs[1]).not.toHaveProperty('securityRestrictions');
   });
 
   it('draws an avatar with the first letter of the name, upper-cased', () => {

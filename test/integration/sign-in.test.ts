@@ -8,7 +8,13 @@ import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit'
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { demoOrganizations, startHfStandIn, type StandIn, userNamed } from '../../stand-in/index.js';
+import {
+  demoOrganizations,
+  type DemoUser,
+  startHfStandIn,
+  type StandIn,
+  userNamed,
+} from '../../stand-in/index.js';
 import { createLogtoSessionStore } from '../support/logto-session.js';
 import {
   createLogtoConnector,
@@ -52,8 +58,8 @@ let ownHostCount = 1;
  * A stand-in of the test's own on a loopback address no other stand-in of this file uses, so
  * its hub URL, and with it the connector's key-set cache entry, is the test's alone.
  */
-const startOwnStandIn = async () =>
-  startHfStandIn({ clients: [app], host: `127.0.0.${++ownHostCount}` });
+const startOwnStandIn = async (users?: readonly DemoUser[]) =>
+  startHfStandIn({ clients: [app], host: `127.0.0.${++ownHostCount}`, ...(users && { users }) });
 
 /** A connector configured for `app` at the shared stand-in. */
 const connectorFor = (config: Record<string, unknown> = {}, standIn: StandIn = hf) =>
@@ -327,6 +333,24 @@ describe('with authorized organizations', () => {
       ConnectorErrorCodes.AuthorizationFailed,
       `not a member of an authorized organization (${authorizedOrgs})`
     );
+  });
+
+  it('refuses a member who must still enable MFA for the organization, saying so', async () => {
+    const pending: DemoUser = {
+      ...ada,
+      preferred_username: 'mfa-pending',
+      orgs: [{ ...mlLab, securityRestrictions: ['mfa'] }],
+    };
+    const standIn = await startOwnStandIn([pending]);
+    try {
+      await expectConnectorError(
+        signInAs(await connectorFor({ authorizedOrgs: 'ml-lab' }, standIn), 'mfa-pending'),
+        ConnectorErrorCodes.AuthorizationFailed,
+        'This Hugging Face account is in an authorized organization but may not use it yet: for "ml-lab", enable two-factor authentication (MFA)'
+      );
+    } finally {
+      await standIn.close();
+    }
   });
 });
 

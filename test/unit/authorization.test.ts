@@ -49,6 +49,12 @@ describe('scope of the authorization request', () => {
       expected: 'email inference-api',
     },
     {
+      case: 'an override naming a scope the config lists in extraScopes',
+      extra: { scope: 'profile', extraScopes: 'read-papers' },
+      override: 'profile read-papers',
+      expected: 'profile read-papers',
+    },
+    {
       case: "the config's scope when the override is blank",
       extra: { scope: 'profile email' },
       override: ' ',
@@ -63,7 +69,11 @@ describe('scope of the authorization request', () => {
 
   it.each([
     { override: 'profile,email', fragment: 'separated by spaces, not commas: "profile,email"' },
-    { override: 'profile admin', fragment: 'Unknown Hugging Face scope "admin"' },
+    {
+      override: 'profile admin',
+      fragment:
+        'Unknown Hugging Face scope "admin". Known scopes: openid, profile, email, read-billing, read-memberships, read-repos, gated-repos, contribute-repos, write-repos, manage-repos, read-collections, write-collections, inference-api, read-endpoints, write-endpoints, jobs, webhooks, write-discussions, read-mcp. For a scope Hugging Face added after this release, list it in extraScopes too.',
+    },
     { override: 'email email', fragment: 'The scope "email" is listed more than once.' },
   ])('rejects the override "$override" with InvalidRequestParameters', async ({ override, fragment }) => {
     const store = createSessionStore();

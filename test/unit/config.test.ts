@@ -16,8 +16,12 @@ import {
 
 isolateNetwork();
 
+// Hugging Face's documented scopes (hub-docs oauth.md, August 2026), then read-mcp, which its own
+// MCP server requests.
 const knownScopeList =
-  'openid, profile, email, read-billing, read-memberships, read-repos, gated-repos, contribute-repos, write-repos, manage-repos, read-collections, write-collections, inference-api, read-endpoints, write-endpoints, jobs, webhooks, write-discussions';
+  'openid, profile, email, read-billing, read-memberships, read-repos, gated-repos, contribute-repos, write-repos, manage-repos, read-collections, write-collections, inference-api, read-endpoints, write-endpoints, jobs, webhooks, write-discussions, read-mcp';
+
+const extraScopesHint = 'For a scope Hugging Face added after this release, list it in extraScopes too.';
 
 const withCredentials = (extra: Record<string, unknown>) => ({ clientId, clientSecret, ...extra });
 
@@ -48,7 +52,51 @@ describe('config rejections', () => {
     {
       case: 'an unknown scope',
       raw: withCredentials({ scope: 'profile read-everything' }),
-      fragments: ['Unknown Hugging Face scope "read-everything"', `Known scopes: ${knownScopeList}.`],
+      fragments: [
+        `scope: Unknown Hugging Face scope "read-everything". Known scopes: ${knownScopeList}. ${extraScopesHint}`,
+      ],
+    },
+    {
+      case: 'a mistyped scope',
+      raw: withCredentials({ scope: 'openid profle' }),
+      fragments: [`scope: Unknown Hugging Face scope "profle". Known scopes: ${knownScopeList}. ${extraScopesHint}`],
+    },
+    {
+      case: 'a mistyped scope beside an extra scope',
+      raw: withCredentials({ scope: 'profle read-papers', extraScopes: 'read-papers' }),
+      fragments: ['scope: Unknown Hugging Face scope "profle".'],
+    },
+    {
+      case: 'a scope listed in extraScopes with another spelling',
+      raw: withCredentials({ scope: 'profile read-paper', extraScopes: 'read-papers' }),
+      fragments: ['scope: Unknown Hugging Face scope "read-paper".'],
+    },
+    ...[
+      ['with an underscore and capitals', 'Read_Papers'],
+      ['with a leading hyphen', '-read-papers'],
+      ['with a trailing hyphen', 'read-papers-'],
+      ['with a double hyphen', 'read--papers'],
+      ['starting with a digit', '2fa'],
+      ['with a non-ASCII letter', 'r\u00E9ad-papers'],
+      ['with a colon', 'read:papers', '"read:papers"'],
+      // Quoted in at most 60 characters.
+      ['of 65 characters', `read-${'p'.repeat(60)}`, `"read-${'p'.repeat(55)}…"`],
+    ].map(([shape, extra, quoted]) => ({
+      case: `an extra scope ${shape}`,
+      raw: withCredentials({ extraScopes: `read-mcp ${extra}` }),
+      fragments: [
+        `extraScopes: ${quoted ?? `"${extra}"`} is not shaped like a Hugging Face scope: lower-case letters and digits in words joined by single hyphens, starting with a letter, at most 64 characters (for example read-mcp).`,
+      ],
+    })),
+    {
+      case: 'comma-separated extra scopes',
+      raw: withCredentials({ extraScopes: 'read-papers,read-mcp' }),
+      fragments: ['extraScopes: Scopes are separated by spaces, not commas: "read-papers,read-mcp"'],
+    },
+    {
+      case: 'extra scopes that are not text',
+      raw: withCredentials({ extraScopes: ['read-papers'] }),
+      fragments: ['extraScopes: extraScopes must be text: scopes separated by spaces.'],
     },
     {
       case: 'an organization name in orgIds',
@@ -335,6 +383,38 @@ describe('accepted configs', () => {
     expect(`${url.origin}${url.pathname}`).toBe('https://huggingface.co/oauth/authorize');
     expect(url.searchParams.get('scope')).toBe('profile');
     expect(url.searchParams.has('orgIds')).toBe(false);
+  });
+
+  it('requests read-mcp, which Hugging Face\'s own MCP server uses', async () => {
+    const connector = await createTestConnector(withCredentials({ scope: 'profile read-mcp' }));
+
+    const url = await startSignIn(connector, createSessionStore());
+
+    expect(url.searchParams.get('scope')).toBe('profile read-mcp');
+  });
+
+  it('requests a scope outside the known list once extraScopes lists it', async () => {
+    const connector = await createTestConnector(
+      withCredentials({ scope: 'profile read-papers', extraScopes: ' read-papers\nwrite-papers ' })
+    );
+
+    const url = await startSignIn(connector, createSessionStore());
+
+    expect(url.searchParams.get('scope')).toBe('profile read-papers');
+  });
+
+  it('accepts extra scopes of Hugging Face\'s shape up to 64 characters', () => {
+    const longest = `read-${'p'.repeat(59)}`;
+
+    const config = resolveConfig(withCredentials({ extraScopes: `x ${longest} read2-v2-papers` }));
+
+    expect(config.extraScopes).toEqual(['x', longest, 'read2-v2-papers']);
+  });
+
+  it('accepts a known scope in extraScopes, so a release that learns a scope keeps the config valid', () => {
+    const config = resolveConfig(withCredentials({ scope: 'openid profile', extraScopes: 'profile read-mcp' }));
+
+    expect(config.scope).toEqual(['openid', 'profile']);
   });
 
   it('reads a scope typed with spaces, tabs or line breaks around and between the scopes', async () => {

@@ -138,6 +138,23 @@ describe('authorized organizations', () => {
     );
   });
 
+  it.each([
+    ['KELVIN SIGN (U+212A) for its K', '\u212Aaggle-lab'],
+    ['KELVIN SIGN for its K, the rest in upper case', '\u212AAGGLE-LAB'],
+  ])(
+    'does not let an organization whose name has a look-alike letter meet a name rule: %s',
+    async (_, lookAlike) => {
+      // Organization names are ASCII; Unicode case folding would map U+212A to "k".
+      const impostor = { sub: otherOrgId, name: 'Kaggle Lab', preferred_username: lookAlike };
+
+      await expectConnectorError(
+        signInWith('kaggle-lab', userInfoWith([impostor])),
+        ConnectorErrorCodes.AuthorizationFailed,
+        'is not a member of an authorized organization (kaggle-lab)'
+      );
+    }
+  );
+
   it('does not match a name against an organization\'s sub', async () => {
     const orgWhoseSubIsTheName = { sub: 'acme-research', preferred_username: 'someone-else' };
 
@@ -205,6 +222,137 @@ describe('authorized organizations', () => {
       ConnectorErrorCodes.AuthorizationFailed,
       `is not a member of an authorized organization (acme-research, ${acmeId})`
     );
+  });
+
+  describe('memberships Hugging Face marks as not usable yet', () => {
+    const restricted = 'This Hugging Face account is in an authorized organization but may not use it yet';
+    const mfa = 'enable two-factor authentication (MFA) in the Hugging Face account settings';
+    const sso = "sign in to the organization through its single sign-on (SSO) on Hugging Face";
+    const ip = 'connect to Hugging Face from an IP address the organization allows';
+    const tokenPolicy =
+      "ask an administrator of the organization to allow this app under its token policy (huggingface.co/docs/hub/enterprise-tokens-management)";
+
+    it('turns away the only member of an authorized organization until MFA is on, saying so', async () => {
+      const error = await expectConnectorError(
+        signInWith('acme-research', userInfoWith([{ ...acme, securityRestrictions: ['mfa'] }])),
+        ConnectorErrorCodes.AuthorizationFailed
+      );
+
+      expect(error.data).toEqual({
+        errorDescription: `${restricted}: for "acme-research", ${mfa}. Then sign in again.`,
+        step: 'organizations',
+      });
+    });
+
+    it.each([
+      ['securityRestrictions ["sso"]', { securityRestrictions: ['sso'] }, sso],
+      ['securityRestrictions ["ip"]', { securityRestrictions: ['ip'] }, ip],
+      ['securityRestrictions ["token-policy"]', { securityRestrictions: ['token-policy'] }, tokenPolicy],
+      ['securityRestrictions "mfa", a text, not a list', { securityRestrictions: 'mfa' }, mfa],
+      ['the older missingMFA: true', { missingMFA: true }, mfa],
+      ['the older pendingSSO: true', { pendingSSO: true }, sso],
+      ['missingMFA that is not a boolean', { missingMFA: 'true' }, mfa],
+      [
+        'a restriction Hugging Face adds later',
+        { securityRestrictions: ['hardware-key'] },
+        'meet the organization\'s access requirement "hardware-key" on Hugging Face',
+      ],
+      [
+        'a restriction that is not text',
+        { securityRestrictions: [{ kind: 'mfa' }] },
+        "meet the organization's access requirements on Hugging Face",
+      ],
+      [
+        'securityRestrictions that is an object',
+        { securityRestrictions: { mfa: true } },
+        "meet the organization's access requirements on Hugging Face",
+      ],
+    ])('turns away a membership with %s, naming what to do', async (_, restriction, remedy) => {
+      await expectConnectorError(
+        signInWith(acmeId, userInfoWith([{ ...acme, ...restriction }])),
+        ConnectorErrorCodes.AuthorizationFailed,
+        `${restricted}: for "acme-research", ${remedy}. Then sign in again.`
+      );
+    });
+
+    it('names every restriction of a membership and every restricted organization of the rule', async () => {
+      const mlLab = { sub: '65a1f0c2e4b7d9a3c5e7f901', preferred_username: 'ml-lab', pendingSSO: true };
+
+      await expectConnectorError(
+        signInWith(
+          'acme-research, ml-lab',
+          userInfoWith([{ ...acme, securityRestrictions: ['mfa', 'ip'], missingMFA: true }, mlLab])
+        ),
+        ConnectorErrorCodes.AuthorizationFailed,
+        `${restricted}: for "acme-research", ${mfa} and ${ip}; for "ml-lab", ${sso}. Then sign in again.`
+      );
+    });
+
+    it('keeps the message short however many restricted entries Hugging Face lists', async () => {
+      const entries = Array.from({ length: 500 }, (_, index) => ({
+        sub: `5e67bd5b10090636894${String(index).padStart(5, '0')}`,
+        preferred_username: `lab-${index}`,
+        securityRestrictions: ['mfa', 'sso', 'ip', 'token-policy', `new-rule-${index}`, index],
+      }));
+      const rule = entries.map((entry) => entry.preferred_username);
+
+      const error = await expectConnectorError(
+        signInWith(rule, userInfoWith(entries)),
+        ConnectorErrorCodes.AuthorizationFailed,
+        `${restricted}: for "lab-0", ${mfa}, ${sso}, ${ip}, ${tokenPolicy} and meet the organization's access requirement "new-rule-0" on Hugging Face; for "lab-1", `,
+        '; and 497 more organizations. Then sign in again.'
+      );
+      expect(error.data.errorDescription.length).toBeLessThan(2000);
+    });
+
+    it('names an organization Hugging Face lists many times once, with one unknown restriction', async () => {
+      const copies = Array.from({ length: 300 }, (_, index) => ({
+        ...acme,
+        securityRestrictions: [`new-rule-${index}`],
+      }));
+
+      const error = await expectConnectorError(
+        signInWith('acme-research', userInfoWith(copies)),
+        ConnectorErrorCodes.AuthorizationFailed
+      );
+      expect(error.data.errorDescription).toBe(
+        `${restricted}: for "acme-research", meet the organization's access requirement "new-rule-0" on Hugging Face. Then sign in again.`
+      );
+    });
+
+    it.each([
+      ['an empty securityRestrictions', { securityRestrictions: [] }],
+      ['securityRestrictions null', { securityRestrictions: null }],
+      ['missingMFA and pendingSSO false', { missingMFA: false, pendingSSO: false }],
+      ['missingMFA and pendingSSO null', { missingMFA: null, pendingSSO: null }],
+    ])('lets in a member whose membership has %s', async (_, fields) => {
+      await expect(signInWith('acme-research', userInfoWith([{ ...acme, ...fields }]))).resolves.toEqual(
+        expect.objectContaining({ id: userId })
+      );
+    });
+
+    it('lets in a member of another authorized organization without restrictions', async () => {
+      await expect(
+        signInWith(
+          ['acme-research', otherOrgId],
+          userInfoWith([{ ...acme, securityRestrictions: ['sso'] }, other])
+        )
+      ).resolves.toEqual(expect.objectContaining({ id: userId }));
+    });
+
+    it('ignores restrictions of organizations outside the rule', async () => {
+      await expect(
+        signInWith('acme-research', userInfoWith([{ ...other, securityRestrictions: ['mfa'] }, acme]))
+      ).resolves.toEqual(expect.objectContaining({ id: userId }));
+    });
+
+    it('says a user is not a member when only organizations outside the rule are restricted', async () => {
+      await expectConnectorError(
+        signInWith('acme-research', userInfoWith([{ ...other, missingMFA: true }])),
+        ConnectorErrorCodes.AuthorizationFailed,
+        'is not a member of an authorized organization (acme-research)'
+      );
+    });
   });
 
   it.each([

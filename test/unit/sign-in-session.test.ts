@@ -100,7 +100,8 @@ describe('a session the connector cannot use', () => {
     ['an empty redirect URI', { redirectUri: '' }],
     ['an empty nonce', { nonce: '' }],
     ['a scope saved as text, as sessions started before scopes became a list', { scope: 'profile' }],
-    ['a scope Hugging Face does not know', { scope: ['profile', 'admin'] }],
+    ['a scope not shaped like a Hugging Face scope', { scope: ['profile', 'read repos'] }],
+    ['a scope that is not text', { scope: ['profile', 42] }],
     ['a numeric verifier', { codeVerifier: 12_345 }],
   ])('is refused with %s', async (_case, change) => {
     await storeSession({ ...saved, ...change });
@@ -154,6 +155,27 @@ describe('a config changed while the user was on Hugging Face', () => {
 
     expect(error.data.step).toBe('callback');
     expect(unmatched.requests).toEqual([]);
+  });
+});
+
+describe('a sign-in that asked for an extra scope', () => {
+  it('finishes: the session keeps a scope outside the known list', async () => {
+    const withExtra = await createTestConnector({
+      clientId,
+      clientSecret,
+      hubUrl,
+      scope: 'profile read-papers',
+      extraScopes: 'read-papers',
+    });
+    const extraStore = createSessionStore();
+    await startSignIn(withExtra, extraStore);
+    const { codeVerifier } = await extraStore.getSession();
+    const exchange = serveExchangeWith(String(codeVerifier));
+
+    await expect(withExtra.getUserInfo(callbackData, extraStore.getSession)).resolves.toMatchObject({
+      id: userId,
+    });
+    expect(exchange.isDone()).toBe(true);
   });
 });
 

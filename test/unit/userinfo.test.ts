@@ -226,7 +226,12 @@ describe('mapping to Logto user info', () => {
     },
     {
       case: 'fields Hugging Face adds later into rawData only',
-      body: { ...base, plan: 'team', securityRestrictions: ['mfa'] },
+      body: {
+        ...base,
+        plan: 'team',
+        securityRestrictions: ['mfa'],
+        hardwareItems: [{ kind: 'gpu', sku: ['Nvidia', 'RTX 4090'], num: 1 }],
+      },
       expected: { id: userId, name: 'ada' },
     },
   ])('maps $case', async ({ body, expected }) => {
