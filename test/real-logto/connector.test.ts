@@ -4,7 +4,7 @@
  * `https://huggingface.co`. Each test drives Logto as its admins, its sign-in page and its
  * Account Center do.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -36,6 +36,14 @@ const grace: DemoUser = {
   orgs: [],
 };
 const user = (name: string) => userNamed(name, [...demoUsers, grace]);
+
+/**
+ * The build run.mjs started: from Logto 1.43 on (the `unified-callback` build), the Account Center
+ * sends the user to Hugging Face with the sign-in page's callback URL and a `state` that starts
+ * with `ac_`, the sign-in page's `state` starts with `se_`, and core routes the callback by that
+ * prefix (packages/core/src/routes/callback.ts).
+ */
+const unifiedCallback = process.env.REAL_LOGTO_BUILD === 'unified-callback';
 
 /** Hugging Face's access tokens live this long at the stand-in, so Logto must refresh them in test 3. */
 const accessTokenTtlSeconds = 4;
@@ -231,6 +239,7 @@ describe('in a real Logto', { concurrent: false }, () => {
       expect(shownId).toBeTruthy();
       expect((await getUser(shownId!)).identities[target]?.userId).toBe(ada.sub);
       expect(logto.hub.lastAuthorizationParams?.redirect_uri).toBe(`${logto.core.endpoint}/callback/${id}`);
+      if (unifiedCallback) expect(logto.hub.lastAuthorizationParams?.state).toMatch(/^se_/);
     } finally {
       await browser.close();
     }
@@ -252,12 +261,22 @@ describe('in a real Logto', { concurrent: false }, () => {
         headers: { authorization: `Bearer ${signedUp.access_token}`, ...headers },
       });
     const identity = expectStatus(await account('POST', '/api/verifications/password', { password }), 201, 'password verification');
-    const state = randomBytes(12).toString('base64url');
-    const redirectUri = `${logto.core.endpoint}/account/callback/social/${id}`;
+    // packages/account, pages/SocialFlow: the state and the redirect URI the Account Center sends.
+    const state = `${unifiedCallback ? 'ac_' : ''}${randomUUID().replaceAll('-', '')}`;
+    const redirectUri = unifiedCallback ? `${logto.core.endpoint}/callback/${id}` : `${logto.core.endpoint}/account/callback/social/${id}`;
     const social = expectStatus(await account('POST', '/api/verifications/social', { connectorId: id, state, redirectUri }), 201, 'social verification');
-    const query = await driveSignIn(social.authorizationUri!, redirectUri, { username: 'grace' });
+    let query = await driveSignIn(social.authorizationUri!, redirectUri, { username: 'grace' });
     expect(logto.hub.lastAuthorizationParams?.redirect_uri).toBe(redirectUri);
     expect(query.state).toBe(state);
+    if (unifiedCallback) {
+      // Hugging Face sends the browser to the shared callback URL; core sends an `ac_` state on to the Account Center's page.
+      const hop = await fetch(`${redirectUri}?${new URLSearchParams(query).toString()}`, { redirect: 'manual' });
+      expect(hop.status).toBe(303);
+      const landed = new URL(hop.headers.get('location') ?? '', logto.core.endpoint);
+      expect(landed.pathname).toBe(`/account/callback/social/${id}`);
+      query = Object.fromEntries(landed.searchParams);
+      expect(query.state).toBe(state);
+    }
     expectStatus(
       await account('POST', '/api/verifications/social/verify', {
         verificationRecordId: social.verificationRecordId,
