@@ -17,6 +17,7 @@ import { demoUsers, type DemoUser, userNamed } from '../../stand-in/index.js';
 import { packPackage, releasePackedPackage } from '../logto/pack.js';
 
 import { ExperienceClient, expectStatus, repoRoot, requestJson, startRealLogto, type RealLogto } from './support/index.js';
+import { signInOnSignInPage } from './support/sign-in-page.js';
 
 const screenshots = path.join(repoRoot, 'test-results', 'real-logto');
 
@@ -211,33 +212,17 @@ describe('in a real Logto', { concurrent: false }, () => {
     try {
       // The stand-in's certificate comes from the suite's own CA, which Chromium does not know.
       const page = await (await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-US' })).newPage();
-      await page.goto(`${logto.core.endpoint}/demo-app`);
-      const button = page.getByRole('button', { name: 'Continue with Hugging Face' });
-      await button.waitFor({ timeout: 30_000 });
-      await page.screenshot({ path: path.join(screenshots, '1-sign-in-page.png') });
-      const logo = await button.locator('img').getAttribute('src');
-      expect(dataUrlText(logo)).toBe(await readFile(path.join(repoRoot, 'logo.svg'), 'utf8'));
-
-      await button.click();
-      await page.waitForURL((url) => url.origin === logto.hub.url && url.pathname.startsWith('/interaction/'), { timeout: 30_000 });
-      await page.screenshot({ path: path.join(screenshots, '2-hugging-face.png') });
-      await page.getByRole('button', { name: 'ada', exact: true }).click();
-
-      // A Hugging Face account Logto does not know yet: the sign-up asks for a username first.
-      await page.waitForURL((url) => ['/demo-app', '/continue/username'].includes(url.pathname), { timeout: 30_000 });
-      if (new URL(page.url()).pathname === '/continue/username') {
-        await page.screenshot({ path: path.join(screenshots, '3-username.png') });
-        await page.locator('input:not([type=hidden])').first().fill('ada');
-        await page.getByRole('button', { name: 'Continue' }).click();
-        await page.waitForURL((url) => url.pathname === '/demo-app', { timeout: 30_000 });
-      }
-      const signedIn = page.getByText('Sign out', { exact: false });
-      await signedIn.waitFor({ timeout: 30_000 });
-      await page.screenshot({ path: path.join(screenshots, '4-app-signed-in.png') });
-      const body = await page.locator('body').innerText();
-      const shownId = /User ID:\s*(\S+)/.exec(body)?.[1];
-      expect(shownId).toBeTruthy();
-      expect((await getUser(shownId!)).identities[target]?.userId).toBe(ada.sub);
+      const logo = await readFile(path.join(repoRoot, 'logo.svg'), 'utf8');
+      const shownId = await signInOnSignInPage(page, {
+        endpoint: logto.core.endpoint,
+        hubUrl: logto.hub.url,
+        username: 'ada',
+        screenshots,
+        onButton: async (button) => {
+          expect(dataUrlText(await button.locator('img').getAttribute('src'))).toBe(logo);
+        },
+      });
+      expect((await getUser(shownId)).identities[target]?.userId).toBe(ada.sub);
       expect(logto.hub.lastAuthorizationParams?.redirect_uri).toBe(`${logto.core.endpoint}/callback/${id}`);
       if (unifiedCallback) expect(logto.hub.lastAuthorizationParams?.state).toMatch(/^se_/);
     } finally {
