@@ -6,7 +6,7 @@
 //   failure;
 // - `<suite>.status`: the exit code of a suite .ci/run ran. `tests.status` is `npm test` and
 //   `real-logto.status` is `npm run test:logto`, whose tests the vitest reports count
-//   (`vitest-node*.json`, `vitest-real-logto.json`); when such a suite failed and none of its tests
+//   (`vitest-node*.json`, `vitest-real-logto-<build>.json`); when such a suite failed and none of its tests
 //   did (the build broke, say), that is one failure. Any other suite (lint, say) counts as one
 //   test: passed when its code is 0.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ let passed = 0;
 let failed = 0;
 const notes = [];
 /** Which vitest reports belong to a suite whose tests they count. */
-const reportsOf = { tests: /^vitest-node\d+\.json$/, 'real-logto': /^vitest-real-logto\.json$/ };
+const reportsOf = { tests: /^vitest-node\d+\.json$/, 'real-logto': /^vitest-real-logto-[\w-]+\.json$/ };
 const failedBySuite = { tests: 0, 'real-logto': 0 };
 
 for (const file of files.filter((name) => /^vitest-.*\.json$/.test(name))) {

@@ -4,7 +4,7 @@
  * `https://huggingface.co`. Each test drives Logto as its admins, its sign-in page and its
  * Account Center do.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -17,6 +17,7 @@ import { demoUsers, type DemoUser, userNamed } from '../../stand-in/index.js';
 import { packPackage, releasePackedPackage } from '../logto/pack.js';
 
 import { ExperienceClient, expectStatus, repoRoot, requestJson, startRealLogto, type RealLogto } from './support/index.js';
+import { signInOnSignInPage } from './support/sign-in-page.js';
 
 const screenshots = path.join(repoRoot, 'test-results', 'real-logto');
 
@@ -36,6 +37,14 @@ const grace: DemoUser = {
   orgs: [],
 };
 const user = (name: string) => userNamed(name, [...demoUsers, grace]);
+
+/**
+ * The build run.mjs started: from Logto 1.43 on (the `unified-callback` build), the Account Center
+ * sends the user to Hugging Face with the sign-in page's callback URL and a `state` that starts
+ * with `ac_`, the sign-in page's `state` starts with `se_`, and core routes the callback by that
+ * prefix (packages/core/src/routes/callback.ts).
+ */
+const unifiedCallback = process.env.REAL_LOGTO_BUILD === 'unified-callback';
 
 /** Hugging Face's access tokens live this long at the stand-in, so Logto must refresh them in test 3. */
 const accessTokenTtlSeconds = 4;
@@ -203,34 +212,19 @@ describe('in a real Logto', { concurrent: false }, () => {
     try {
       // The stand-in's certificate comes from the suite's own CA, which Chromium does not know.
       const page = await (await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-US' })).newPage();
-      await page.goto(`${logto.core.endpoint}/demo-app`);
-      const button = page.getByRole('button', { name: 'Continue with Hugging Face' });
-      await button.waitFor({ timeout: 30_000 });
-      await page.screenshot({ path: path.join(screenshots, '1-sign-in-page.png') });
-      const logo = await button.locator('img').getAttribute('src');
-      expect(dataUrlText(logo)).toBe(await readFile(path.join(repoRoot, 'logo.svg'), 'utf8'));
-
-      await button.click();
-      await page.waitForURL((url) => url.origin === logto.hub.url && url.pathname.startsWith('/interaction/'), { timeout: 30_000 });
-      await page.screenshot({ path: path.join(screenshots, '2-hugging-face.png') });
-      await page.getByRole('button', { name: 'ada', exact: true }).click();
-
-      // A Hugging Face account Logto does not know yet: the sign-up asks for a username first.
-      await page.waitForURL((url) => ['/demo-app', '/continue/username'].includes(url.pathname), { timeout: 30_000 });
-      if (new URL(page.url()).pathname === '/continue/username') {
-        await page.screenshot({ path: path.join(screenshots, '3-username.png') });
-        await page.locator('input:not([type=hidden])').first().fill('ada');
-        await page.getByRole('button', { name: 'Continue' }).click();
-        await page.waitForURL((url) => url.pathname === '/demo-app', { timeout: 30_000 });
-      }
-      const signedIn = page.getByText('Sign out', { exact: false });
-      await signedIn.waitFor({ timeout: 30_000 });
-      await page.screenshot({ path: path.join(screenshots, '4-app-signed-in.png') });
-      const body = await page.locator('body').innerText();
-      const shownId = /User ID:\s*(\S+)/.exec(body)?.[1];
-      expect(shownId).toBeTruthy();
-      expect((await getUser(shownId!)).identities[target]?.userId).toBe(ada.sub);
+      const logo = await readFile(path.join(repoRoot, 'logo.svg'), 'utf8');
+      const shownId = await signInOnSignInPage(page, {
+        endpoint: logto.core.endpoint,
+        hubUrl: logto.hub.url,
+        username: 'ada',
+        screenshots,
+        onButton: async (button) => {
+          expect(dataUrlText(await button.locator('img').getAttribute('src'))).toBe(logo);
+        },
+      });
+      expect((await getUser(shownId)).identities[target]?.userId).toBe(ada.sub);
       expect(logto.hub.lastAuthorizationParams?.redirect_uri).toBe(`${logto.core.endpoint}/callback/${id}`);
+      if (unifiedCallback) expect(logto.hub.lastAuthorizationParams?.state).toMatch(/^se_/);
     } finally {
       await browser.close();
     }
@@ -252,12 +246,22 @@ describe('in a real Logto', { concurrent: false }, () => {
         headers: { authorization: `Bearer ${signedUp.access_token}`, ...headers },
       });
     const identity = expectStatus(await account('POST', '/api/verifications/password', { password }), 201, 'password verification');
-    const state = randomBytes(12).toString('base64url');
-    const redirectUri = `${logto.core.endpoint}/account/callback/social/${id}`;
+    // packages/account, pages/SocialFlow: the state and the redirect URI the Account Center sends.
+    const state = `${unifiedCallback ? 'ac_' : ''}${randomUUID().replaceAll('-', '')}`;
+    const redirectUri = unifiedCallback ? `${logto.core.endpoint}/callback/${id}` : `${logto.core.endpoint}/account/callback/social/${id}`;
     const social = expectStatus(await account('POST', '/api/verifications/social', { connectorId: id, state, redirectUri }), 201, 'social verification');
-    const query = await driveSignIn(social.authorizationUri!, redirectUri, { username: 'grace' });
+    let query = await driveSignIn(social.authorizationUri!, redirectUri, { username: 'grace' });
     expect(logto.hub.lastAuthorizationParams?.redirect_uri).toBe(redirectUri);
     expect(query.state).toBe(state);
+    if (unifiedCallback) {
+      // Hugging Face sends the browser to the shared callback URL; core sends an `ac_` state on to the Account Center's page.
+      const hop = await fetch(`${redirectUri}?${new URLSearchParams(query).toString()}`, { redirect: 'manual' });
+      expect(hop.status).toBe(303);
+      const landed = new URL(hop.headers.get('location') ?? '', logto.core.endpoint);
+      expect(landed.pathname).toBe(`/account/callback/social/${id}`);
+      query = Object.fromEntries(landed.searchParams);
+      expect(query.state).toBe(state);
+    }
     expectStatus(
       await account('POST', '/api/verifications/social/verify', {
         verificationRecordId: social.verificationRecordId,

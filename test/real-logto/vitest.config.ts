@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /** Set by .ci/run: the run also writes a JSON report there, for the summary line. */
 const resultsDirectory = process.env.CI_RESULTS_DIR;
+/** Set by run.mjs: which Logto build this run drives, so each build's report has its own file. */
+const build = process.env.REAL_LOGTO_BUILD ?? 'snapshot';
 
 /**
  * The real-Logto suite (`npm run test:logto`, through test/real-logto/run.mjs): one file at a
@@ -16,7 +18,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     ...(resultsDirectory && {
       reporters: ['default', 'json'],
-      outputFile: { json: `${resultsDirectory}/vitest-real-logto.json` },
+      outputFile: { json: `${resultsDirectory}/vitest-real-logto-${build}.json` },
     }),
   },
 });
