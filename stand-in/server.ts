@@ -55,6 +55,12 @@ export type StandInOptions = {
    * Hugging Face detects reuse is not documented.
    */
   refreshTokenReuse?: RefreshTokenReuse;
+  /**
+   * Runs when a request reaches the token endpoint, before it is answered (`response` is where
+   * the answer will go): a test can hold requests there, e.g. until several have arrived, to make
+   * a race happen every time.
+   */
+  beforeTokenRequest?: (response: http.ServerResponse) => Promise<void>;
 };
 
 /** A running stand-in. */
@@ -292,6 +298,9 @@ export const startHfStandIn = async (options: StandInOptions): Promise<StandIn> 
     if (interaction?.[1]) {
       await serveInteraction(req, res, provider, accounts, { uid: interaction[1], action: interaction[2] });
       return;
+    }
+    if (pathname === '/oauth/token' && options.beforeTokenRequest) {
+      await options.beforeTokenRequest(res);
     }
     forgetSession(req);
     if (options.publicUrl !== undefined) {

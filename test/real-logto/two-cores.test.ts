@@ -12,13 +12,15 @@
  * The connector itself keeps every sign-in's values in the interaction Logto stores in the
  * database, so either core can finish what the other started.
  */
+import { once } from 'node:events';
+import type http from 'node:http';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { launchChromium } from '../support/chromium.js';
 
-import { demoUsers, userNamed } from '../../stand-in/index.js';
+import { demoUsers, type RefreshTokenReuse, userNamed } from '../../stand-in/index.js';
 import { packPackage, releasePackedPackage } from '../logto/pack.js';
 
 import {
@@ -32,6 +34,8 @@ import {
   repoRoot,
   startHub,
   type Hub,
+  type HubOptions,
+  requestJson,
   type LogtoDatabase,
 } from './support/index.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './support/proxy.js';
@@ -51,90 +55,125 @@ const firstPort = Number(process.env.REAL_LOGTO_PORT ?? 3301);
 const firstAdminPort = Number(process.env.REAL_LOGTO_ADMIN_PORT ?? 3302);
 const ports = { A: [firstPort, firstAdminPort], B: [firstPort + 20, firstAdminPort + 20] } as const;
 
-let db: LogtoDatabase | undefined;
-let hub: Hub | undefined;
-let proxy: RoundRobinProxy | undefined;
-const cores: LogtoCore[] = [];
-let managementA: ManagementApi;
-let managementB: ManagementApi;
-let connectorId: string;
+/** Two cores on one database behind the balancer, with our connector (token storage on) in the sign-in experience. */
+type TwoCores = {
+  db: LogtoDatabase;
+  hub: Hub;
+  proxy: RoundRobinProxy;
+  coreA: LogtoCore;
+  coreB: LogtoCore;
+  managementA: ManagementApi;
+  managementB: ManagementApi;
+  connectorId: string;
+  /** The core that served each request whose path (without query) matches. */
+  servedBy(pattern: RegExp): string[];
+  stop(): Promise<void>;
+};
 
-/** The core that served each request whose path (without query) matches. */
-const servedBy = (pattern: RegExp) =>
-  (proxy?.served ?? []).filter((entry) => pattern.test(entry.path.split('?')[0]!)).map((entry) => entry.upstream);
+/**
+ * Seeds a database and starts the stand-in, the balancer (the authorization step always to A,
+ * the callback always to B, the rest in turn) and core A; creates the connector through A; then
+ * starts core B, so that B's per-process list of connectors already holds it. Whatever was
+ * started is stopped when a later step fails.
+ */
+const startTwoCores = async (hubOptions: Omit<HubOptions, 'clients'> = {}): Promise<TwoCores> => {
+  const dir = logtoDir();
+  const undo: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const step of undo.splice(0).reverse()) {
+      // eslint-disable-next-line no-await-in-loop -- cores stop before their database is dropped
+      await step().catch((error: unknown) => console.error(error));
+    }
+  };
+  try {
+    const db = await createDatabase({ logtoDir: dir, prefix: 'logto_rl2_' });
+    undo.push(() => db.drop());
+    const hub = await startHub({ clients: [hfApp], users: demoUsers, ...hubOptions });
+    undo.push(() => hub.close());
+    const proxy = await startRoundRobinProxy(
+      [
+        { name: 'A', port: ports.A[0] },
+        { name: 'B', port: ports.B[0] },
+      ],
+      (method, requestPath) => {
+        const pathname = requestPath.split('?')[0]!;
+        if (method === 'POST' && authorizationStep.test(pathname)) return 'A';
+        if (method === 'POST' && callbackStep.test(pathname)) return 'B';
+        return undefined;
+      },
+    );
+    undo.push(() => proxy.close());
+    const coreOf = ([port, adminPort]: readonly [number, number]) =>
+      new LogtoCore({ logtoDir: dir, dbUrl: db.url, port, adminPort, env: { ...hub.coreEnv, ENDPOINT: proxy.url } });
+    const coreA = coreOf(ports.A);
+    const coreB = coreOf(ports.B);
+    undo.push(() => coreA.stop());
+    await coreA.start();
+    const managementA = await ManagementApi.connect(coreA, db);
+    const created = expectStatus(
+      await managementA.request<{ id: string }>('POST', '/api/connectors', { connectorId: factoryId, config, enableTokenStorage: true }),
+      200,
+      'create connector through A',
+    );
+    expectStatus(await managementA.request('PATCH', '/api/sign-in-exp', { socialSignInConnectorTargets: [target] }), 200, 'add to sign-in experience');
+    expectStatus(await managementA.request('PATCH', '/api/account-center', { enabled: true }), 200, 'enable the Account Center');
+    undo.push(() => coreB.stop());
+    await coreB.start();
+    const managementB = await ManagementApi.connect(coreB, db);
+    return {
+      db,
+      hub,
+      proxy,
+      coreA,
+      coreB,
+      managementA,
+      managementB,
+      connectorId: created.id,
+      servedBy: (pattern) => proxy.served.filter((entry) => pattern.test(entry.path.split('?')[0]!)).map((entry) => entry.upstream),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};
 
 beforeAll(async () => {
-  const dir = logtoDir();
-  db = await createDatabase({ logtoDir: dir, prefix: 'logto_rl2_' });
-  hub = await startHub({ clients: [hfApp], users: demoUsers });
-  // The authorization step always to A and the callback always to B; the rest in turn.
-  proxy = await startRoundRobinProxy(
-    [
-      { name: 'A', port: ports.A[0] },
-      { name: 'B', port: ports.B[0] },
-    ],
-    (method, requestPath) => {
-      const pathname = requestPath.split('?')[0]!;
-      if (method === 'POST' && authorizationStep.test(pathname)) return 'A';
-      if (method === 'POST' && callbackStep.test(pathname)) return 'B';
-      return undefined;
-    },
-  );
-  const coreOf = ([port, adminPort]: readonly [number, number]) =>
-    new LogtoCore({ logtoDir: dir, dbUrl: db!.url, port, adminPort, env: { ...hub!.coreEnv, ENDPOINT: proxy!.url } });
-  const coreA = coreOf(ports.A);
-  const coreB = coreOf(ports.B);
-  cores.push(coreA);
   const packed = await packPackage();
   try {
-    await installConnector(dir, packed.tarball);
+    // Both cores run from this LOGTO_DIR: one install serves both.
+    await installConnector(logtoDir(), packed.tarball);
   } finally {
     await releasePackedPackage();
-  }
-  await coreA.start();
-  managementA = await ManagementApi.connect(coreA, db);
-  const created = expectStatus(
-    await managementA.request<{ id: string }>('POST', '/api/connectors', { connectorId: factoryId, config }),
-    200,
-    'create connector through A',
-  );
-  connectorId = created.id;
-  expectStatus(await managementA.request('PATCH', '/api/sign-in-exp', { socialSignInConnectorTargets: [target] }), 200, 'add to sign-in experience');
-  // B starts after the connector exists, so its per-process list of connectors already holds it.
-  cores.push(coreB);
-  await coreB.start();
-  managementB = await ManagementApi.connect(coreB, db);
-});
-
-afterAll(async () => {
-  for (const step of [
-    ...cores.map((core) => () => core.stop()),
-    () => proxy?.close(),
-    () => hub?.close(),
-    () => db?.drop(),
-  ]) {
-    // eslint-disable-next-line no-await-in-loop -- cores stop before their database is dropped
-    await Promise.resolve(step()).catch((error: unknown) => console.error(error));
   }
 });
 
 describe('two Logto cores on one database', { concurrent: false }, () => {
+  let cores: TwoCores;
+  beforeAll(async () => {
+    cores = await startTwoCores();
+  });
+  afterAll(async () => {
+    // Unset when beforeAll failed before assigning it.
+    await (cores as TwoCores | undefined)?.stop();
+  });
+
   it("signs a user in through Logto's sign-in page when one core starts the sign-in and the other finishes it", async () => {
     const ada = userNamed('ada', demoUsers);
-    const browser = await launchChromium(hub!.chromiumArgs);
+    const browser = await launchChromium(cores.hub.chromiumArgs);
     try {
       const page = await (await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-US' })).newPage();
-      const userId = await signInOnSignInPage(page, { endpoint: proxy!.url, hubUrl: hub!.url, username: 'ada', screenshots });
-      expect(servedBy(authorizationStep)).toEqual(['A']);
-      expect(servedBy(callbackStep)).toEqual(['B']);
-      expect(new Set(proxy!.served.map((entry) => entry.upstream))).toEqual(new Set(['A', 'B']));
+      const userId = await signInOnSignInPage(page, { endpoint: cores.proxy.url, hubUrl: cores.hub.url, username: 'ada', screenshots });
+      expect(cores.servedBy(authorizationStep)).toEqual(['A']);
+      expect(cores.servedBy(callbackStep)).toEqual(['B']);
+      expect(new Set(cores.proxy.served.map((entry) => entry.upstream))).toEqual(new Set(['A', 'B']));
       const user = expectStatus(
-        await managementB.request<{ identities: Record<string, { userId: string }> }>('GET', `/api/users/${userId}`),
+        await cores.managementB.request<{ identities: Record<string, { userId: string }> }>('GET', `/api/users/${userId}`),
         200,
         'the user, through B',
       );
       expect(user.identities[target]?.userId).toBe(ada.sub);
-      expect(hub!.lastAuthorizationParams?.redirect_uri).toBe(`${proxy!.url}/callback/${connectorId}`);
+      expect(cores.hub.lastAuthorizationParams?.redirect_uri).toBe(`${cores.proxy.url}/callback/${cores.connectorId}`);
     } finally {
       await browser.close();
     }
@@ -142,23 +181,128 @@ describe('two Logto cores on one database', { concurrent: false }, () => {
 
   it('uses a config saved through one core in the other at once: connector configs are read from the database on every use', async () => {
     // Without an organization rule, the outsider signs in; the callback is B's.
-    const before = await new ExperienceClient(proxy!.url).signInWithSocial(connectorId, { username: 'outsider' });
+    const before = await new ExperienceClient(cores.proxy.url).signInWithSocial(cores.connectorId, { username: 'outsider' });
     expect(before.registered).toBe(true);
-    expect(servedBy(callbackStep).at(-1)).toBe('B');
+    expect(cores.servedBy(callbackStep).at(-1)).toBe('B');
 
     expectStatus(
-      await managementA.request('PATCH', `/api/connectors/${connectorId}`, { config: { ...config, authorizedOrgs: 'ml-lab' } }),
+      await cores.managementA.request('PATCH', `/api/connectors/${cores.connectorId}`, { config: { ...config, authorizedOrgs: 'ml-lab' } }),
       200,
       'require ml-lab through A',
     );
     try {
       // At once, with no wait: B refuses the outsider under the rule saved through A.
-      const after = await new ExperienceClient(proxy!.url).socialCallback(connectorId, { username: 'outsider' });
-      expect(servedBy(callbackStep).at(-1)).toBe('B');
+      const after = await new ExperienceClient(cores.proxy.url).socialCallback(cores.connectorId, { username: 'outsider' });
+      expect(cores.servedBy(callbackStep).at(-1)).toBe('B');
       expect(after.verify.status).toBe(401);
       expect(after.verify.body.code).toBe('connector.authorization_failed');
     } finally {
-      expectStatus(await managementB.request('PATCH', `/api/connectors/${connectorId}`, { config }), 200, 'reset config through B');
+      expectStatus(await cores.managementB.request('PATCH', `/api/connectors/${cores.connectorId}`, { config }), 200, 'reset config through B');
     }
   });
 });
+
+/**
+ * Holds the token requests that reach the stand-in until `expected` have arrived, then lets them
+ * through one at a time, each after the one before was answered: a Hugging Face that handles one
+ * refresh token's requests one after the other, with both requests in flight before either is
+ * answered, every run. Nothing is held once the gate is open.
+ */
+const createTokenGate = (expected: number) => {
+  const waiting: Array<{ release: () => void; answered: Promise<unknown> }> = [];
+  let open = false;
+  const releaseInTurn = async () => {
+    open = true;
+    for (const request of waiting) {
+      request.release();
+      // eslint-disable-next-line no-await-in-loop -- each request goes through after the one before was answered
+      await request.answered;
+    }
+  };
+  return {
+    async hold(response: http.ServerResponse): Promise<void> {
+      if (open) return;
+      const released = new Promise<void>((resolve) => {
+        waiting.push({ release: resolve, answered: once(response, 'finish') });
+      });
+      if (waiting.length === expected) void releaseInTurn();
+      await released;
+    },
+  };
+};
+
+/**
+ * The refresh race across processes: an app reads its stored Hugging Face token from both cores
+ * at the moment it expired. The connector makes concurrent refreshes one only within a process,
+ * so each core sends its own refresh with the same refresh token; Hugging Face rotates refresh
+ * tokens, so the second presents a token the first rotated out.
+ */
+describe.each<RefreshTokenReuse>(['reject', 'revoke-grant'])(
+  'the refresh race across two cores, Hugging Face answering a reused refresh token with %s',
+  (refreshTokenReuse) => {
+    let cores: TwoCores;
+    let gate: ReturnType<typeof createTokenGate> | undefined;
+    beforeAll(async () => {
+      cores = await startTwoCores({ refreshTokenReuse, beforeTokenRequest: async (response) => gate?.hold(response) });
+    });
+    afterAll(async () => {
+      // Unset when beforeAll failed before assigning it.
+      await (cores as TwoCores | undefined)?.stop();
+    });
+
+    type StoredToken = { access_token?: string; code?: string };
+    /** The app's read of its stored token, sent straight to one core. */
+    const readAt = async (core: LogtoCore, appAccessToken: string) =>
+      requestJson<StoredToken>(`${core.endpoint}/api/my-account/identities/${target}/access-token`, {
+        headers: { authorization: `Bearer ${appAccessToken}` },
+      });
+    /** Moves the user's stored set's expiry a minute into the past, as if its 8 hours had passed. */
+    const expireStoredSet = async (userId: string) => {
+      if (!/^\w+$/.test(userId)) throw new TypeError(`Unexpected Logto user id "${userId}"`);
+      const updated = await cores.db.query(
+        `update secrets set metadata = jsonb_set(metadata, '{expiresAt}', to_jsonb(floor(extract(epoch from now()))::bigint - 60)) where user_id = '${userId}' returning id`,
+      );
+      expect(updated.split('\n').filter(Boolean), 'stored token sets of the user').toHaveLength(1);
+    };
+    /** Hugging Face's answer to an access token: whose it is, or nobody's. */
+    const owner = async (token: string) =>
+      (await requestJson<{ sub?: string }>(`${cores.hub.url}/oauth/userinfo`, { headers: { authorization: `Bearer ${token}` } })).body.sub;
+
+    it('each core refreshes on its own: one read gets a new token, the other is refused', async () => {
+      const ada = userNamed('ada', demoUsers);
+      const app = await new ExperienceClient(cores.proxy.url).signInWithSocial(cores.connectorId, { username: 'ada' });
+      expectStatus(await readAt(cores.coreA, app.access_token), 200, 'stored token before expiry');
+      await expireStoredSet(app.userId);
+      cores.hub.resetCounts();
+
+      gate = createTokenGate(2);
+      const reads = await Promise.all([readAt(cores.coreA, app.access_token), readAt(cores.coreB, app.access_token)]);
+      gate = undefined;
+
+      expect(cores.hub.requestCounts['/oauth/token'], 'refresh requests at Hugging Face').toBe(2);
+      const outcomes = reads.map(({ status, body }) => ({ status, code: body.code })).sort((a, b) => a.status - b.status);
+      expect(outcomes).toEqual([
+        { status: 200, code: undefined },
+        { status: 401, code: 'connector.social_invalid_access_token' },
+      ]);
+      const issued = reads.find(({ status }) => status === 200)!.body.access_token!;
+
+      if (refreshTokenReuse === 'reject') {
+        // Only the rotated-out token was refused: the set the first refresh stored works, and refreshes.
+        const after = expectStatus(await readAt(cores.coreB, app.access_token), 200, 'read after the race');
+        expect(after.access_token).toBe(issued);
+        expect(await owner(issued)).toBe(ada.sub);
+        await expireStoredSet(app.userId);
+        const next = await readAt(cores.coreA, app.access_token);
+        expect({ status: next.status, code: next.body.code }).toEqual({ status: 200, code: undefined });
+        expect(await owner(next.body.access_token!)).toBe(ada.sub);
+      } else {
+        // Reuse detected: Hugging Face revoked the grant, the set the first refresh stored with it.
+        expect(await owner(issued)).toBeUndefined();
+        await expireStoredSet(app.userId);
+        const next = await readAt(cores.coreA, app.access_token);
+        expect({ status: next.status, code: next.body.code }).toEqual({ status: 401, code: 'connector.social_invalid_access_token' });
+      }
+    });
+  },
+);
