@@ -1,5 +1,6 @@
 /**
- * The playground's pages: the sign-in card with the settings panel, and the result page.
+ * The playground's pages: the sign-in card with the settings panel, the result pages, and the
+ * page of a callback no sign-in waits for.
  */
 import {
   ConnectorConfigFormItemType,
@@ -233,5 +234,21 @@ export const renderFailurePage = ({ code, message, hint, steps }: SignInFailure)
   </table>
   ${renderTimings(steps)}
   ${againLink}
+</section>`
+  );
+
+/**
+ * The page of a callback that no sign-in in this browser waits for: opened directly, from another
+ * browser, or an answer to a sign-in that has already ended (a reload of the last result page
+ * shows that page instead).
+ */
+export const renderNoSignInPage = (): string =>
+  page(
+    'No sign-in to finish',
+    `<section class="card wide" aria-label="Result">
+  <h1>No sign-in to finish</h1>
+  <p>No sign-in is waiting for this answer in this browser. This address is where Hugging Face sends the browser back during a sign-in; this sign-in has already ended, or it was started in another browser.</p>
+  <p><a class="social" href="/sign-in">Start a new sign-in</a></p>
+  <p><a href="/">Back to the playground</a></p>
 </section>`
   );
