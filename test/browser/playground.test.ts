@@ -102,6 +102,13 @@ describe.runIf(hasChromium || isCi)('playground in Chromium', () => {
     return page;
   };
 
+  /** Signs ada in from the playground's start page and waits for the result page. */
+  const signInAsAda = async (page: Page) => {
+    await page.getByRole('button', { name: 'Continue with Hugging Face' }).click();
+    await page.getByRole('button', { name: 'ada', exact: true }).click();
+    await page.getByRole('heading', { name: 'Signed in with Hugging Face' }).waitFor();
+  };
+
   const saveSettings = async (page: Page, scope: string) => {
     await page.getByLabel('Scope', { exact: true }).fill(scope);
     await page.getByRole('button', { name: 'Save settings' }).click();
@@ -157,9 +164,7 @@ describe.runIf(hasChromium || isCi)('playground in Chromium', () => {
 
   it('shows the same result when the result page is reloaded', async () => {
     const page = await openPage();
-    await page.getByRole('button', { name: 'Continue with Hugging Face' }).click();
-    await page.getByRole('button', { name: 'ada', exact: true }).click();
-    await page.getByRole('heading', { name: 'Signed in with Hugging Face' }).waitFor();
+    await signInAsAda(page);
     const userInfo = await page.getByRole('table', { name: 'User info' }).textContent();
 
     await page.reload();
@@ -171,9 +176,7 @@ describe.runIf(hasChromium || isCi)('playground in Chromium', () => {
 
   it('opened directly after a sign-in, /callback says no sign-in waits for it, without its timings', async () => {
     const page = await openPage();
-    await page.getByRole('button', { name: 'Continue with Hugging Face' }).click();
-    await page.getByRole('button', { name: 'ada', exact: true }).click();
-    await page.getByRole('heading', { name: 'Signed in with Hugging Face' }).waitFor();
+    await signInAsAda(page);
 
     await page.goto(`${playground.origin}/callback`);
     await page.getByRole('heading', { name: 'No sign-in to finish' }).waitFor();

@@ -78,7 +78,7 @@ describe('installIntoCache', () => {
 
   it('does nothing and says nothing when the folder is there', async () => {
     await mkdir(target);
-    const prepare = vi.fn(async (building: string) => building);
+    const prepare = vi.fn((building: string) => Promise.resolve(building));
 
     await expect(
       installIntoCache({ target, title: 'The thing', megabytes: 12, prepare, npmArgs: ['--version'], log })
