@@ -10,9 +10,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 
-const officialModule = new URL('../node_modules/@logto/connector-huggingface/lib/index.js', import.meta.url);
+import { officialConnectorPackage } from '../scripts/logto-tools.mjs';
+
+const officialModule = pathToFileURL(path.join(officialConnectorPackage, 'lib', 'index.js'));
 
 /** Logto's callback URL shape; never contacted, the sign-in driver stops at the redirect. */
 const redirectUri = 'http://127.0.0.1:3001/callback/bench-connector';

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { officialConnectorPackage } from '../scripts/logto-tools.mjs';
+
 /** Where and when the bench ran. */
 export type BenchEnvironment = {
   date: string;
@@ -29,9 +31,5 @@ export const readEnvironment = (): BenchEnvironment => ({
 });
 
 /** The installed official connector's version. */
-export const officialVersion = (root: string): string =>
-  (
-    JSON.parse(
-      readFileSync(path.join(root, 'node_modules', '@logto', 'connector-huggingface', 'package.json'), 'utf8'),
-    ) as { version: string }
-  ).version;
+export const officialVersion = (): string =>
+  (JSON.parse(readFileSync(path.join(officialConnectorPackage, 'package.json'), 'utf8')) as { version: string }).version;

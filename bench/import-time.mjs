@@ -4,11 +4,15 @@
  *
  * Usage: node bench/import-time.mjs official|ours [URL of our lib/index.js, default ../lib/index.js]
  */
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+
+import { officialConnectorPackage } from '../scripts/logto-tools.mjs';
 
 const [which, ourModule = new URL('../lib/index.js', import.meta.url).href] = process.argv.slice(2);
 const connectorModules = {
-  official: new URL('../node_modules/@logto/connector-huggingface/lib/index.js', import.meta.url).href,
+  official: pathToFileURL(path.join(officialConnectorPackage, 'lib', 'index.js')).href,
   ours: ourModule,
 };
 if (!Object.hasOwn(connectorModules, which ?? '')) {

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
+import { ensureOfficialConnector } from '../scripts/logto-tools.mjs';
 import { type BenchOptions, isPublished, parseBenchArgs, usage, UsageError } from './args.js';
 import { createCertificates } from './certs.js';
 import { cpuPlan, type CpuSamples, measureCpu } from './cpu.js';
@@ -104,7 +105,7 @@ const bench = async (options: BenchOptions) => {
       cpu: cpuReport,
       latency: latencyReport,
       environment,
-      officialVersion: officialVersion(root),
+      officialVersion: officialVersion(),
       totalSeconds,
       importRounds: cpu.importRounds,
     });
@@ -133,6 +134,7 @@ const main = async () => {
     console.log(usage);
     return;
   }
+  await ensureOfficialConnector(log);
   await bench(options);
 };
 

@@ -14,7 +14,7 @@ import { listenOnLoopback } from '../stand-in/web.js';
 import { InteractionStore } from './session-store.js';
 import { timed } from './timings.js';
 import { findHint, type TroubleshootingRow } from './troubleshooting.js';
-import { type ModeInfo, renderFailurePage, renderSignInPage, renderSuccessPage } from './views.js';
+import { type ModeInfo, renderFailurePage, renderNoSignInPage, renderSignInPage, renderSuccessPage } from './views.js';
 
 /** What the playground server needs. */
 export type PlaygroundOptions = {
@@ -244,31 +244,42 @@ export const startPlayground = async (
       return;
     }
     if (request.method === 'GET' && url.pathname === '/callback') {
-      const query = Object.fromEntries(url.searchParams.entries());
+      // Logto's sign-in page checks the state itself and posts the query without it; so does
+      // the playground.
+      const { state: returnedState, ...callbackQuery } = Object.fromEntries(url.searchParams.entries());
+      if (!interaction.state || returnedState !== interaction.state) {
+        // A reload of a result page shows that result again; any other answer has no sign-in to
+        // finish (and no timings: the ones kept belong to the last sign-in).
+        if (interaction.finished && returnedState === interaction.finished.state) {
+          send(response, 200, 'text/html; charset=utf-8', interaction.finished.page);
+        } else {
+          send(response, 400, 'text/html; charset=utf-8', renderNoSignInPage());
+        }
+        return;
+      }
       const steps = [
         ...(interaction.authorizationUriMs === undefined ? [] : [{ step: 'getAuthorizationUri', ms: interaction.authorizationUriMs }]),
         ...(interaction.redirectedAt === undefined ? [] : [{ step: 'At Hugging Face (login and consent)', ms: performance.now() - interaction.redirectedAt }]),
       ];
-      // Logto's sign-in page checks the state itself and posts the query without it; so does
-      // the playground.
-      const { state: returnedState, ...callbackQuery } = query;
-      if (!interaction.state || returnedState !== interaction.state) {
-        send(response, 200, 'text/html; charset=utf-8', renderFailurePage({ code: 'state_mismatch', message: 'This callback does not belong to the sign-in started in this browser. Start again.', steps }));
-        return;
-      }
+      const { state } = interaction;
       interaction.state = undefined;
+      interaction.authorizationUriMs = undefined;
+      interaction.redirectedAt = undefined;
       const outcome = await timed('getTokenResponseAndUserInfo', async () => {
         if (!connector.getTokenResponseAndUserInfo) {
           throw new Error('token storage is not supported');
         }
         return connector.getTokenResponseAndUserInfo({ redirectUri, ...callbackQuery }, interaction.connectorSession.getSession);
       });
+      let resultPage: string;
       if ('error' in outcome) {
         const { code, message } = describeError(outcome.error);
-        send(response, 200, 'text/html; charset=utf-8', renderFailurePage({ code, message, hint: findHint(options.hints, code, message), steps: [...steps, ...outcome.steps] }));
-        return;
+        resultPage = renderFailurePage({ code, message, hint: findHint(options.hints, code, message), steps: [...steps, ...outcome.steps] });
+      } else {
+        resultPage = renderSuccessPage({ ...outcome.result, steps: [...steps, ...outcome.steps] });
       }
-      send(response, 200, 'text/html; charset=utf-8', renderSuccessPage({ ...outcome.result, steps: [...steps, ...outcome.steps] }));
+      interaction.finished = { state, page: resultPage };
+      send(response, 200, 'text/html; charset=utf-8', resultPage);
       return;
     }
     send(response, 404, 'text/plain; charset=utf-8', 'Not found');

@@ -1,7 +1,8 @@
 /**
  * The playground's stand-in for Logto's interaction storage: per browser, the connector session
  * kept as JSON text and replaced whole on every `setSession`, as Logto does, plus the values
- * Logto itself keeps (the state it checks and when the user left for Hugging Face).
+ * Logto itself keeps (the state it checks and when the user left for Hugging Face), and the last
+ * result page, so that reloading it shows it again.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -17,6 +18,8 @@ type Interaction = {
   redirectedAt?: number;
   /** How long `getAuthorizationUri` took. */
   authorizationUriMs?: number;
+  /** The last finished sign-in: its `state` and the result page, shown again on a reload. */
+  finished?: { state: string; page: string };
 };
 
 const maxInteractions = 10_000;

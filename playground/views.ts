@@ -1,5 +1,6 @@
 /**
- * The playground's pages: the sign-in card with the settings panel, and the result page.
+ * The playground's pages: the sign-in card with the settings panel, the result pages, and the
+ * page of a callback no sign-in waits for.
  */
 import {
   ConnectorConfigFormItemType,
@@ -152,6 +153,26 @@ const idTokenClaims = (idToken: string): Record<string, unknown> | undefined => 
   }
 };
 
+/** Claims that are times, in seconds since 1970-01-01 UTC (RFC 7519 §4.1, OpenID Connect Core §2). */
+const timeClaims: ReadonlySet<string> = new Set(['iat', 'exp', 'nbf', 'auth_time']);
+
+/**
+ * A claim's value as the page shows it: text as it is, a time claim as its number followed by
+ * the UTC date it stands for, e.g. `1700000000 (2023-11-14 22:13:20 UTC)`, anything else as JSON.
+ */
+const claimText = (key: string, value: unknown): string => {
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (timeClaims.has(key) && typeof value === 'number' && Number.isFinite(value)) {
+    const date = new Date(value * 1000);
+    if (!Number.isNaN(date.getTime())) {
+      return `${value} (${date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC')})`;
+    }
+  }
+  return JSON.stringify(value);
+};
+
 const renderIdToken = (idToken: string | undefined): string => {
   if (idToken === undefined) {
     return `<h2>ID token</h2>
@@ -162,7 +183,7 @@ const renderIdToken = (idToken: string | undefined): string => {
   <p class="ok" data-field="id-token">Verified by the connector: RS256 signature against Hugging Face's key set, issuer, audience (the client ID), expiry, nonce, and a subject equal to the userinfo's.</p>
   <table aria-label="ID token claims">
   ${Object.entries(claims)
-    .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td data-claim="${escapeHtml(key)}">${escapeHtml(typeof value === 'string' ? value : JSON.stringify(value))}</td></tr>`)
+    .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td data-claim="${escapeHtml(key)}">${escapeHtml(claimText(key, value))}</td></tr>`)
     .join('\n')}
   </table>`;
 };
@@ -233,5 +254,21 @@ export const renderFailurePage = ({ code, message, hint, steps }: SignInFailure)
   </table>
   ${renderTimings(steps)}
   ${againLink}
+</section>`
+  );
+
+/**
+ * The page of a callback that no sign-in in this browser waits for: opened directly, from another
+ * browser, or an answer to a sign-in that has already ended (a reload of the last result page
+ * shows that page instead).
+ */
+export const renderNoSignInPage = (): string =>
+  page(
+    'No sign-in to finish',
+    `<section class="card wide" aria-label="Result">
+  <h1>No sign-in to finish</h1>
+  <p>No sign-in is waiting for this answer in this browser. This address is where Hugging Face sends the browser back during a sign-in; this sign-in has already ended, or it was started in another browser.</p>
+  <p><a class="social" href="/sign-in">Start a new sign-in</a></p>
+  <p><a href="/">Back to the playground</a></p>
 </section>`
   );

@@ -7,6 +7,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { strykerPackage } from './stryker.mjs';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Stryker's JSON report of the last run; `--report FILE` reads another file of the same schema,
 // such as the incremental file a run that was stopped early leaves behind.
@@ -20,10 +22,10 @@ const handWrittenHeading = '## Why the survivors are left';
 
 const report = JSON.parse(readFileSync(reportPath, 'utf8'));
 const strykerVersion = JSON.parse(
-  readFileSync(path.join(root, 'node_modules', '@stryker-mutator', 'core', 'package.json'), 'utf8')
+  readFileSync(path.join(strykerPackage('@stryker-mutator/core'), 'package.json'), 'utf8')
 ).version;
 const runnerVersion = JSON.parse(
-  readFileSync(path.join(root, 'node_modules', '@stryker-mutator', 'vitest-runner', 'package.json'), 'utf8')
+  readFileSync(path.join(strykerPackage('@stryker-mutator/vitest-runner'), 'package.json'), 'utf8')
 ).version;
 
 // Stryker's definition: detected (killed, timed out) over valid (detected, survived, no coverage);

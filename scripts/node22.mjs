@@ -1,32 +1,41 @@
-// Node 22, the version Logto runs on, for tests that must run on it whatever Node runs them: it
-// comes from the npm registry's `node` package into .cache/node22, once.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// Node 22, the version Logto runs on, for what must run on it whatever Node runs the command:
+// the npm registry's `node` package, installed into .cache/node22 on first use.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-/** This repository's root. */
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { cacheRoot, installIntoCache, quietNpmOptions, repoRoot, writePackageJson } from './cache-install.mjs';
 
-const prefix = path.join(repoRoot, '.cache', 'node22');
+export { repoRoot };
+
+/** Where Node 22 is installed. */
+export const node22Folder = path.join(cacheRoot, 'node22');
+
+/** Roughly how many megabytes the install takes on disk. */
+export const node22Megabytes = 190;
+
+/** Whether this process already runs on Node 22. */
+export const runsOnNode22 = () => Number(process.versions.node.split('.')[0]) === 22;
 
 /**
  * Returns the path of a Node 22 executable: this process's own when it is Node 22, otherwise the
- * one in .cache/node22, installed there first when missing.
+ * one in .cache/node22, installed there first (and announced) when missing.
  *
- * @returns {string}
+ * @param {(line: string) => void} [log] - Where the install's progress lines go.
+ * @returns {Promise<string>}
  */
-export const ensureNode22 = () => {
-  if (Number(process.versions.node.split('.')[0]) === 22) {
+export const ensureNode22 = async (log) => {
+  if (runsOnNode22()) {
     return process.execPath;
   }
-  const node22 = path.join(prefix, 'node_modules', '.bin', 'node');
-  if (!existsSync(node22)) {
-    const args = ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node@22'];
-    const result = spawnSync('npm', args, { stdio: 'inherit', cwd: repoRoot });
-    if (result.status !== 0 || !existsSync(node22)) {
-      throw new Error(`npm ${args.join(' ')} failed (${result.status ?? result.signal}).`);
-    }
-  }
-  return node22;
+  await installIntoCache({
+    target: node22Folder,
+    title: 'Node 22',
+    megabytes: node22Megabytes,
+    prepare: async (folder) => {
+      await writePackageJson(folder);
+      return folder;
+    },
+    npmArgs: ['install', '--no-save', ...quietNpmOptions, 'node@22'],
+    log,
+  });
+  return path.join(node22Folder, 'node_modules', '.bin', 'node');
 };

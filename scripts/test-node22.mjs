@@ -1,20 +1,20 @@
 #!/usr/bin/env node
 // Runs the test suites again on Node 22, the version Logto runs on, after `vitest run` has run
 // them on this machine's Node. Node 22 comes from the npm registry's `node` package into
-// .cache/node22, once. The browser suite runs once, on the machine's Node, since it only
+// .cache/node22, once (scripts/test-downloads.ts fetches it before the first run's tests). The browser suite runs once, on the machine's Node, since it only
 // drives the playground server; so do the Logto release matrix and the Docker recipe test, whose
 // Logto side already runs on Node 22 whatever Node runs vitest.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-import { ensureNode22, repoRoot as root } from './node22.mjs';
+import { ensureNode22, repoRoot as root, runsOnNode22 } from './node22.mjs';
 
-if (Number(process.versions.node.split('.')[0]) === 22) {
+if (runsOnNode22()) {
   console.log('Node 22 already ran the suites.');
   process.exit(0);
 }
 
-const node22 = ensureNode22();
+const node22 = await ensureNode22();
 const version = spawnSync(node22, ['--version'], { encoding: 'utf8' }).stdout.trim();
 console.log(`Running the suites again on Node ${version}.`);
 const result = spawnSync(

@@ -28,6 +28,16 @@ li{margin:8px 0}
 .error{background:#fef2f2;border:1px solid #fecaca;border-radius:10px;padding:10px 12px;color:#991b1b}
 `;
 
+/** The stand-in's smiley mark, with `attributes` on its `<svg>` element. */
+const markSvg = (attributes: string) =>
+  `<svg ${attributes} viewBox="0 0 32 32"><circle cx="16" cy="16" r="15" fill="#ffd21e"/><circle cx="11" cy="13" r="2" fill="#3a3b45"/><circle cx="21" cy="13" r="2" fill="#3a3b45"/><path d="M10 19q6 6 12 0" stroke="#3a3b45" stroke-width="2" fill="none" stroke-linecap="round"/></svg>`;
+
+/** The stand-in's favicon, an SVG document of its mark; its pages link it as `/favicon.svg`. */
+export const faviconSvg = `<?xml version="1.0" encoding="UTF-8"?>\n${markSvg('xmlns="http://www.w3.org/2000/svg" width="32" height="32"')}\n`;
+
+/** The paths the stand-in answers with {@link faviconSvg}: the linked one and the one browsers try. */
+export const faviconPaths: ReadonlySet<string> = new Set(['/favicon.svg', '/favicon.ico']);
+
 /**
  * A complete HTML page in the stand-in's frame.
  *
@@ -40,11 +50,12 @@ export const standInPage = (title: string, body: string): string => `<!DOCTYPE h
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>${styles}</style>
 </head>
 <body>
 <main>
-<div class="brand"><svg class="mark" aria-hidden="true" width="32" height="32" viewBox="0 0 32 32"><circle cx="16" cy="16" r="15" fill="#ffd21e"/><circle cx="11" cy="13" r="2" fill="#3a3b45"/><circle cx="21" cy="13" r="2" fill="#3a3b45"/><path d="M10 19q6 6 12 0" stroke="#3a3b45" stroke-width="2" fill="none" stroke-linecap="round"/></svg><span>Hugging Face <small>(stand-in)</small></span></div>
+<div class="brand">${markSvg('class="mark" aria-hidden="true" width="32" height="32"')}<span>Hugging Face <small>(stand-in)</small></span></div>
 ${body}
 </main>
 </body>

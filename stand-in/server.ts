@@ -22,7 +22,7 @@ import {
   sendUnavailable,
 } from './faults.js';
 import { createSharedStore, loadOidcProvider, type RefreshTokenReuse } from './oidc-provider.js';
-import { loginPage } from './pages.js';
+import { faviconPaths, faviconSvg, loginPage } from './pages.js';
 import { buildProvider, type ProviderInstance, type ProviderSettings } from './provider.js';
 import { createScopePolicy } from './scope-policy.js';
 import { isLoopbackHost, listenOnLoopback } from './web.js';
@@ -286,6 +286,11 @@ export const startHfStandIn = async (options: StandInOptions): Promise<StandIn> 
     }
     if (pathname === '/oauth/userinfo') {
       await serveUserinfo(req, res, provider, accounts, settings.issuer);
+      return;
+    }
+    if (faviconPaths.has(pathname) && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=3600' });
+      res.end(faviconSvg);
       return;
     }
     const avatar = avatarPath.exec(pathname);

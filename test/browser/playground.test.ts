@@ -102,6 +102,13 @@ describe.runIf(hasChromium || isCi)('playground in Chromium', () => {
     return page;
   };
 
+  /** Signs ada in from the playground's start page and waits for the result page. */
+  const signInAsAda = async (page: Page) => {
+    await page.getByRole('button', { name: 'Continue with Hugging Face' }).click();
+    await page.getByRole('button', { name: 'ada', exact: true }).click();
+    await page.getByRole('heading', { name: 'Signed in with Hugging Face' }).waitFor();
+  };
+
   const saveSettings = async (page: Page, scope: string) => {
     await page.getByLabel('Scope', { exact: true }).fill(scope);
     await page.getByRole('button', { name: 'Save settings' }).click();
@@ -145,7 +152,63 @@ describe.runIf(hasChromium || isCi)('playground in Chromium', () => {
     expect(await claim('aud')).toBe('playground');
     expect(await claim('sub')).toBe(await page.locator('[data-field="id"]').textContent());
     expect(await claim('nonce')).toMatch(/\S{16,}/);
+    // Times are seconds since 1970-01-01 UTC (RFC 7519 §4.1): the number, then that instant in UTC.
+    const times = await Promise.all(['iat', 'exp', 'auth_time'].map(async (name) => [name, await claim(name)] as const));
+    for (const [name, shown] of times) {
+      const [, seconds = '', date] = /^(\d+) \((.*)\)$/.exec(shown ?? '') ?? [];
+      expect(date, name).toBe(new Date(Number(seconds) * 1000).toISOString().replace('T', ' ').replace('.000Z', ' UTC'));
+    }
     await page.screenshot({ path: path.join(screenshots, 'signed-in-openid.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('shows the same result when the result page is reloaded', async () => {
+    const page = await openPage();
+    await signInAsAda(page);
+    const userInfo = await page.getByRole('table', { name: 'User info' }).textContent();
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'Signed in with Hugging Face' }).waitFor();
+    expect(await page.getByRole('table', { name: 'User info' }).textContent()).toBe(userInfo);
+    expect(await page.getByRole('heading', { name: 'Sign-in failed' }).count()).toBe(0);
+    await page.close();
+  });
+
+  it('opened directly after a sign-in, /callback says no sign-in waits for it, without its timings', async () => {
+    const page = await openPage();
+    await signInAsAda(page);
+
+    await page.goto(`${playground.origin}/callback`);
+    await page.getByRole('heading', { name: 'No sign-in to finish' }).waitFor();
+    expect(await page.getByRole('table', { name: 'Timings' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Start a new sign-in' }).click();
+    await page.getByRole('button', { name: 'ada', exact: true }).waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'no-sign-in-to-finish.png'), fullPage: true });
+    await page.close();
+  });
+
+  it("serves the favicon the stand-in's pages link, and answers no request of a sign-in with an error", async () => {
+    const page = await openPage();
+    const failed: string[] = [];
+    page.on('response', (answer) => {
+      if (answer.status() >= 400) {
+        failed.push(`${answer.status()} ${answer.url()}`);
+      }
+    });
+    await page.getByRole('button', { name: 'Continue with Hugging Face' }).click();
+    await page.getByRole('button', { name: 'ada', exact: true }).waitFor();
+    const standIn = new URL(page.url()).origin;
+    const href = await page.locator('link[rel="icon"]').getAttribute('href');
+    const answers = await Promise.all(
+      [href ?? '/missing', '/favicon.ico'].map((icon) => page.request.get(new URL(icon, standIn).href))
+    );
+    for (const answer of answers) {
+      expect(answer.status()).toBe(200);
+      expect(answer.headers()['content-type']).toBe('image/svg+xml');
+    }
+    await page.getByRole('button', { name: 'ada', exact: true }).click();
+    await page.getByRole('heading', { name: 'Signed in with Hugging Face' }).waitFor();
+    expect(failed).toEqual([]);
     await page.close();
   });
 

@@ -77,7 +77,7 @@ beforeAll(async () => {
   await copyFile(packed.tarball, path.join(host, path.basename(packed.tarball)));
   await execFileAsync('sh', ['-eu', '-c', blockOf('sh')], { cwd: host, timeout: 60_000 });
 
-  const node = ensureNode22();
+  const node = await ensureNode22();
   const { source, destination } = dockerfileCopy();
   /* eslint-disable no-await-in-loop -- one release at a time: each starts a Logto process, and the machine has few cores */
   for (const release of logtoReleases) {

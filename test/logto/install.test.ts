@@ -10,15 +10,12 @@ import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { packPackage, type PackedPackage, releasePackedPackage, repoRoot } from './pack.js';
+import { ensureLogtoCli, ensureOfficialConnector } from '../../scripts/logto-tools.mjs';
+import { packPackage, type PackedPackage, releasePackedPackage } from './pack.js';
 import { newestRelease } from './releases.js';
 import { createLogtoInstance, type LogtoInstance } from './skeleton.js';
 
 const execFileAsync = promisify(execFile);
-
-const cliPackage = path.join(repoRoot, 'node_modules', '@logto', 'cli');
-const cliBin = path.join(cliPackage, 'bin', 'logto.js');
-const officialPackage = path.join(repoRoot, 'node_modules', '@logto', 'connector-huggingface');
 
 const ourId = 'huggingface-oidc-universal';
 const officialId = 'huggingface-universal';
@@ -53,8 +50,8 @@ type ProbeReport = {
 
 /**
  * Runs inside `<instance>/packages/core`, so bare imports resolve from core's node_modules as
- * they do in Logto. The CLI's loader is imported by path from this repository, and resolves its
- * own `@logto/connector-kit` from there; `instanceof` therefore uses the instance's copy,
+ * they do in Logto. The CLI's loader is imported by path from its own install in .cache/, and
+ * resolves its own `@logto/connector-kit` from there; `instanceof` therefore uses the instance's copy,
  * imported explicitly.
  */
 const probeSource = `
@@ -169,7 +166,15 @@ const dataUri = async (file: string) =>
   `data:image/svg+xml;base64,${(await readFile(file)).toString('base64')}`;
 
 beforeAll(async () => {
-  [packed, instance] = await Promise.all([packPackage(), createLogtoInstance(newestRelease)]);
+  let cliPackage: string;
+  let officialPackage: string;
+  [packed, instance, cliPackage, officialPackage] = await Promise.all([
+    packPackage(),
+    createLogtoInstance(newestRelease),
+    ensureLogtoCli(newestRelease.cli),
+    ensureOfficialConnector(),
+  ]);
+  const cliBin = path.join(cliPackage, 'bin', 'logto.js');
 
   const added = await runNode(
     [cliBin, 'connector', 'add', packed.tarball, '--path', instance.root],

@@ -63,7 +63,7 @@ const inPairs = async <T>(items: readonly T[], work: (item: T) => Promise<unknow
 };
 
 beforeAll(async () => {
-  const node = ensureNode22();
+  const node = await ensureNode22();
   [hf, packed] = await Promise.all([
     startHfStandIn({ clients: [app] }),
     packPackage(),

@@ -4,18 +4,15 @@
  * it, and its loader is what core runs at start), and an empty `packages/core/connectors` for
  * `logto connector add`.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
-import { repoRoot, withFileLock } from './pack.js';
+import { cacheRoot as repositoryCache, installIntoCache, quietNpmOptions } from '../../scripts/cache-install.mjs';
+import { withFileLock } from './pack.js';
 import { type LogtoRelease, sharedCoreDependencies } from './releases.js';
-
-const execFileAsync = promisify(execFile);
 
 /**
  * What core's `package.json` declares for one release. The CLI's own `@logto/connector-kit` is
@@ -31,7 +28,7 @@ export const coreDependenciesOf = (release: LogtoRelease): Record<string, string
 
 const layoutVersion = 2;
 const installTimeoutMs = 600_000;
-const cacheRoot = path.join(repoRoot, '.cache', 'logto-skeleton');
+const cacheRoot = path.join(repositoryCache, 'logto-skeleton');
 
 const cacheKey = (release: LogtoRelease) =>
   createHash('sha256')
@@ -58,54 +55,56 @@ const corePackageJson = (release: LogtoRelease) => ({
 const writeJson = async (file: string, value: unknown) =>
   writeFile(file, `${JSON.stringify(value, undefined, 2)}\n`);
 
-const buildSkeleton = async (release: LogtoRelease, target: string) => {
-  const building = await mkdtemp(path.join(cacheRoot, '.building-'));
-  try {
-    const core = path.join(building, 'packages', 'core');
-    await mkdir(core, { recursive: true });
-    await writeJson(path.join(building, 'package.json'), rootPackageJson);
-    await writeJson(path.join(core, 'package.json'), corePackageJson(release));
-    await execFileAsync(
-      'npm',
-      ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', '--engine-strict=false'],
-      { cwd: core, timeout: installTimeoutMs, maxBuffer: 16 * 1024 * 1024 }
-    ).catch((error: unknown) => {
-      const stderr = (error as { stderr?: string }).stderr ?? '';
-      throw new Error(`npm install of the Logto ${release.releases} skeleton failed: ${stderr.slice(-2000)}`, {
-        cause: error,
-      });
-    });
-    const missing = Object.keys(coreDependenciesOf(release)).filter(
-      (name) => !existsSync(path.join(core, 'node_modules', name, 'package.json'))
-    );
-    if (missing.length > 0) {
-      throw new Error(`npm install left out ${missing.join(', ')}`);
-    }
-    if (existsSync(path.join(core, 'node_modules', '@logto', 'cli', 'node_modules', '@logto', 'connector-kit'))) {
-      throw new Error(`@logto/cli ${release.cli} got a connector-kit of its own, not core's ${release.connectorKit}`);
-    }
-    try {
-      await rename(building, target);
-    } catch (error) {
-      // Another process finished first; its copy is as good as ours.
-      if (!existsSync(target)) {
-        throw error;
-      }
-    }
-  } finally {
-    await rm(building, { recursive: true, force: true });
+/** Roughly how many megabytes one skeleton takes on disk. */
+export const skeletonMegabytes = 90;
+
+/** Where the skeletons are kept, one folder each. */
+export const skeletonsFolder = cacheRoot;
+
+/** The folder of `release`'s skeleton; it exists once the skeleton is complete. */
+export const skeletonFolder = (release: LogtoRelease): string => path.join(cacheRoot, cacheKey(release));
+
+const checkSkeleton = (release: LogtoRelease, core: string) => {
+  const missing = Object.keys(coreDependenciesOf(release)).filter(
+    (name) => !existsSync(path.join(core, 'node_modules', name, 'package.json'))
+  );
+  if (missing.length > 0) {
+    throw new Error(`npm install left out ${missing.join(', ')}`);
+  }
+  if (existsSync(path.join(core, 'node_modules', '@logto', 'cli', 'node_modules', '@logto', 'connector-kit'))) {
+    throw new Error(`@logto/cli ${release.cli} got a connector-kit of its own, not core's ${release.connectorKit}`);
   }
 };
+
+const buildSkeleton = async (release: LogtoRelease, target: string, log?: (line: string) => void) =>
+  installIntoCache({
+    target,
+    title: `Logto ${release.releases} skeleton`,
+    megabytes: skeletonMegabytes,
+    prepare: async (building) => {
+      const core = path.join(building, 'packages', 'core');
+      await mkdir(core, { recursive: true });
+      await writeJson(path.join(building, 'package.json'), rootPackageJson);
+      await writeJson(path.join(core, 'package.json'), corePackageJson(release));
+      return core;
+    },
+    npmArgs: ['install', ...quietNpmOptions, '--ignore-scripts', '--engine-strict=false'],
+    finish: (building) => {
+      checkSkeleton(release, path.join(building, 'packages', 'core'));
+    },
+    log,
+    timeoutMs: installTimeoutMs,
+  });
 
 const building = new Map<string, Promise<string>>();
 
 /**
  * Returns the cached skeleton of `release`, installing it from the npm registry first when it is
- * missing. Only complete installs are ever renamed into place, so an interrupted run leaves no
- * half-built skeleton behind.
+ * missing (and saying so through `log`). Only complete installs are ever renamed into place, so
+ * an interrupted run leaves no half-built skeleton behind.
  */
-export const ensureSkeleton = async (release: LogtoRelease): Promise<string> => {
-  const target = path.join(cacheRoot, cacheKey(release));
+export const ensureSkeleton = async (release: LogtoRelease, log?: (line: string) => void): Promise<string> => {
+  const target = skeletonFolder(release);
   if (existsSync(target)) {
     return target;
   }
@@ -113,10 +112,7 @@ export const ensureSkeleton = async (release: LogtoRelease): Promise<string> => 
   const pending =
     building.get(target) ??
     withFileLock(`${target}.lock`, installTimeoutMs + 60_000, async () => {
-      if (!existsSync(target)) {
-        await mkdir(cacheRoot, { recursive: true });
-        await buildSkeleton(release, target);
-      }
+      await buildSkeleton(release, target, log);
       return target;
     });
   building.set(target, pending);
