@@ -14,6 +14,7 @@ import { maskToken } from '../../playground/views.js';
 import { createAuthorizationRequest } from '../../src/authorization.js';
 import { readAuthorizationCode } from '../../src/callback.js';
 import { resolveConfig } from '../../src/config.js';
+import { assertAuthorizedOrganization } from '../../src/organizations.js';
 import { createRedactor } from '../../src/redaction.js';
 import { assertSessionMatchesConfig } from '../../src/session.js';
 import { processTokenResponse } from '../../src/token.js';
@@ -104,6 +105,15 @@ describe('README troubleshooting table', () => {
     ['malformed callback data', () => readAuthorizationCode({ code: 42 }, session, createRedactor())],
     ['a config changed during the sign-in', () => assertSessionMatchesConfig(session, { ...config, hubUrl: 'https://hub-ci.huggingface.co' })],
     ['a bad override scope', () => createAuthorizationRequest(config, { state: 's', redirectUri: 'https://l.test/cb', scope: 'profil' })],
+    ['a user of no authorized organization', () => assertAuthorizedOrganization({ sub: 'user', orgs: [] }, ['ml-lab'])],
+    [
+      'a member whose membership Hugging Face restricts',
+      () =>
+        assertAuthorizedOrganization(
+          { sub: 'user', orgs: [{ preferred_username: 'ml-lab', securityRestrictions: ['mfa'] }] },
+          ['ml-lab']
+        ),
+    ],
     ['a rejected code', tokenAnswer(400, { error: 'invalid_grant' })],
     ['rejected client credentials', tokenAnswer(401, { error: 'invalid_client' })],
     ['a token endpoint outage', tokenAnswer(503, { error: 'temporarily_unavailable' })],

@@ -8,7 +8,10 @@ import { ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { bodilessStatuses, type ScriptedAnswer } from '../support.js';
 
-/** Every scope Hugging Face documents (huggingface.co/docs/hub/oauth#currently-supported-scopes). */
+/**
+ * Every scope Hugging Face documents (huggingface.co/docs/hub/oauth#currently-supported-scopes),
+ * then `read-mcp`, which Hugging Face's own MCP server requests (github.com/huggingface/hf-mcp-server).
+ */
 export const documentedScopes = [
   'openid',
   'profile',
@@ -28,6 +31,7 @@ export const documentedScopes = [
   'jobs',
   'webhooks',
   'write-discussions',
+  'read-mcp',
 ] as const;
 
 /** README: "Bodies are cut at 1 MiB". */
