@@ -1,6 +1,7 @@
 /**
- * The one place where failures become Logto `ConnectorError`s: the error factory, the transport
- * failures and refused redirects of every endpoint, and the wrapper every connector call runs in.
+ * The one place where failures become Logto `ConnectorError`s: the error factory, the steps it
+ * names, and the wrapper every connector call runs in. What goes wrong while asking Hugging Face
+ * is worded in `hub.ts`, through this factory.
  *
  * Every error the connector throws carries `errorDescription` (Logto shows it to the operator),
  * the failing {@link Step}, and, where Hugging Face said something, its `error`,
@@ -9,8 +10,6 @@
  */
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 
-import { type HttpResponse, type TransportError } from './http.js';
-import { isRedirect } from './hub-answer.js';
 import { createRedactor, type Redactor } from './redaction.js';
 
 /** The step of a sign-in or refresh that failed. */
@@ -63,61 +62,6 @@ export const connectorError = (
     Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
   }
   return error;
-};
-
-/**
- * The error for a request that produced no usable answer: none in time, none at all, or one too
- * large to read.
- *
- * @param failure - The transport's failure.
- * @param url - The URL asked, whose origin the message names.
- * @param step - The step, for the error.
- * @param what - What was asked for, for the message (`token endpoint`).
- * @returns `InvalidResponse` for a body over the size limit; `General` for a timeout or a
- *   network error. The failure is kept as the `cause`.
- */
-export const transportFailureError = (
-  failure: TransportError,
-  url: URL,
-  step: Step,
-  what: string
-): ConnectorError => {
-  if (failure.reason === 'too_large') {
-    return connectorError(
-      ConnectorErrorCodes.InvalidResponse,
-      `Hugging Face's answer from ${what} is too large (${failure.detail}).`,
-      { step },
-      failure
-    );
-  }
-  const outcome =
-    failure.reason === 'timeout'
-      ? `did not answer in time (${failure.detail})`
-      : `could not be reached (${failure.detail})`;
-  return connectorError(
-    ConnectorErrorCodes.General,
-    `Hugging Face's ${what} (${url.origin}) ${outcome}. Check the hub URL and the network, then try again.`,
-    { step },
-    failure
-  );
-};
-
-/**
- * Refuses a redirect (see {@link isRedirect}): the connector never follows one.
- *
- * @param response - The answer, whatever its status.
- * @param step - The step, for the error.
- * @param what - What was asked for, for the message (`token endpoint`).
- * @throws ConnectorError `General` for any 3xx but 304.
- */
-export const refuseRedirect = (response: HttpResponse, step: Step, what: string): void => {
-  if (isRedirect(response.status)) {
-    throw connectorError(
-      ConnectorErrorCodes.General,
-      `Hugging Face's ${what} answered with a redirect (${response.status}), which is not followed. Check the hub URL.`,
-      { step, status: response.status }
-    );
-  }
 };
 
 /**

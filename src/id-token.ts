@@ -21,11 +21,10 @@ import {
   jwksMaxAgeMs,
   jwksRefetchIntervalMs,
 } from './constants.js';
-import { connectorError, transportFailureError } from './errors.js';
-import { stepTimeMs, TransportError } from './http.js';
+import { connectorError } from './errors.js';
+import { stepTimeMs } from './http.js';
+import { askHub, parseJsonObject, stepTimedOutError } from './hub.js';
 import { openConnectionsAhead } from './hub-connections.js';
-import { parseJsonObject } from './hub-answer.js';
-import { requestHuggingFace } from './hub-request.js';
 
 type KeySetResolver = ReturnType<typeof createLocalJWKSet>;
 
@@ -43,18 +42,12 @@ const keySets = new Map<string, CachedKeySet>();
 
 const fetchKeySet = async (config: ResolvedConfig, deadline: number): Promise<KeySetResolver> => {
   const url = config.endpoints.jwks;
-  const response = await requestHuggingFace(
-    {
-      method: 'GET',
-      url,
-      timeoutMs: config.timeoutMs,
-      retries: 2,
-      deadline,
-      headers: { accept: 'application/json' },
-    },
-    'id_token',
-    'key set (JWKS)'
-  );
+  const response = await askHub(config, 'jwks', {
+    method: 'GET',
+    retries: 2,
+    deadline,
+    headers: { accept: 'application/json' },
+  });
   const body = response.status === 200 ? parseJsonObject(response.body) : undefined;
   if (!body) {
     throw connectorError(
@@ -85,14 +78,6 @@ const remember = (key: string, entry: CachedKeySet) => {
   }
 };
 
-const stepTimedOut = (config: ResolvedConfig) =>
-  transportFailureError(
-    new TransportError('timeout', `no answer within ${stepTimeMs(config)} ms`),
-    config.endpoints.jwks,
-    'id_token',
-    'key set (JWKS)'
-  );
-
 /**
  * Waits for a key set, but not past the step's deadline: a fetch started by another sign-in
  * may have been given more time than this one has left.
@@ -105,7 +90,7 @@ const withinDeadline = async (
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
-      reject(stepTimedOut(config));
+      reject(stepTimedOutError(config, 'jwks'));
     }, Math.max(0, deadline - Date.now()));
   });
   try {
@@ -129,7 +114,7 @@ const loadKeySet = (
     return withinDeadline(cached.resolver, config, deadline);
   }
   if (Date.now() >= deadline) {
-    return Promise.reject(stepTimedOut(config));
+    return Promise.reject(stepTimedOutError(config, 'jwks'));
   }
   const resolver = fetchKeySet(config, deadline);
   const entry: CachedKeySet = { resolver, fetchedAt: Date.now() };

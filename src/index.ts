@@ -14,6 +14,7 @@ import {
   type GetAccessTokenByRefreshToken,
   type GetAuthorizationUri,
   type GetConnectorConfig,
+  type GetSession,
   type GetTokenResponseAndUserInfo,
   type GetUserInfo,
   type SocialConnector,
@@ -24,7 +25,7 @@ import { huggingFaceConfigGuard, resolveConfig } from './config.js';
 import { connectorError, withConnectorErrors } from './errors.js';
 import { metadata } from './metadata.js';
 import { refreshOnce } from './refresh.js';
-import { completeSignIn } from './sign-in.js';
+import { completeSignIn, type SignInResult } from './sign-in.js';
 import { toStoredTokenResponse } from './token.js';
 
 const loadConfig = async (getConfig: GetConnectorConfig) => {
@@ -55,23 +56,25 @@ const getAuthorizationUri =
       return request.url;
     });
 
-const getTokenResponseAndUserInfo =
-  (getConfig: GetConnectorConfig): GetTokenResponseAndUserInfo =>
-  async (data, getSession) =>
-    withConnectorErrors(async (redactor) => {
-      const config = await loadConfig(getConfig);
-      redactor.hide(config.clientSecret);
-      const { tokenResponse, userInfo } = await completeSignIn(config, data, getSession, redactor);
-      return {
-        tokenResponse: toStoredTokenResponse(tokenResponse, 'authorization_code'),
-        userInfo,
-      };
-    });
+/** The callback's sign-in, in a call of its own: what both `getUserInfo` and `getTokenResponseAndUserInfo` run. */
+const signIn = async (getConfig: GetConnectorConfig, data: unknown, getSession: GetSession): Promise<SignInResult> =>
+  withConnectorErrors(async (redactor) => {
+    const config = await loadConfig(getConfig);
+    redactor.hide(config.clientSecret);
+    return completeSignIn(config, data, getSession, redactor);
+  });
 
 const getUserInfo =
   (getConfig: GetConnectorConfig): GetUserInfo =>
   async (data, getSession) =>
-    (await getTokenResponseAndUserInfo(getConfig)(data, getSession)).userInfo;
+    (await signIn(getConfig, data, getSession)).userInfo;
+
+const getTokenResponseAndUserInfo =
+  (getConfig: GetConnectorConfig): GetTokenResponseAndUserInfo =>
+  async (data, getSession) => {
+    const { tokenResponse, userInfo } = await signIn(getConfig, data, getSession);
+    return { tokenResponse: toStoredTokenResponse(tokenResponse, 'authorization_code'), userInfo };
+  };
 
 const getAccessTokenByRefreshToken =
   (getConfig: GetConnectorConfig): GetAccessTokenByRefreshToken =>

@@ -33,7 +33,7 @@ import { type TokenResponse } from '@logto/connector-kit';
 import { type ResolvedConfig } from './config.js';
 import { refreshAnswerReuseMs, refreshMemoryLimit } from './constants.js';
 import { withConnectorErrors } from './errors.js';
-import { requestToken, toStoredTokenResponse } from './token.js';
+import { processTokenResponse, tokenRequest, toStoredTokenResponse } from './token.js';
 
 type Answer = { tokens: TokenResponse; receivedAt: number };
 
@@ -83,7 +83,8 @@ const forgetOldestBeyondLimit = () => {
 const requestRefresh = async (config: ResolvedConfig, refreshToken: string): Promise<TokenResponse> =>
   withConnectorErrors(async (redactor) => {
     const grant = { grantType: 'refresh_token', refreshToken } as const;
-    return toStoredTokenResponse(await requestToken(config, grant, redactor), grant.grantType);
+    const tokens = processTokenResponse(await tokenRequest(config, grant, redactor), grant, redactor);
+    return toStoredTokenResponse(tokens, grant.grantType);
   });
 
 const answerOf = async (request: Promise<TokenResponse>): Promise<Answer> => {
@@ -110,7 +111,7 @@ const handOut = async (refresh: Refresh): Promise<TokenResponse> => {
  * @param request - Sends the refresh when no other caller's can be shared: by default the token
  *   request, whose error is redacted before any caller sees it.
  * @returns The token response as Logto's secret vault keeps it (see {@link toStoredTokenResponse}).
- * @throws ConnectorError see {@link requestToken}; every caller waiting for the same request
+ * @throws ConnectorError see {@link processTokenResponse}; every caller waiting for the same request
  *   gets its error.
  */
 export const refreshOnce = async (

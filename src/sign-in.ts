@@ -12,7 +12,7 @@ import { assertAuthorizedOrganization } from './organizations.js';
 import { type Redactor } from './redaction.js';
 import { hasScope } from './scopes.js';
 import { assertSessionMatchesConfig, readSignInSession } from './session.js';
-import { type HuggingFaceTokenResponse, requestToken } from './token.js';
+import { type HuggingFaceTokenResponse, processTokenResponse, type TokenGrant, tokenRequest } from './token.js';
 import {
   processUserInfoResponse,
   skipSubjectCheck,
@@ -51,16 +51,13 @@ export const completeSignIn = async (
   if (openidRequested) {
     prepareKeySetFetch(config);
   }
-  const tokenResponse = await requestToken(
-    config,
-    {
-      grantType: 'authorization_code',
-      code,
-      redirectUri: session.redirectUri,
-      codeVerifier: session.codeVerifier,
-    },
-    redactor
-  );
+  const grant: TokenGrant = {
+    grantType: 'authorization_code',
+    code,
+    redirectUri: session.redirectUri,
+    codeVerifier: session.codeVerifier,
+  };
+  const tokenResponse = processTokenResponse(await tokenRequest(config, grant, redactor), grant, redactor);
 
   if (openidRequested && !tokenResponse.id_token) {
     throw connectorError(

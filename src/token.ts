@@ -12,10 +12,9 @@ import { z } from 'zod';
 
 import { type ResolvedConfig } from './config.js';
 import { maxExpiresInSeconds } from './constants.js';
-import { connectorError, refuseRedirect } from './errors.js';
+import { connectorError } from './errors.js';
 import { type HttpResponse } from './http.js';
-import { parseJsonObject, readProviderError } from './hub-answer.js';
-import { requestHuggingFace } from './hub-request.js';
+import { askHub, parseJsonObject, readProviderError, refuseRedirect } from './hub.js';
 import { type Redactor } from './redaction.js';
 
 const expiresInGuard = z.number().int().min(0).max(maxExpiresInSeconds);
@@ -71,19 +70,19 @@ const stepOf = (grant: TokenGrant) =>
 /**
  * Sends a token request with HTTP Basic client authentication. Everything secret it sends (the
  * client secret, the Basic credentials, the code and verifier or the refresh token) goes to the
- * redactor first, and so do the tokens of the answer.
+ * redactor first.
  *
  * @param config - The resolved config (client credentials, endpoint, timeout).
  * @param grant - The authorization code or the refresh token.
  * @param redactor - The redactor of the sign-in or refresh.
- * @returns The token response.
- * @throws ConnectorError see {@link processTokenResponse}.
+ * @returns The answer, whatever its status, for {@link processTokenResponse}.
+ * @throws ConnectorError when no answer came (see `askHub`).
  */
-export const requestToken = async (
+export const tokenRequest = async (
   config: ResolvedConfig,
   grant: TokenGrant,
   redactor: Redactor
-): Promise<HuggingFaceTokenResponse> => {
+): Promise<HttpResponse> => {
   const authorization = basicAuthorization(config.clientId, config.clientSecret);
   const form = formOf(grant);
   redactor.hide(
@@ -96,24 +95,16 @@ export const requestToken = async (
     form.code_verifier,
     form.refresh_token
   );
-  const response = await requestHuggingFace(
-    {
-      method: 'POST',
-      url: config.endpoints.token,
-      headers: { authorization, accept: 'application/json' },
-      form,
-      timeoutMs: config.timeoutMs,
-    },
-    stepOf(grant),
-    'token endpoint'
-  );
-  const tokens = processTokenResponse(response, grant, redactor);
-  redactor.hide(tokens.access_token, tokens.refresh_token, tokens.id_token);
-  return tokens;
+  return askHub(config, 'token', {
+    method: 'POST',
+    headers: { authorization, accept: 'application/json' },
+    form,
+    step: stepOf(grant),
+  });
 };
 
 /**
- * Reads a token endpoint response.
+ * Reads a token endpoint response; the tokens of a successful one go to the redactor.
  *
  * @param response - The response, whatever its status.
  * @param grant - The grant that was sent.
@@ -138,6 +129,7 @@ export const processTokenResponse = (
         { step, status: response.status }
       );
     }
+    redactor.hide(parsed.data.access_token, parsed.data.refresh_token, parsed.data.id_token);
     return parsed.data;
   }
 
@@ -164,7 +156,7 @@ export const processTokenResponse = (
       details
     );
   }
-  refuseRedirect(response, step, 'token endpoint');
+  refuseRedirect(response, 'token', step);
   const said = [provider.error, provider.error_description].filter(Boolean).join(': ');
   throw connectorError(
     ConnectorErrorCodes.General,

@@ -14,10 +14,9 @@ import { z } from 'zod';
 
 import { type ResolvedConfig } from './config.js';
 import { maxRawDataDepth, userInfoRetryLimit } from './constants.js';
-import { connectorError, refuseRedirect } from './errors.js';
+import { connectorError } from './errors.js';
 import { type HttpResponse } from './http.js';
-import { type JsonObject, parseJsonObject, readProviderError } from './hub-answer.js';
-import { requestHuggingFace } from './hub-request.js';
+import { askHub, type JsonObject, parseJsonObject, readProviderError, refuseRedirect } from './hub.js';
 import { type Redactor } from './redaction.js';
 
 /** A field read only when it has its documented type; anything else counts as absent. */
@@ -141,24 +140,18 @@ const nestingDepth = (value: unknown, limit: number): number => {
  * @param config - The resolved config.
  * @param accessToken - The bearer token (the redactor already knows it).
  * @returns The answer, whatever its status, for {@link processUserInfoResponse}.
- * @throws ConnectorError when no answer came (see `transportFailureError`).
+ * @throws ConnectorError when no answer came (see `askHub`).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfoRequest
  */
 export const userInfoRequest = async (
   config: ResolvedConfig,
   accessToken: string
 ): Promise<HttpResponse> =>
-  requestHuggingFace(
-    {
-      method: 'GET',
-      url: config.endpoints.userInfo,
-      headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-      timeoutMs: config.timeoutMs,
-      retries: userInfoRetryLimit,
-    },
-    'userinfo',
-    'userinfo endpoint'
-  );
+  askHub(config, 'userInfo', {
+    method: 'GET',
+    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+    retries: userInfoRetryLimit,
+  });
 
 /**
  * Reads a userinfo answer.
@@ -186,7 +179,7 @@ export const processUserInfoResponse = (
       { step: 'userinfo', status: 401, ...readProviderError(response.body, redactor) }
     );
   }
-  refuseRedirect(response, 'userinfo', 'userinfo endpoint');
+  refuseRedirect(response, 'userInfo');
   if (response.status !== 200) {
     const provider = readProviderError(response.body, redactor);
     throw connectorError(
