@@ -29,6 +29,9 @@ const cpuTable = ({ figures, plan, rounds }: CpuReport) => {
     [`Heap growth over ${plan.heap.toLocaleString('en')} sign-ins (MiB)`, 'heapGrowthMiB', 2, false],
     [`… of which over the last ${(plan.heap - plan.heap / plan.heapChunks).toLocaleString('en')} (MiB)`, 'heapLaterGrowthMiB', 2, false],
     [`JWKS fetches in a process's first ${official.jwksFirstSignIns} sign-ins`, 'jwksInFirst', 0, false],
+    ['New TLS connections per sign-in, one at a time (all rounds)', 'connectionsBackToBack', 2, false],
+    [`New TLS connections per sign-in, ${plan.heapConcurrency} at a time (all rounds)`, 'connectionsFewAtOnce', 2, false],
+    [`New TLS connections per sign-in, ${plan.parallel} at once (all rounds)`, 'connectionsBurst', 2, false],
   ];
   return [
     '| Figure (median of rounds) | official, `profile` | ours, `profile` | ours, `openid profile` | ours/official `profile` | ours `openid profile`/official |',
@@ -221,6 +224,14 @@ ${targetTable(cpu.figures.targets).join('\n')}
   process that has already imported \`@logto/connector-kit\`, \`got\`, \`ky\`, \`zod\` and \`jose\`
   (the modules Logto core already holds). The official connector also loads
   \`@logto/connector-oauth\`, \`@silverhand/essentials\` and their imports, which count here.
+- **New TLS connections** are counted where they arrive: the stand-in's HTTPS server also
+  listens on a second loopback port, for the connectors alone (the browser process uses the
+  first), and counts each connection accepted there, whatever library opened it. As with the
+  JWKS fetches, only one measured process runs at a time, so the count between the start and
+  the end of a step is that process's. Per sign-in: over the ${plan.sequential} timed sign-ins one at a
+  time (the warm-up's first connection is not among them), the ${plan.heap.toLocaleString('en')} sign-ins ${plan.heapConcurrency} at a
+  time, and the ${plan.parallelRepeats} bursts of ${plan.parallel}; the other variants' steps run in between, so a connection
+  kept idle must outlast them. The latency section counts at its delaying proxy.
 - **JWKS fetches** are the stand-in's count of \`GET /oauth/jwks\` requests while that process
   ran: in its first ${plan.warmup + plan.sequential} sign-ins, and over its whole life.
 - Per-sign-in wall time in the CPU section is dominated by the stand-in (oidc-provider, the
