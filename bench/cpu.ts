@@ -33,6 +33,8 @@ export const cpuPlan = (quick: boolean, heapSignIns: number | undefined): CpuPla
 export type CpuRoundResult = {
   wallPerSignInMs: number;
   cpuPerSignInMs: number;
+  /** … of which while the browser process did the user's part (IPC and whatever ran meanwhile). */
+  waitingCpuPerSignInMs: number;
   parallelWallMs: number[];
   parallelErrors: number;
   otherErrors: number;
@@ -92,6 +94,7 @@ const measureImportTime = (which: 'official' | 'ours', ourModuleUrl: string): nu
 type Running = {
   sequentialWallMs: number;
   sequentialCpuMs: number;
+  sequentialWaitingCpuMs: number;
   parallelWallMs: number[];
   parallelErrors: number;
   otherErrors: number;
@@ -107,7 +110,7 @@ type Running = {
   connections: { backToBack: number; fewAtOnce: number; burst: number };
 };
 
-type RunOutcome = { wallMs: number; cpuMs: number; failed: number; errors: string[] };
+type RunOutcome = { wallMs: number; cpuMs: number; waitingCpuMs: number; failed: number; errors: string[] };
 
 /**
  * One round: a fresh process per variant, all alive at once, driven one at a time in small
@@ -137,6 +140,7 @@ const measureRound = async (run: CpuRun, round: number): Promise<PerVariant<CpuR
         {
           sequentialWallMs: 0,
           sequentialCpuMs: 0,
+          sequentialWaitingCpuMs: 0,
           parallelWallMs: [],
           parallelErrors: 0,
           otherErrors: 0,
@@ -196,6 +200,7 @@ const measureRound = async (run: CpuRun, round: number): Promise<PerVariant<CpuR
         const result = resultOf(measured);
         result.sequentialWallMs += outcome.wallMs;
         result.sequentialCpuMs += outcome.cpuMs;
+        result.sequentialWaitingCpuMs += outcome.waitingCpuMs;
         result.otherErrors += outcome.failed;
         result.connections.backToBack += outcome.connections;
       }
@@ -241,6 +246,7 @@ const measureRound = async (run: CpuRun, round: number): Promise<PerVariant<CpuR
         {
           wallPerSignInMs: result.sequentialWallMs / plan.sequential,
           cpuPerSignInMs: result.sequentialCpuMs / plan.sequential,
+          waitingCpuPerSignInMs: result.sequentialWaitingCpuMs / plan.sequential,
           parallelWallMs: result.parallelWallMs,
           parallelErrors: result.parallelErrors,
           otherErrors: result.otherErrors,

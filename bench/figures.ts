@@ -22,6 +22,7 @@ export type Target = { name: string; goal: string; measured: string; met: boolea
 export type CpuVariantFigures = {
   wallPerSignInMs: number;
   cpuPerSignInMs: number;
+  waitingCpuPerSignInMs: number;
   /** Median over every parallel run of every round. */
   parallelWallMs: number;
   parallelErrorsTotal: number;
@@ -71,6 +72,7 @@ export const cpuFigures = (cpu: CpuSamples): CpuFigures => {
     return {
       wallPerSignInMs: median(pick((result) => result.wallPerSignInMs)),
       cpuPerSignInMs: median(pick((result) => result.cpuPerSignInMs)),
+      waitingCpuPerSignInMs: median(pick((result) => result.waitingCpuPerSignInMs)),
       parallelWallMs: median(results.flatMap((result) => result.parallelWallMs)),
       parallelErrorsTotal: pick((result) => result.parallelErrors).reduce((a, b) => a + b, 0),
       otherErrorsTotal: pick((result) => result.otherErrors).reduce((a, b) => a + b, 0),
