@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import type http from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { sendRequest } from '../../src/http.js';
 
@@ -39,7 +39,13 @@ type EarlyAnsweringHub = {
 const servers: net.Server[] = [];
 const accepted: Socket[] = [];
 
+// The attempts' time limits run on a fake clock: they pass only when a test moves it.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+});
+
 afterEach(() => {
+  vi.useRealTimers();
   for (const server of servers.splice(0)) {
     server.close();
   }
@@ -121,11 +127,13 @@ const whenAnswered = (hub: EarlyAnsweringHub, onAnswered: (request: http.ClientR
   dc.subscribe('http.client.response.finish', listener);
 };
 
-const largePost = async (hub: EarlyAnsweringHub, timeoutMs = 5000) =>
-  sendRequest({ method: 'POST', url: hub.url, form: { code: 'x'.repeat(largeFieldBytes) }, timeoutMs });
+const attemptTimeoutMs = 5000;
+
+const largePost = async (hub: EarlyAnsweringHub) =>
+  sendRequest({ method: 'POST', url: hub.url, form: { code: 'x'.repeat(largeFieldBytes) }, timeoutMs: attemptTimeoutMs });
 
 const plainGet = async (hub: EarlyAnsweringHub) =>
-  sendRequest({ method: 'GET', url: hub.url, timeoutMs: 5000, retries: 2 });
+  sendRequest({ method: 'GET', url: hub.url, timeoutMs: attemptTimeoutMs, retries: 2 });
 
 describe('a connection whose answer came before the request was all sent', () => {
   it('goes back to the pool once the request is sent, and the next request takes it', async () => {
@@ -153,7 +161,10 @@ describe('a connection whose answer came before the request was all sent', () =>
       connection = request.socket ?? undefined;
     });
 
-    const answer = await largePost(hub, 2000);
+    const pending = largePost(hub);
+    await until(() => connection !== undefined);
+    vi.advanceTimersByTime(attemptTimeoutMs);
+    const answer = await pending;
 
     expect(answer).toEqual({ status: 200, body: '{}' });
     await until(() => connection?.destroyed === true);
