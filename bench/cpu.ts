@@ -33,6 +33,8 @@ export const cpuPlan = (quick: boolean, heapSignIns: number | undefined): CpuPla
 export type CpuRoundResult = {
   wallPerSignInMs: number;
   cpuPerSignInMs: number;
+  /** … of which while the browser process did the user's part (IPC and whatever ran meanwhile). */
+  waitingCpuPerSignInMs: number;
   parallelWallMs: number[];
   parallelErrors: number;
   otherErrors: number;
@@ -46,6 +48,18 @@ export type CpuRoundResult = {
   jwksTotal: number;
   signIns: number;
   errorSamples: string[];
+  /** New TLS connections per sign-in, counted at the stand-in, in each phase. */
+  connectionsPerSignIn: ConnectionsPerSignIn;
+};
+
+/** New TLS connections per sign-in in each phase of a round. */
+export type ConnectionsPerSignIn = {
+  /** The timed sign-ins one at a time (after the warm-up). */
+  backToBack: number;
+  /** The heap phase's sign-ins, {@link CpuPlan.heapConcurrency} at a time. */
+  fewAtOnce: number;
+  /** The bursts of {@link CpuPlan.parallel} sign-ins started at once, over all of them. */
+  burst: number;
 };
 
 /** Everything the CPU section measured. */
@@ -80,6 +94,7 @@ const measureImportTime = (which: 'official' | 'ours', ourModuleUrl: string): nu
 type Running = {
   sequentialWallMs: number;
   sequentialCpuMs: number;
+  sequentialWaitingCpuMs: number;
   parallelWallMs: number[];
   parallelErrors: number;
   otherErrors: number;
@@ -91,9 +106,11 @@ type Running = {
   heapBefore: number;
   heapReadings: number[];
   heapWallMs: number;
+  /** New connections in the back-to-back, heap and burst phases. */
+  connections: { backToBack: number; fewAtOnce: number; burst: number };
 };
 
-type RunOutcome = { wallMs: number; cpuMs: number; failed: number; errors: string[] };
+type RunOutcome = { wallMs: number; cpuMs: number; waitingCpuMs: number; failed: number; errors: string[] };
 
 /**
  * One round: a fresh process per variant, all alive at once, driven one at a time in small
@@ -112,7 +129,7 @@ const measureRound = async (run: CpuRun, round: number): Promise<PerVariant<CpuR
           standIn,
           tls: run.tls,
           ourModuleUrl: run.ourModuleUrl,
-          hubPort: standIn.port,
+          hubPort: standIn.connectorPort,
           ...(run.profileDir === undefined ? {} : { profileDir: run.profileDir }),
         }),
       );
@@ -123,6 +140,7 @@ const measureRound = async (run: CpuRun, round: number): Promise<PerVariant<CpuR
         {
           sequentialWallMs: 0,
           sequentialCpuMs: 0,
+          sequentialWaitingCpuMs: 0,
           parallelWallMs: [],
           parallelErrors: 0,
           otherErrors: 0,
@@ -134,22 +152,35 @@ const measureRound = async (run: CpuRun, round: number): Promise<PerVariant<CpuR
           heapBefore: 0,
           heapReadings: [],
           heapWallMs: 0,
+          connections: { backToBack: 0, fewAtOnce: 0, burst: 0 },
         },
       ]),
     );
     const resultOf = (measured: MeasuredProcess) => results.get(measured) as Running;
-    const jwksCount = async () =>
-      ((await standIn.request('counts')).counts as Record<string, number>)['/oauth/jwks'] ?? 0;
-    const step = async (measured: MeasuredProcess, count: number, concurrency: number): Promise<RunOutcome> => {
-      const jwksBefore = await jwksCount();
+    /** The stand-in's key set requests and the connections the connectors opened to it, so far. */
+    const standInCounts = async () => {
+      const reply = await standIn.request('counts');
+      return {
+        jwks: (reply.counts as Record<string, number>)['/oauth/jwks'] ?? 0,
+        connections: reply.connections as number,
+      };
+    };
+    /** A step's outcome, with the connections the process opened meanwhile (only it runs). */
+    const step = async (
+      measured: MeasuredProcess,
+      count: number,
+      concurrency: number,
+    ): Promise<RunOutcome & { connections: number }> => {
+      const before = await standInCounts();
       const outcome = (await measured.request('run', { count, concurrency })) as unknown as RunOutcome;
+      const after = await standInCounts();
       const result = resultOf(measured);
-      result.jwks += (await jwksCount()) - jwksBefore;
+      result.jwks += after.jwks - before.jwks;
       result.signIns += count;
       for (const sample of outcome.errors) {
         if (result.errorSamples.length < 5) result.errorSamples.push(sample);
       }
-      return outcome;
+      return { ...outcome, connections: after.connections - before.connections };
     };
     let turn = round;
     /** The processes in this turn's order: each step rotates who goes first. */
@@ -169,7 +200,9 @@ const measureRound = async (run: CpuRun, round: number): Promise<PerVariant<CpuR
         const result = resultOf(measured);
         result.sequentialWallMs += outcome.wallMs;
         result.sequentialCpuMs += outcome.cpuMs;
+        result.sequentialWaitingCpuMs += outcome.waitingCpuMs;
         result.otherErrors += outcome.failed;
+        result.connections.backToBack += outcome.connections;
       }
     }
     for (const result of results.values()) {
@@ -187,6 +220,7 @@ const measureRound = async (run: CpuRun, round: number): Promise<PerVariant<CpuR
         const result = resultOf(measured);
         result.heapWallMs += outcome.wallMs;
         result.otherErrors += outcome.failed;
+        result.connections.fewAtOnce += outcome.connections;
         // eslint-disable-next-line no-await-in-loop
         result.heapReadings.push((await measured.request('heap')).heapUsed as number);
       }
@@ -199,6 +233,7 @@ const measureRound = async (run: CpuRun, round: number): Promise<PerVariant<CpuR
         const result = resultOf(measured);
         result.parallelWallMs.push(outcome.wallMs);
         result.parallelErrors += outcome.failed;
+        result.connections.burst += outcome.connections;
       }
     }
 
@@ -211,6 +246,7 @@ const measureRound = async (run: CpuRun, round: number): Promise<PerVariant<CpuR
         {
           wallPerSignInMs: result.sequentialWallMs / plan.sequential,
           cpuPerSignInMs: result.sequentialCpuMs / plan.sequential,
+          waitingCpuPerSignInMs: result.sequentialWaitingCpuMs / plan.sequential,
           parallelWallMs: result.parallelWallMs,
           parallelErrors: result.parallelErrors,
           otherErrors: result.otherErrors,
@@ -224,6 +260,11 @@ const measureRound = async (run: CpuRun, round: number): Promise<PerVariant<CpuR
           jwksTotal: result.jwks,
           signIns: result.signIns,
           errorSamples: result.errorSamples,
+          connectionsPerSignIn: {
+            backToBack: result.connections.backToBack / plan.sequential,
+            fewAtOnce: result.connections.fewAtOnce / plan.heap,
+            burst: result.connections.burst / (plan.parallel * plan.parallelRepeats),
+          },
         },
       ];
     });
@@ -251,9 +292,12 @@ export const measureCpu = async (run: CpuRun): Promise<CpuSamples> => {
     for (const variant of variants) {
       const result = results[variant.key];
       samples[variant.key].push(result);
+      const connections = result.connectionsPerSignIn;
       run.log(
         `Round ${round + 1}/${run.rounds} ${variant.label}: ${result.cpuPerSignInMs.toFixed(2)} ms CPU/sign-in, ` +
-          `${run.plan.parallel} in parallel ${result.parallelWallMs.map((ms) => ms.toFixed(0)).join(' / ')} ms`,
+          `${run.plan.parallel} in parallel ${result.parallelWallMs.map((ms) => ms.toFixed(0)).join(' / ')} ms, ` +
+          `new connections/sign-in ${connections.backToBack.toFixed(2)} back to back, ` +
+          `${connections.fewAtOnce.toFixed(2)} ${run.plan.heapConcurrency} at once, ${connections.burst.toFixed(2)} ${run.plan.parallel} at once`,
       );
       for (const sample of result.errorSamples) run.log(`  error: ${sample}`);
     }

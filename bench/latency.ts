@@ -83,7 +83,7 @@ const signInOnce = async (running: Running, proxy: DelayProxy): Promise<LatencyS
 
 /** Runs the latency section. */
 export const measureLatency = async (plan: LatencyPlan): Promise<LatencySamples> => {
-  const proxy = await startDelayProxy(plan.standIn.port, plan.rttMs);
+  const proxy = await startDelayProxy(plan.standIn.connectorPort, plan.rttMs);
   const idleSeconds = [...plan.idleSeconds].sort((a, b) => a - b);
   const rounds: LatencyRound[] = [];
   try {

@@ -58,8 +58,10 @@ const forkHfProcess = (tls: CertificateFiles, env: Record<string, string> = {}) 
 
 /** The running stand-in and the browser that signs in at it. */
 export type StandInProcesses = {
-  /** The loopback port the stand-in serves `https://huggingface.co` on. */
+  /** The loopback port the stand-in serves `https://huggingface.co` on, for the browser. */
   port: number;
+  /** The stand-in's port for the connectors, which counts the connections they open (`counts`). */
+  connectorPort: number;
   /** Demo users' `sub` by username. */
   subs: Record<string, string>;
   /** Sends a request to the process that handles it: sign-ins to the browser, the rest to the stand-in. */
@@ -86,9 +88,11 @@ export const startStandIn = async (tls: CertificateFiles, idleConnectionSeconds:
       throw error;
     });
   const port = started.port as number;
+  const connectorPort = started.connectorPort as number;
   const browser = forkHfProcess(tls, { BENCH_HF_PORT: String(port) });
   return {
     port,
+    connectorPort,
     subs: started.subs as Record<string, string>,
     request: (op, body) => (op === 'drive' ? browser : server).request(op, body),
     stop: async () => {

@@ -23,12 +23,16 @@ const cpuTable = ({ figures, plan, rounds }: CpuReport) => {
   const rows: [string, keyof typeof official, number, boolean][] = [
     ['Wall time per sign-in, one at a time (ms)', 'wallPerSignInMs', 2, true],
     ['CPU time per sign-in, connector process (ms)', 'cpuPerSignInMs', 2, true],
+    ["… of which while the browser process did the user's part (ms)", 'waitingCpuPerSignInMs', 2, false],
     [`${plan.parallel} sign-ins in parallel: wall time (ms; median of ${rounds * plan.parallelRepeats} runs)`, 'parallelWallMs', 0, true],
     [`${plan.parallel} sign-ins in parallel: errors (all ${rounds * plan.parallelRepeats} runs)`, 'parallelErrorsTotal', 0, false],
     ['Marginal import time (ms)', 'importMs', 1, true],
     [`Heap growth over ${plan.heap.toLocaleString('en')} sign-ins (MiB)`, 'heapGrowthMiB', 2, false],
     [`… of which over the last ${(plan.heap - plan.heap / plan.heapChunks).toLocaleString('en')} (MiB)`, 'heapLaterGrowthMiB', 2, false],
     [`JWKS fetches in a process's first ${official.jwksFirstSignIns} sign-ins`, 'jwksInFirst', 0, false],
+    ['New TLS connections per sign-in, one at a time (all rounds)', 'connectionsBackToBack', 2, false],
+    [`New TLS connections per sign-in, ${plan.heapConcurrency} at a time (all rounds)`, 'connectionsFewAtOnce', 2, false],
+    [`New TLS connections per sign-in, ${plan.parallel} at once (all rounds)`, 'connectionsBurst', 2, false],
   ];
   return [
     '| Figure (median of rounds) | official, `profile` | ours, `profile` | ours, `openid profile` | ours/official `profile` | ours `openid profile`/official |',
@@ -221,12 +225,23 @@ ${targetTable(cpu.figures.targets).join('\n')}
   process that has already imported \`@logto/connector-kit\`, \`got\`, \`ky\`, \`zod\` and \`jose\`
   (the modules Logto core already holds). The official connector also loads
   \`@logto/connector-oauth\`, \`@silverhand/essentials\` and their imports, which count here.
+- **New TLS connections** are counted where they arrive: the stand-in's HTTPS server also
+  listens on a second loopback port, for the connectors alone (the browser process uses the
+  first), and counts each connection accepted there, whatever library opened it. As with the
+  JWKS fetches, only one measured process runs at a time, so the count between the start and
+  the end of a step is that process's. Per sign-in: over the ${plan.sequential} timed sign-ins one at a
+  time (the warm-up's first connection is not among them), the ${plan.heap.toLocaleString('en')} sign-ins ${plan.heapConcurrency} at a
+  time, and the ${plan.parallelRepeats} bursts of ${plan.parallel}; the other variants' steps run in between, so a connection
+  kept idle must outlast them. The latency section counts at its delaying proxy.
 - **JWKS fetches** are the stand-in's count of \`GET /oauth/jwks\` requests while that process
   ran: in its first ${plan.warmup + plan.sequential} sign-ins, and over its whole life.
 - Per-sign-in wall time in the CPU section is dominated by the stand-in (oidc-provider, the
   login page), the same for both, except that with \`openid\` the stand-in also signs an ID token
-  (RS256). The CPU column isolates the connector; it includes the measured process's share of
-  the IPC to the browser process (about 1% in profiles), the same for both.
+  (RS256). The CPU figure is the measured process's, so it isolates the connector from the
+  stand-in and the browser; it includes the process's side of the IPC to the browser process,
+  the same work for both. The row below it shows the CPU time spent while the process waited
+  for the browser process: the IPC, and whatever else ran meanwhile (garbage collection, a
+  connection's last bytes), an upper bound on the harness's share.
 - The ${plan.parallel} parallel sign-ins share one stand-in process, the bottleneck for both
   connectors, so their wall time is mostly the stand-in's. The ratio shows what each connector
   adds on top.
@@ -250,5 +265,9 @@ node bench/profile-summary.mjs bench-results/profiles/*.cpuprofile
 
 For a latency MISS, the connections column says whether a sign-in opened a connection it could
 have reused; \`test/unit/hub-connections.test.ts\` pins how the connector keeps and drops them.
+For a connections MISS, \`test/unit/hub-connections-release.test.ts\` pins when a connection goes
+back to the pool and \`test/unit/hub-connections-burst.test.ts\` how many a burst opens;
+\`NODE_DEBUG=http\` in the environment of \`npm run bench\` makes every measured process log each
+connection its agent creates.
 `;
 };

@@ -6,11 +6,15 @@
  * login page (test/support/drive-sign-in.ts; `drive`). Run with
  * `node --import tsx --import ./preload.mjs`, NODE_EXTRA_CA_CERTS and, for the browser,
  * BENCH_HF_PORT.
+ *
+ * The same HTTPS server also listens on a second loopback port, for the connectors only, and
+ * counts the connections accepted there: what a connector opens is counted where it arrives,
+ * whatever library opened it, apart from the browser's own connections.
  */
 import { readFile } from 'node:fs/promises';
 import type http from 'node:http';
 import https from 'node:https';
-
+import net from 'node:net';
 
 import { driveSignIn } from '../test/support/drive-sign-in.js';
 import { demoUsers, startHfStandIn, type StandIn, type StandInClient } from '../stand-in/index.js';
@@ -37,6 +41,11 @@ type Request =
 type Reply = { type: 'reply'; id: number; error?: string } & Record<string, unknown>;
 
 let hf: StandIn | undefined;
+/** The HTTPS server the stand-in created (captured by {@link emulateHubConnections}). */
+let hubServer: https.Server | undefined;
+/** The connectors' own port onto {@link hubServer}, and the connections accepted there. */
+let connectorListener: net.Server | undefined;
+let connectorConnections = 0;
 
 const send = (reply: Reply) => {
   process.send?.(reply);
@@ -57,6 +66,7 @@ const emulateHubConnections = (seconds: number) => {
       listener(request, response);
     });
     server.keepAliveTimeout = seconds * 1000;
+    hubServer = server;
     return server;
   };
   https.createServer = patched as typeof https.createServer;
@@ -76,8 +86,31 @@ const start = async (request: Extract<Request, { type: 'start' }>) => {
     port: 0,
   });
   const port = Number(new URL(hf.localUrl).port);
+  const connectorPort = await listenForConnectors();
   const subs = Object.fromEntries(demoUsers.map((user) => [user.preferred_username, user.sub]));
-  return { port, url: hf.url, localUrl: hf.localUrl, subs };
+  return { port, connectorPort, url: hf.url, localUrl: hf.localUrl, subs };
+};
+
+/**
+ * A second loopback port onto the stand-in's HTTPS server, for the connectors: each TCP
+ * connection accepted there is counted, then handed to the server as if it had accepted it (each
+ * becomes one TLS connection).
+ */
+const listenForConnectors = async (): Promise<number> => {
+  const server = hubServer;
+  if (!server) {
+    throw new Error('The stand-in created no HTTPS server');
+  }
+  const listener = net.createServer({ noDelay: true }, (socket) => {
+    connectorConnections += 1;
+    server.emit('connection', socket);
+  });
+  connectorListener = listener;
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(0, '127.0.0.1', () => resolve());
+  });
+  return (listener.address() as net.AddressInfo).port;
 };
 
 const handle = async (request: Request): Promise<Record<string, unknown>> => {
@@ -87,11 +120,12 @@ const handle = async (request: Request): Promise<Record<string, unknown>> => {
     case 'drive':
       return { query: await driveSignIn(request.url, request.redirectUri, { username: request.username }) };
     case 'counts':
-      return { counts: { ...hf?.requestCounts } };
+      return { counts: { ...hf?.requestCounts }, connections: connectorConnections };
     case 'reset':
       hf?.resetCounts();
       return {};
     case 'stop':
+      connectorListener?.close();
       await hf?.close();
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- `process.disconnect` is undefined without an IPC channel; its type does not say so
       setImmediate(() => process.disconnect?.());

@@ -16,7 +16,7 @@ import {
   retryMaxDelayMs,
   stepDeadlineInAttempts,
 } from './constants.js';
-import { dropStaleConnections, hubAgents } from './hub-connections.js';
+import { dropStaleConnections, hubAgents, type RequestConnection, takeChargeOfConnection } from './hub-connections.js';
 
 /** A request to Hugging Face. */
 export type HttpRequest = {
@@ -149,21 +149,28 @@ const sendOnce = async (request: HttpRequest, timeoutMs: number): Promise<Attemp
       cancel(new TransportError('too_large', `body over ${maxResponseBytes} bytes`));
     }
   });
-  // A 101 answer hands the socket to an `upgrade` listener, where got would wait forever: free the
-  // socket and fail now.
+  let connection: RequestConnection | undefined;
   void pending.on('request', (clientRequest) => {
+    connection = takeChargeOfConnection(clientRequest);
+    // A 101 answer hands the socket to an `upgrade` listener, where got would wait forever: free
+    // the socket and fail now.
     clientRequest.once('upgrade', (_response, socket: Duplex) => {
       socket.destroy();
       cancel(new TransportError('network', 'unexpected protocol upgrade (101)'));
     });
   });
-  // The attempt's one time limit, from sending the request to reading the last byte.
+  // The attempt's one time limit, from sending the request to reading the last byte and handing
+  // the connection back.
   const timer = setTimeout(() => {
     cancel(new TransportError('timeout', `no answer within ${request.timeoutMs} ms`));
+    // An answer already read whose request could not be sent in full: its connection is given up.
+    connection?.close();
   }, timeoutMs);
 
   try {
     const response = await pending;
+    // The next request finds the connection free rather than opening another.
+    await connection?.released();
     return {
       status: response.statusCode,
       body: response.body.toString('utf8'),

@@ -6,7 +6,9 @@
  * allows (less a safety margin), at most {@link maxIdleMs}, so a sign-in after a quiet minute
  * costs what a warm one does. An idle connection the server closed, or is about to close, is
  * dropped before a request could be written to it: a POST is never retried (it may have reached
- * the server), so it must never be sent on a connection that cannot carry it.
+ * the server), so it must never be sent on a connection that cannot carry it. A connection goes
+ * back to the pool when its request is done, even when the answer came in full before the
+ * request's last bytes were out (see {@link takeChargeOfConnection}).
  *
  * Module state is connections only, never anything of one sign-in.
  *
@@ -39,6 +41,9 @@ const announcedIdleMs = (header: string | string[] | undefined): number | undefi
   const seconds = value ? /(?:^|[\s,;])timeout\s*=\s*(\d+)/i.exec(value)?.[1] : undefined;
   return seconds === undefined ? undefined : Number(seconds) * 1000;
 };
+
+/** What Node.js keeps on a request that the types do not show: its answer, once the headers are in. */
+type RequestInternals = { res?: http.IncomingMessage };
 
 /** The `Keep-Alive` header of the response a socket just finished carrying (Node.js reads it there too). */
 const keepAliveHeaderOf = (socket: Socket): string | string[] | undefined =>
@@ -192,6 +197,53 @@ export const dropStaleConnections = async (): Promise<void> => {
       socket.destroy();
     }
   }
+};
+
+/** A request's connection, as the transport hands it back to the pool. */
+export type RequestConnection = {
+  /** Settles once the connection is back in the pool or closed; at once when it already is, as it usually is once the answer is read. */
+  released: () => Promise<void>;
+  /** Closes the connection unless it is back in the pool already. */
+  close: () => void;
+};
+
+const ignoreError = () => undefined;
+
+/**
+ * Takes charge of when a request's connection is given up; call it as soon as the request exists.
+ *
+ * A hub may answer in full before it has read all of a request, and on a fast link the answer can
+ * be read before the request's last bytes were even reported written (over TLS, often). Node.js
+ * then hands the connection back to the agent only once they are out (the request's `'finish'`),
+ * and destroying the request in between closes the connection (got destroys it as soon as it has
+ * the answer). Such a destroy is put off here: the request's last bytes go out and Node.js hands
+ * the connection back as it always does. Anything else destroys the request as asked.
+ */
+export const takeChargeOfConnection = (request: http.ClientRequest): RequestConnection => {
+  const destroy = request.destroy.bind(request);
+  /** Set while a destroy is put off: settles when the request lets its connection go. */
+  let lettingGo: Promise<unknown> | undefined;
+  request.destroy = (error?: Error) => {
+    const answer = (request as RequestInternals).res;
+    if (error === undefined && request.shouldKeepAlive && answer?.complete === true && !request.writableFinished) {
+      // Released to the agent, or closed: either way the request closes.
+      lettingGo ??= new Promise((resolve) => request.once('close', resolve));
+      // Nobody waits for this request any more: a failure while its last bytes go out only
+      // closes the connection, which the agent then forgets.
+      request.removeListener('error', ignoreError);
+      request.on('error', ignoreError);
+      return request;
+    }
+    return destroy(error);
+  };
+  return {
+    released: async () => {
+      await lettingGo;
+    },
+    close: () => {
+      destroy();
+    },
+  };
 };
 
 /**
