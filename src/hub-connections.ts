@@ -113,9 +113,28 @@ class HubPool<PoolAgent extends http.Agent> {
   }
 
   /** Idle connections: in the pool, and opened ahead but not used yet (a hub may close those too). */
-  idleSockets(): Socket[] {
-    const pooled = Object.values(this.agent.freeSockets).flatMap((sockets) => sockets ?? []);
-    return [...pooled, ...[...this.#spares.values()].flatMap((spares) => [...spares])];
+  *idleSockets(): Generator<Socket> {
+    for (const name in this.agent.freeSockets) {
+      yield* this.agent.freeSockets[name] ?? [];
+    }
+    for (const spares of this.#spares.values()) {
+      yield* spares;
+    }
+  }
+
+  /** Whether any connection is idle; asked before every request, so it allocates nothing. */
+  hasIdleSockets(): boolean {
+    for (const name in this.agent.freeSockets) {
+      if (this.agent.freeSockets[name]?.length) {
+        return true;
+      }
+    }
+    for (const spares of this.#spares.values()) {
+      if (spares.size > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Connections to `host:port` open or opening: carrying a request, idle, or set aside. */
@@ -183,19 +202,26 @@ export const hubAgents: { readonly http: http.Agent; readonly https: https.Agent
  * or a new one.
  */
 export const dropStaleConnections = async (): Promise<void> => {
-  if (!pools.some((pool) => pool.idleSockets().length > 0)) {
+  if (!pools.some((pool) => pool.hasIdleSockets())) {
     return;
   }
   // Two turns guarantee that the event loop polled the network once in between.
   await nextTurn();
   await nextTurn();
   const now = Date.now();
-  for (const socket of pools.flatMap((pool) => pool.idleSockets())) {
-    if (isStale(socket, now)) {
-      // 'agentRemove' is how Node.js lets a socket leave its agent's pool.
-      socket.emit('agentRemove');
-      socket.destroy();
+  // Collected first: dropping a socket changes the lists being read.
+  const stale: Socket[] = [];
+  for (const pool of pools) {
+    for (const socket of pool.idleSockets()) {
+      if (isStale(socket, now)) {
+        stale.push(socket);
+      }
     }
+  }
+  for (const socket of stale) {
+    // 'agentRemove' is how Node.js lets a socket leave its agent's pool.
+    socket.emit('agentRemove');
+    socket.destroy();
   }
 };
 

@@ -116,17 +116,31 @@ export type Redactor = {
  * @param secrets - The secrets known from the start (the client secret, the Basic credentials).
  */
 export const createRedactor = (...secrets: Array<string | undefined>): Redactor => {
-  // Each form as compared, and whether it is removed only as a word of its own.
-  const forms = new Map<string, boolean>();
+  const hidden = new Set<string>();
+  // Each form as compared, and whether it is removed only as a word of its own; made when a text
+  // is first redacted after a `hide`, since most calls end without redacting anything.
+  let forms: Map<string, boolean> | undefined;
+  const formsToFind = (): Map<string, boolean> => {
+    if (forms) {
+      return forms;
+    }
+    const made = new Map<string, boolean>();
+    for (const value of hidden) {
+      const short = value.length < shortSecretLength;
+      for (const form of formsOf(value)) {
+        const key = comparable(form);
+        made.set(key, short && made.get(key) !== false);
+      }
+    }
+    forms = made;
+    return made;
+  };
 
   const hide = (...values: Array<string | undefined>) => {
     for (const value of values) {
-      if (value) {
-        const short = value.length < shortSecretLength;
-        for (const form of formsOf(value)) {
-          const key = comparable(form);
-          forms.set(key, short && forms.get(key) !== false);
-        }
+      if (value && !hidden.has(value)) {
+        hidden.add(value);
+        forms = undefined;
       }
     }
   };
@@ -135,7 +149,7 @@ export const createRedactor = (...secrets: Array<string | undefined>): Redactor 
     const spans: Span[] = [];
     for (const decoded of decodingsOf(text, maxEscapingLayers)) {
       const comparableText = comparable(decoded.text);
-      for (const [form, wholeWord] of forms) {
+      for (const [form, wholeWord] of formsToFind()) {
         findForm(decoded, comparableText, form, wholeWord, spans);
       }
       for (const match of comparableText.matchAll(hfTokenPattern)) {
