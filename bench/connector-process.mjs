@@ -8,7 +8,8 @@
  * in another process, reached over IPC through run.ts, so this process's CPU time is the
  * connector's (plus a small IPC cost, the same for both connectors).
  *
- * Started by run.ts with `--expose-gc --import ./preload.mjs` and NODE_EXTRA_CA_CERTS.
+ * Started by run.ts with `--expose-gc --import <the stand-in's hubResolverPreload>` and
+ * NODE_EXTRA_CA_CERTS.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +18,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 
 import { officialConnectorPackage } from '../scripts/logto-tools.mjs';
+import { createLogtoSessionStore } from '../stand-in/logto/session.mjs';
 
 const officialModule = pathToFileURL(path.join(officialConnectorPackage, 'lib', 'index.js'));
 
@@ -34,16 +36,6 @@ const hf = (op, body = {}) =>
     process.send({ type: 'hf', id, op, ...body });
   });
 
-/** Logto's session semantics: JSON text replaced whole (as test/support/logto-session.ts). */
-const sessionStore = () => {
-  let stored;
-  return {
-    setSession: async (session) => {
-      stored = JSON.stringify(session);
-    },
-    getSession: async () => (stored === undefined ? {} : JSON.parse(stored)),
-  };
-};
 
 /** An error's code and message, with anything long enough to be a code or token cut out. */
 const describeError = (error) => {
@@ -62,7 +54,7 @@ let waitingCpuMicros = 0;
  * Returns how long the connector's part after the callback (`getUserInfo`) took, in ms.
  */
 const signIn = async () => {
-  const store = sessionStore();
+  const store = createLogtoSessionStore();
   const state = randomBytes(16).toString('base64url');
   const url = await connector.getAuthorizationUri(
     {

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
-import { type CertificateFiles } from './certs.js';
+import { type CertificateFiles } from '../stand-in/index.js';
 import { type MeasuredProcess, root, type StandInProcesses, startMeasured } from './processes.js';
 import { type PerVariant, variants } from './variants.js';
 

@@ -10,7 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { type CertificateFiles } from './certs.js';
+import { type CertificateFiles } from '../stand-in/index.js';
 import { type DelayProxy, startDelayProxy } from './delay-proxy.js';
 import { type MeasuredProcess, type StandInProcesses, startMeasured } from './processes.js';
 import { perVariant, type PerVariant, variants } from './variants.js';

@@ -6,13 +6,13 @@ import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { type CertificateFiles } from './certs.js';
+import { type CertificateFiles, hubResolverPreload } from '../stand-in/index.js';
 import { officialApp, ourApp, type Variant } from './variants.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root. */
 export const root = path.resolve(benchDir, '..');
-const preloadUrl = pathToFileURL(path.join(benchDir, 'preload.mjs')).href;
+const preloadUrl = pathToFileURL(hubResolverPreload).href;
 
 /** A reply over IPC: the request's id plus the answer's fields. */
 export type Reply = { type: string; id: number; error?: string } & Record<string, unknown>;

@@ -170,7 +170,7 @@ ${targetTable(cpu.figures.targets).join('\n')}
 
 - **Setup.** The shared stand-in (\`stand-in/\`, oidc-provider) serves HTTPS on
   a free port of 127.0.0.1 with a certificate for \`huggingface.co\` from a CA made with openssl
-  at bench start. Each measured process starts with \`--import bench/preload.mjs\`, which sends
+  at bench start. Each measured process starts with \`--import stand-in/resolve-hub.mjs\`, which sends
   TCP connections for \`huggingface.co:443\` to that port (or to the delaying proxy's), and
   \`NODE_EXTRA_CA_CERTS\` naming the CA; TLS still names and checks \`huggingface.co\`. Nothing
   listens on port 443 and nothing runs as root. Both connectors call the same

@@ -21,7 +21,7 @@ import { pathToFileURL } from 'node:url';
 
 import { ensureOfficialConnector } from '../scripts/logto-tools.mjs';
 import { type BenchOptions, isPublished, parseBenchArgs, usage, UsageError } from './args.js';
-import { createCertificates } from './certs.js';
+import { createCertificates } from '../stand-in/index.js';
 import { cpuPlan, type CpuSamples, measureCpu } from './cpu.js';
 import { officialVersion, readEnvironment } from './environment.js';
 import { cpuFigures, latencyFigures } from './figures.js';

@@ -3,8 +3,8 @@
  * connector's. Forked twice by run.ts, which talks to both over IPC: once to serve the shared
  * stand-in (stand-in/) over HTTPS as `https://huggingface.co` on a free
  * loopback port (`start`, `counts`, `reset`), once as the user's browser that signs in at its
- * login page (test/support/drive-sign-in.ts; `drive`). Run with
- * `node --import tsx --import ./preload.mjs`, NODE_EXTRA_CA_CERTS and, for the browser,
+ * login page (`driveSignIn` of stand-in/index.ts; `drive`). Run with
+ * `node --import tsx --import <hubResolverPreload>`, NODE_EXTRA_CA_CERTS and, for the browser,
  * BENCH_HF_PORT.
  *
  * The same HTTPS server also listens on a second loopback port, for the connectors only, and
@@ -16,7 +16,7 @@ import type http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 
-import { driveSignIn } from '../test/support/drive-sign-in.js';
+import { driveSignIn } from '../stand-in/index.js';
 import { demoUsers, startHfStandIn, type StandIn, type StandInClient } from '../stand-in/index.js';
 
 /** What run.ts sends. */

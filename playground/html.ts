@@ -1,7 +1,7 @@
 /**
  * The page frame of the playground.
  */
-import { escapeHtml } from '../stand-in/web.js';
+import { escapeHtml } from '../stand-in/index.js';
 
 const styles = `
   :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }

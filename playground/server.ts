@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 
 import { ConnectorError, type SocialConnector } from '@logto/connector-kit';
 
-import { listenOnLoopback } from '../stand-in/web.js';
+import { listenOnLoopback } from '../stand-in/index.js';
 
 import { InteractionStore } from './session-store.js';
 import { timed } from './timings.js';

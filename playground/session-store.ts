@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { createLogtoSessionStore, type LogtoSessionStore } from '../test/support/logto-session.js';
+import { createLogtoSessionStore, type LogtoSessionStore } from '../stand-in/logto/index.js';
 
 /** What Logto keeps for one browser's sign-in. */
 type Interaction = {

@@ -10,7 +10,7 @@ import {
 } from '@logto/connector-kit';
 import { decodeJwt } from 'jose';
 
-import { escapeHtml } from '../stand-in/web.js';
+import { escapeHtml } from '../stand-in/index.js';
 
 import { page } from './html.js';
 import { type StepTiming } from './timings.js';

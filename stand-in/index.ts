@@ -1,5 +1,8 @@
 /**
- * A Hugging Face stand-in for tests, the playground and benchmarks.
+ * A Hugging Face stand-in for tests, the playground and benchmarks: the one entry point to it,
+ * with what makes it pass for `https://huggingface.co` (a throwaway CA and certificate, a
+ * name-resolution preload) and a user at its login page without a browser. Logto's side of a
+ * sign-in (its connector session) is `stand-in/logto/index.ts`.
  *
  * It runs oidc-provider (a certified OpenID Connect implementation) on loopback, configured to
  * behave like Hugging Face's OAuth server: the same paths, scopes, claims, error answers and
@@ -13,6 +16,8 @@
  * await hf.close();
  * ```
  */
+import { fileURLToPath } from 'node:url';
+
 export {
   demoOrganizations,
   demoUsers,
@@ -25,4 +30,14 @@ export { type StandInClient } from './clients.js';
 export { type RefreshTokenReuse } from './oidc-provider.js';
 export { hfScopes } from './scope-policy.js';
 export { startHfStandIn, type StandIn, type StandInOptions } from './server.js';
-export { PortInUseError } from './web.js';
+export { CookieJar, driveSignIn, type SignInChoice } from './sign-in-driver.js';
+export { type CertificateFiles, createCertificates } from './tls.js';
+export { escapeHtml, isLoopbackHost, listenOnLoopback, loopbackUrlWithoutPort, PortInUseError } from './web.js';
+
+/**
+ * Absolute path of the preload (`node --import <it>`) that sends a process's connections for
+ * `huggingface.co:443` to the stand-in: to `BENCH_HF_ADDRESS` (default 127.0.0.1), port
+ * `BENCH_HF_PORT` (default 443). TLS still checks `huggingface.co`, so pair it with
+ * `NODE_EXTRA_CA_CERTS` naming the CA of {@link createCertificates}.
+ */
+export const hubResolverPreload = fileURLToPath(new URL('resolve-hub.mjs', import.meta.url));

@@ -15,7 +15,7 @@ import {
 } from '@logto/connector-kit';
 
 import createConnector from '../../src/index.js';
-import { createLogtoSessionStore, type LogtoSessionStore } from '../support/logto-session.js';
+import { createLogtoSessionStore, type LogtoSessionStore } from '../../stand-in/logto/index.js';
 
 /** The redirect URI Logto would pass: `${endpoint}/callback/${connectorId}`. */
 export const redirectUri = 'https://logto.hostile.test/callback/hf-hostile';

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { driveSignIn, type SignInChoice } from '../support/drive-sign-in.js';
+import { driveSignIn, type SignInChoice } from '../../stand-in/index.js';
 import { demoOrganizations, demoUsers, startHfStandIn, type StandIn } from '../../stand-in/index.js';
 
 /** Never contacted: driveSignIn stops at the redirect. */

@@ -10,8 +10,8 @@ import { Worker } from 'node:worker_threads';
 import { type SocialConnector } from '@logto/connector-kit';
 
 import createConnector, { metadata } from '../../lib/index.js';
-import { driveSignIn, type SignInChoice } from '../support/drive-sign-in.js';
-import { createLogtoSessionStore, type LogtoSessionStore } from '../support/logto-session.js';
+import { driveSignIn, type SignInChoice } from '../../stand-in/index.js';
+import { createLogtoSessionStore, type LogtoSessionStore } from '../../stand-in/logto/index.js';
 
 /** Where this pretend Logto instance is served; the port is never listened on. */
 export const logtoEndpoint = 'http://127.0.0.1:3001';

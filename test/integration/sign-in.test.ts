@@ -15,7 +15,7 @@ import {
   type StandIn,
   userNamed,
 } from '../../stand-in/index.js';
-import { createLogtoSessionStore } from '../support/logto-session.js';
+import { createLogtoSessionStore } from '../../stand-in/logto/index.js';
 import {
   createLogtoConnector,
   expectConnectorError,

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ensureNode22 } from '../../scripts/node22.mjs';
-import { driveSignIn, type SignInChoice } from '../support/drive-sign-in.js';
+import { driveSignIn, type SignInChoice } from '../../stand-in/index.js';
 import { startHfStandIn, type StandIn, userNamed } from '../../stand-in/index.js';
 import {
   addConnectorWithCli,

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { afterAll, expect, it } from 'vitest';
 
-import { listenOnLoopback } from '../../stand-in/web.js';
+import { listenOnLoopback } from '../../stand-in/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const holder = createServer();

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { launchChromium } from '../support/chromium.js';
-import { driveSignIn } from '../support/drive-sign-in.js';
+import { driveSignIn } from '../../stand-in/index.js';
 
 import { demoUsers, type DemoUser, userNamed } from '../../stand-in/index.js';
 import { packPackage, releasePackedPackage } from '../logto/pack.js';

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { packPackage, releasePackedPackage } from '../logto/pack.js';
-import { driveSignIn } from '../support/drive-sign-in.js';
+import { driveSignIn } from '../../stand-in/index.js';
 import { demoUsers } from '../../stand-in/index.js';
 
 import { ExperienceClient, expectStatus, startRealLogto, type RealLogto, type SocialStart } from './support/index.js';

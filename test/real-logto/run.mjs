@@ -13,10 +13,10 @@
  *    each built with `WITH_UI=1 build.sh` into `$HOME/.cache/logto-<commit>` (outside the
  *    project, so an installed connector cannot resolve the project's own node_modules) and its
  *    own database; else one line saying why, and exit 0.
- * 2. A throwaway CA and a `huggingface.co` certificate for the stand-in (bench/certs.ts), in a
+ * 2. A throwaway CA and a `huggingface.co` certificate for the stand-in (stand-in/tls.ts), in a
  *    temporary folder removed at the end.
  * 3. vitest with test/real-logto/vitest.config.ts for each build, in a process that trusts the CA
- *    (NODE_EXTRA_CA_CERTS) and resolves `huggingface.co` to the stand-in (bench/preload.mjs);
+ *    (NODE_EXTRA_CA_CERTS) and resolves `huggingface.co` to the stand-in (stand-in/resolve-hub.mjs);
  *    `REAL_LOGTO_BUILD` names the build. Arguments are passed to vitest (e.g. a file filter).
  */
 import { spawnSync } from 'node:child_process';
@@ -25,7 +25,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { createCertificates } from '../../bench/certs.ts';
+import { createCertificates, hubResolverPreload } from '../../stand-in/index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shared = path.resolve(root, '..', 'shared', 'logto');
@@ -99,7 +99,7 @@ const tlsDir = mkdtempSync(path.join(tmpdir(), 'real-logto-tls-'));
 let status = 0;
 try {
   const { caFile } = createCertificates(tlsDir, 'huggingface.co');
-  const preload = `--import=${pathToFileURL(path.join(root, 'bench', 'preload.mjs')).href}`;
+  const preload = `--import=${pathToFileURL(hubResolverPreload).href}`;
   for (const target of targets) {
     console.log(`\n== Real-Logto suite on the ${target.name} build (${target.dir})`);
     const result = spawnSync(

@@ -14,7 +14,7 @@ import {
 } from 'jose';
 import nock from 'nock';
 
-import { createLogtoSessionStore, type LogtoSessionStore } from '../support/logto-session.js';
+import { createLogtoSessionStore, type LogtoSessionStore } from '../../stand-in/logto/index.js';
 
 /** Client credentials of the Hugging Face app every test connector is configured with. */
 export const clientCredentials = Object.freeze({

@@ -11,7 +11,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
 
 import createConnector from '../../src/index.js';
-import { createLogtoSessionStore } from '../support/logto-session.js';
+import { createLogtoSessionStore } from '../../stand-in/logto/index.js';
 
 /** Client ID of the Hugging Face app the test connector is configured with. */
 export const clientId = 'hf-unit-client-id';

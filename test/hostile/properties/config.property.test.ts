@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { huggingFaceConfigGuard } from '../../../src/index.js';
-import { createLogtoSessionStore } from '../../support/logto-session.js';
+import { createLogtoSessionStore } from '../../../stand-in/logto/index.js';
 import { classify, distinctive, redirectUri, settle } from '../support.js';
 import { asSent, type ConfigCase, configArb, fill, objectText, slots } from './generators.js';
 import { createEndingTally, expectContract, useHarness } from './harness.js';

@@ -14,7 +14,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-import { CookieJar, driveSignIn, type SignInChoice } from '../../support/drive-sign-in.js';
+import { CookieJar, driveSignIn, type SignInChoice } from '../../../stand-in/index.js';
 
 import { expectStatus, requestJson, type JsonResponse } from './http.js';
 

@@ -2,7 +2,7 @@
  * JSON requests to Logto with an optional cookie jar, answering status and parsed body instead of
  * throwing, so tests can assert on refusals.
  */
-import type { CookieJar } from '../../support/drive-sign-in.js';
+import type { CookieJar } from '../../../stand-in/index.js';
 
 /** A response: status, parsed JSON body (or text, or `undefined` when empty) and headers. */
 export type JsonResponse<T = unknown> = { status: number; body: T; headers: Headers };

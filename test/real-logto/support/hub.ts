@@ -5,7 +5,7 @@
  * How the name reaches it: the stand-in listens on port 443 of a loopback address (127.0.0.1, or
  * the next of 127.0.0.2–8 that is free; binding 443 needs root or CAP_NET_BIND_SERVICE, which this
  * machine and CI have) with a certificate for `huggingface.co` from a throwaway CA. Core and the
- * test process start with `--import bench/preload.mjs`, which resolves `huggingface.co` to the
+ * test process start with `--import stand-in/resolve-hub.mjs`, which resolves `huggingface.co` to the
  * address in `BENCH_HF_ADDRESS`, and `NODE_EXTRA_CA_CERTS` naming the CA. `npm run test:logto`
  * (test/real-logto/run.mjs) makes the certificates and sets both for the test process.
  */
@@ -13,15 +13,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { startHfStandIn, type StandIn, type StandInOptions } from '../../../stand-in/index.js';
-
-import { repoRoot } from './paths.js';
+import { hubResolverPreload, startHfStandIn, type StandIn, type StandInOptions } from '../../../stand-in/index.js';
 
 /** The hub URL Hugging Face really has; the connector's default. */
 export const hubUrl = 'https://huggingface.co';
-
-/** The preload that maps `huggingface.co` to the stand-in's address (shared with the bench). */
-export const hubPreload = path.join(repoRoot, 'bench', 'preload.mjs');
 
 /** Where `npm run test:logto` put `ca.pem`, `server-key.pem` and `server-cert.pem`. */
 function tlsDir(): string {
@@ -68,7 +63,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         address,
         chromiumArgs: [`--host-resolver-rules=MAP huggingface.co ${address}`],
         coreEnv: {
-          NODE_OPTIONS: `--import=${pathToFileURL(hubPreload).href}`,
+          NODE_OPTIONS: `--import=${pathToFileURL(hubResolverPreload).href}`,
           NODE_EXTRA_CA_CERTS: path.join(dir, 'ca.pem'),
           BENCH_HF_ADDRESS: address,
         },

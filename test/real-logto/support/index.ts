@@ -32,7 +32,7 @@ export { LogtoCore, type CoreOptions } from './core.js';
 export { createDatabase, type DatabaseOptions, type LogtoDatabase } from './database.js';
 export { ExperienceClient, type AppTokens, type ExperienceClientOptions, type SocialStart } from './experience.js';
 export { expectStatus, requestJson, type JsonRequest, type JsonResponse } from './http.js';
-export { hubPreload, hubUrl, startHub, type Hub, type HubOptions } from './hub.js';
+export { hubUrl, startHub, type Hub, type HubOptions } from './hub.js';
 export { installConnector } from './install.js';
 export { ManagementApi } from './management.js';
 export { logtoDir, repoRoot, sharedLogtoDir, startScript } from './paths.js';

@@ -1,6 +1,7 @@
 /**
- * Preloaded with `--import` into every benchmark process and into the real-Logto suite's core:
- * sends connections for `huggingface.co:443` to the loopback port in BENCH_HF_PORT (default 443)
+ * The stand-in as `https://huggingface.co`, by name resolution. Preloaded with `--import` (its
+ * path is `hubResolverPreload` of `stand-in/index.ts`) into every benchmark process and into the
+ * real-Logto suite's core: sends connections for `huggingface.co:443` to the loopback port in BENCH_HF_PORT (default 443)
  * on BENCH_HF_ADDRESS (default 127.0.0.1), where the stand-in or the delaying proxy in front of it listens, so code that calls
  * the real hub URL reaches it without anything listening on port 443. TLS still names and checks
  * `huggingface.co`: only the TCP destination changes. Every other destination is left alone.
