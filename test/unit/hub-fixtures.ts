@@ -13,6 +13,9 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import { afterEach, vi } from 'vitest';
 
 import { sendRequest } from '../../src/http.js';
+import { until } from '../support/fake-clock.js';
+
+export { until } from '../support/fake-clock.js';
 
 export type Hub = {
   url: URL;
@@ -137,13 +140,6 @@ export const connectionsBeforeNow = async (hub: Listener, expected: number): Pro
   return index;
 };
 
-/** Resolves once `condition` holds, looking again after each turn of the event loop. */
-export const until = async (condition: () => boolean): Promise<void> => {
-  while (!condition()) {
-    // eslint-disable-next-line no-await-in-loop -- each turn lets the process read a little more
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-};
 
 /** Resolves once the client has closed the connection the server sees as `socket`. */
 export const closedByClient = async (socket: Socket | undefined): Promise<void> => {
