@@ -273,9 +273,16 @@ export const startHttpsHub = async (): Promise<Listener & { port: number }> => {
   return { port, server, sockets, events };
 };
 
+/**
+ * Time limit of the requests below: the longest the config allows, since these tests are about
+ * connections, not time, and a busy machine must not run out of it.
+ */
+const requestTimeoutMs = 30_000;
+
 /** A token-exchange POST to the hub through the transport (never retried, as the connector sends it). */
 export const post = async (hub: Hub) =>
-  sendRequest({ method: 'POST', url: hub.url, form: { grant_type: 'authorization_code' }, timeoutMs: 5000 });
+  sendRequest({ method: 'POST', url: hub.url, form: { grant_type: 'authorization_code' }, timeoutMs: requestTimeoutMs });
 
 /** A GET to the hub through the transport, retried as userinfo is. */
-export const get = async (hub: Hub) => sendRequest({ method: 'GET', url: hub.url, timeoutMs: 5000, retries: 2 });
+export const get = async (hub: Hub) =>
+  sendRequest({ method: 'GET', url: hub.url, timeoutMs: requestTimeoutMs, retries: 2 });
