@@ -1,12 +1,14 @@
 /**
  * Fixtures for the behaviour tests that pin down what the connector does at its edges (retries,
  * time limits, error bodies, sessions, profiles): a sign-in driven through the public connector up
- * to the userinfo request, a log of what Hugging Face's endpoints saw, and a fake clock that
- * measures waits in simulated time, so no test depends on how fast the machine is.
+ * to the userinfo request, and endpoints that answer as scripted and log when each request came
+ * (on the fake clock of `test/support/fake-clock.ts`, which they tell of the requests they leave
+ * unanswered).
  */
 import { type SocialConnector } from '@logto/connector-kit';
 import nock from 'nock';
-import { vi } from 'vitest';
+
+import { noAnswerComing } from '../support/fake-clock.js';
 
 import {
   callbackData,
@@ -88,7 +90,9 @@ export const scriptedGet = (
       const answer = answers[Math.min(seen.length, answers.length - 1)];
       seen.push({ at: Date.now() });
       if (answer === 'hang' || answer === undefined) {
-        return; // Never calls back: the server keeps the connection open without answering.
+        // Never calls back: the server keeps the connection open without answering.
+        noAnswerComing();
+        return;
       }
       if ('networkError' in answer) {
         callback(Object.assign(new Error('connection failed'), { code: answer.networkError }), [0]);
@@ -97,55 +101,4 @@ export const scriptedGet = (
       callback(null, [answer.status, answer.body ?? '', answer.headers ?? {}]);
     });
   return { seen };
-};
-
-/**
- * Replaces the clock and `setTimeout` (the global one and `node:timers/promises`'s, which a test
- * file routes to it with `vi.mock`) by a fake one; I/O keeps running for real.
- *
- * @param startAt - The fake clock's start, in epoch milliseconds.
- */
-export const useFakeClock = (startAt: number): void => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: startAt });
-};
-
-const realTick = async () =>
-  new Promise<void>((resolve) => {
-    setImmediate(resolve);
-  });
-
-/**
- * Settles a promise while moving the fake clock forward a few milliseconds at a time, letting I/O
- * run between steps; waits and timeouts then take their simulated duration in no real time.
- *
- * @param msPerTurn - How far the clock moves per turn of the event loop: 5 ms by default; 1 ms
- *   where a short time limit must not be used up by the turns real I/O takes.
- * @returns The fake clock's time when the promise settled, and its outcome.
- */
-export const settleOnFakeClock = async <T>(
-  promise: Promise<T>,
-  msPerTurn = 5
-): Promise<{ at: number; outcome: PromiseSettledResult<T> }> => {
-  let settled: { at: number; outcome: PromiseSettledResult<T> } | undefined;
-  void promise.then(
-    (value) => {
-      settled = { at: Date.now(), outcome: { status: 'fulfilled', value } };
-    },
-    (reason: unknown) => {
-      settled = { at: Date.now(), outcome: { status: 'rejected', reason } };
-    }
-  );
-  // 20,000 turns at most (100 s of fake time at 5 ms a turn), so a promise that never settles
-  // fails the test in a few real seconds whatever the step.
-  const fakeTimeLimitMs = 20_000 * msPerTurn;
-  for (let elapsed = 0; !settled && elapsed < fakeTimeLimitMs; elapsed += msPerTurn) {
-    // eslint-disable-next-line no-await-in-loop
-    await realTick();
-    // eslint-disable-next-line no-await-in-loop
-    await vi.advanceTimersByTimeAsync(msPerTurn);
-  }
-  if (!settled) {
-    throw new Error(`The promise did not settle within ${fakeTimeLimitMs / 1000} s of fake time.`);
-  }
-  return settled;
 };

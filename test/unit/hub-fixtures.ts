@@ -13,6 +13,9 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import { afterEach, vi } from 'vitest';
 
 import { sendRequest } from '../../src/http.js';
+import { until } from '../support/fake-clock.js';
+
+export { until } from '../support/fake-clock.js';
 
 export type Hub = {
   url: URL;
@@ -137,13 +140,6 @@ export const connectionsBeforeNow = async (hub: Listener, expected: number): Pro
   return index;
 };
 
-/** Resolves once `condition` holds, looking again after each turn of the event loop. */
-export const until = async (condition: () => boolean): Promise<void> => {
-  while (!condition()) {
-    // eslint-disable-next-line no-await-in-loop -- each turn lets the process read a little more
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-};
 
 /** Resolves once the client has closed the connection the server sees as `socket`. */
 export const closedByClient = async (socket: Socket | undefined): Promise<void> => {
@@ -277,9 +273,16 @@ export const startHttpsHub = async (): Promise<Listener & { port: number }> => {
   return { port, server, sockets, events };
 };
 
+/**
+ * Time limit of the requests below: the longest the config allows, since these tests are about
+ * connections, not time, and a busy machine must not run out of it.
+ */
+const requestTimeoutMs = 30_000;
+
 /** A token-exchange POST to the hub through the transport (never retried, as the connector sends it). */
 export const post = async (hub: Hub) =>
-  sendRequest({ method: 'POST', url: hub.url, form: { grant_type: 'authorization_code' }, timeoutMs: 5000 });
+  sendRequest({ method: 'POST', url: hub.url, form: { grant_type: 'authorization_code' }, timeoutMs: requestTimeoutMs });
 
 /** A GET to the hub through the transport, retried as userinfo is. */
-export const get = async (hub: Hub) => sendRequest({ method: 'GET', url: hub.url, timeoutMs: 5000, retries: 2 });
+export const get = async (hub: Hub) =>
+  sendRequest({ method: 'GET', url: hub.url, timeoutMs: requestTimeoutMs, retries: 2 });

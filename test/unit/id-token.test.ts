@@ -21,8 +21,8 @@ import {
   unsecuredIdToken,
   validIdTokenClaims,
 } from './crypto-fixtures.js';
-import { settleOnFakeClock, useFakeClock } from './behaviour-fixtures.js';
 import { isolateNetwork } from './fixtures.js';
+import { follow, timersDue, until, useFakeClock } from '../support/fake-clock.js';
 
 isolateNetwork();
 
@@ -644,36 +644,41 @@ describe('the key set cache order', () => {
 describe('the time of the ID token step', () => {
   it('ends at its own deadline while it waits for a key set fetch that another sign-in started with more time', async () => {
     const hubUrl = nextHubUrl('idt');
-    useFakeClock(Date.UTC(2026, 10, 24, 12, 0, 0));
+    const clockStart = Date.UTC(2026, 10, 24, 12, 0, 0);
+    useFakeClock(clockStart);
     const patient = await startOpenIdSignIn(hubUrl, { requestTimeoutMs: 10_000 });
     const hurried = await startOpenIdSignIn(hubUrl, { requestTimeoutMs: 500 });
     const sharedFetch = heldKeySet(hubUrl);
-    await signInWithKey(patient, keyA);
-    await signInWithKey(hurried, keyA);
+    const [, patientUserInfo] = await signInWithKey(patient, keyA);
+    const [, hurriedUserInfo] = await signInWithKey(hurried, keyA);
     const patientOutcome = finishSignIn(patient);
-    await settleOnFakeClock(sharedFetch.arrived, 1);
-    const waitStartedAt = Date.now();
+    await sharedFetch.arrived;
+    const hurriedEnd = follow(finishSignIn(hurried));
 
-    // 1 ms a turn: the hurried sign-in's token exchange must not use up its 500 ms in real I/O.
-    const { at, outcome } = await settleOnFakeClock(finishSignIn(hurried), 1);
+    // The clock stands still until both sign-ins have their userinfo and wait for nothing but time
+    // (or the hurried one has ended, which it must not do before its step's end).
+    await until(
+      () =>
+        hurriedEnd.settled() !== undefined ||
+        (patientUserInfo!.isDone() && hurriedUserInfo!.isDone() && timersDue().length === 3)
+    );
+    expect(hurriedEnd.settled()).toBeUndefined();
+    // The hurried sign-in's step ends first (3 × 500 ms), then the patient one's fetch attempt
+    // (10 s) and step (3 × 10 s).
+    expect(timersDue()).toEqual([clockStart + 1500, clockStart + 10_000, clockStart + 30_000]);
+    await vi.advanceTimersToNextTimerAsync();
 
+    const { at, outcome } = await hurriedEnd.settling;
     const error = await expectConnectorError(
       Promise.reject((outcome as PromiseRejectedResult).reason as Error),
       ConnectorErrorCodes.General,
       `Hugging Face's key set (JWKS) (${hubUrl}) did not answer in time (no answer within 1500 ms)`
     );
     expect(error.data.step).toBe('id_token');
-    // Its step is 3 × 500 ms; the patient sign-in's fetch may take 30 s. The clock also moves
-    // 1 ms for each turn the hurried sign-in's real I/O takes before the step starts.
-    const ioAllowanceMs = 400;
-    expect(at - waitStartedAt).toBeLessThanOrEqual(1500 + ioAllowanceMs);
+    expect(at).toBe(clockStart + 1500);
 
     sharedFetch.answer(200, jwksOf(keyA));
-    const patientResult = await settleOnFakeClock(patientOutcome, 1);
-    expect(patientResult.outcome).toEqual({
-      status: 'fulfilled',
-      value: expect.objectContaining({ id: userId }),
-    });
+    await expect(patientOutcome).resolves.toEqual(expect.objectContaining({ id: userId }));
     expect(keySetFetches.get(hubUrl)).toBe(1);
     // Both waits are over: neither leaves a timer running that would hold Logto's process.
     expect(vi.getTimerCount()).toBe(0);

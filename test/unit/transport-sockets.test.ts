@@ -27,7 +27,13 @@ let useConfig: (config: unknown) => void;
 beforeAll(async () => {
   hub = await startLoopbackServer();
   ({ connector, useConfig } = await createConnectorUnderTest());
-  useConfig({ clientId: 'hf-socket-client', clientSecret: distinctive('secret'), hubUrl: hub.url });
+  useConfig({
+    clientId: 'hf-socket-client',
+    clientSecret: distinctive('secret'),
+    hubUrl: hub.url,
+    // The longest allowed: a connector that waited for a time limit would outlast the test's.
+    requestTimeoutMs: 30_000,
+  });
 });
 
 afterAll(async () => {

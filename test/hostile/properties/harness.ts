@@ -170,7 +170,7 @@ export type Harness = {
   /** The answers currently scripted. */
   script: () => Script;
   requestsTo: (path: string) => LoopbackServer['requests'];
-  /** The config of a case: this hub, the case's secret, a 1 s timeout. */
+  /** The config of a case: this hub, the case's secret, the largest time limit. */
   configFor: (secrets: CaseSecrets, scope?: string) => Record<string, unknown>;
   /** Runs one sign-in against scripted answers, checks it against the model, says how it ended. */
   runResponseCase: (responseCase: ResponseCase) => Promise<string>;
