@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { refreshOnce } from '../../src/refresh.js';
 
-import { settleOnFakeClock } from './behaviour-fixtures.js';
+import { settleOnFakeClock } from '../support/fake-clock.js';
 import { nextHubUrl } from './crypto-fixtures.js';
 import { clientId, clientSecret, createTestConnector, expectConnectorError, isolateNetwork } from './fixtures.js';
 
@@ -289,10 +289,10 @@ describe('what the refreshes leave in the process', () => {
     const shared = heldRefresh(hubUrl);
 
     const calls = Promise.all(Array.from({ length: 8 }, async () => refresh(hubUrl)));
-    await settleOnFakeClock(shared.arrived, 1);
+    await settleOnFakeClock(shared.arrived);
     shared.answer(200, rotatedAnswer);
-    await settleOnFakeClock(calls, 1);
-    await settleOnFakeClock(refresh(hubUrl), 1);
+    await settleOnFakeClock(calls);
+    await settleOnFakeClock(refresh(hubUrl));
 
     expect(vi.getTimerCount()).toBe(0);
   });
