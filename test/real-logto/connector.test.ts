@@ -16,7 +16,7 @@ import { driveSignIn } from '../../stand-in/index.js';
 import { demoUsers, type DemoUser, userNamed } from '../../stand-in/index.js';
 import { packPackage, releasePackedPackage } from '../logto/pack.js';
 
-import { ExperienceClient, expectStatus, repoRoot, requestJson, startRealLogto, type RealLogto } from './support/index.js';
+import { ExperienceClient, expectStatus, repoRoot, requestJson, startRealLogto, tokenOwner, type RealLogto } from './support/index.js';
 import { signInOnSignInPage } from './support/sign-in-page.js';
 
 const screenshots = path.join(repoRoot, 'test-results', 'real-logto');
@@ -185,12 +185,9 @@ describe('in a real Logto', { concurrent: false }, () => {
       expect(token.expires_in).toBeGreaterThan(0);
       return { ...token, expiresAt: Date.now() + (token.expires_in ?? 0) * 1000 };
     };
-    /** Hugging Face's answer to the token: whose it is. */
-    const owner = async (token: string) =>
-      (await requestJson<{ sub?: string }>(`${logto.hub.url}/oauth/userinfo`, { headers: { authorization: `Bearer ${token}` } })).body.sub;
 
     const tokens = [await read()];
-    expect(await owner(tokens[0]!.access_token)).toBe(ada.sub);
+    expect(await tokenOwner(logto.hub, tokens[0]!.access_token)).toBe(ada.sub);
     /* eslint-disable no-await-in-loop -- each refresh waits for the token the round before stored to expire */
     for (const round of [1, 2]) {
       // Logto stores expiresAt in whole seconds: wait a second past it.
@@ -199,7 +196,7 @@ describe('in a real Logto', { concurrent: false }, () => {
       const next = await read();
       expect(logto.hub.requestCounts['/oauth/token'] ?? 0, `refresh ${round} went to Hugging Face`).toBe(tokenRequestsBefore + 1);
       expect(next.access_token).not.toBe(tokens[round - 1]!.access_token);
-      expect(await owner(next.access_token)).toBe(ada.sub);
+      expect(await tokenOwner(logto.hub, next.access_token)).toBe(ada.sub);
       tokens.push(next);
     }
     /* eslint-enable no-await-in-loop */

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RefreshTokenReuse, userNamed } from '../../stand-in/index.js';
 import { packPackage, releasePackedPackage, type PackedPackage } from '../logto/pack.js';
 
-import { ExperienceClient, expectStatus, requestJson, startRealLogto, type RealLogto } from './support/index.js';
+import { ExperienceClient, expectStatus, expireStoredTokenSet, requestJson, startRealLogto, tokenOwner, type RealLogto } from './support/index.js';
 
 const factoryId = 'huggingface-oidc-universal';
 const target = 'huggingface';
@@ -76,24 +76,11 @@ describe.each<RefreshTokenReuse>(['revoke-grant', 'reject'])(
         headers: { authorization: `Bearer ${appAccessToken}` },
       });
 
-    /** Hugging Face's answer to the token: whose it is. */
-    const owner = async (token: string) =>
-      (await requestJson<{ sub?: string }>(`${logto.hub.url}/oauth/userinfo`, { headers: { authorization: `Bearer ${token}` } })).body.sub;
-
-    /** Moves the user's stored set's expiry a minute into the past, as if its 8 hours had passed. */
-    const expireStoredSet = async (userId: string) => {
-      if (!/^\w+$/.test(userId)) throw new TypeError(`Unexpected Logto user id "${userId}"`);
-      const updated = await logto.db.query(
-        `update secrets set metadata = jsonb_set(metadata, '{expiresAt}', to_jsonb(floor(extract(epoch from now()))::bigint - 60)) where user_id = '${userId}' returning id`,
-      );
-      expect(updated.split('\n').filter(Boolean), 'stored token sets of the user').toHaveLength(1);
-    };
-
     it(`${concurrentReads} concurrent Account API reads after expiry all get the one new token, one refresh reaches Hugging Face, and the stored set keeps working`, async () => {
       const ada = userNamed('ada');
       const app = await new ExperienceClient(logto.core.endpoint).signInWithSocial(connectorId, { username: 'ada' });
       const first = expectStatus(await read(app.access_token), 200, 'stored access token');
-      await expireStoredSet(app.userId);
+      await expireStoredTokenSet(logto.db, app.userId);
       logto.hub.resetCounts();
 
       const burst = await Promise.all(Array.from({ length: concurrentReads }, async () => read(app.access_token)));
@@ -104,7 +91,7 @@ describe.each<RefreshTokenReuse>(['revoke-grant', 'reject'])(
       expect(refreshed).not.toBe(first.access_token);
       expect(burst.map(({ body }) => body.access_token)).toEqual(Array.from({ length: concurrentReads }, () => refreshed));
       expect(logto.hub.requestCounts['/oauth/token'], 'refresh requests at Hugging Face').toBe(1);
-      expect(await owner(refreshed)).toBe(ada.sub);
+      expect(await tokenOwner(logto.hub, refreshed)).toBe(ada.sub);
 
       // A later read gets the stored token as it is.
       const later = expectStatus(await read(app.access_token), 200, 'later read');
@@ -112,12 +99,12 @@ describe.each<RefreshTokenReuse>(['revoke-grant', 'reject'])(
       expect(logto.hub.requestCounts['/oauth/token'], 'refresh requests at Hugging Face').toBe(1);
 
       // A later refresh presents the refresh token the burst stored, which Hugging Face honours.
-      await expireStoredSet(app.userId);
+      await expireStoredTokenSet(logto.db, app.userId);
       const next = await read(app.access_token);
       expect({ status: next.status, code: next.body.code }).toEqual({ status: 200, code: undefined });
       expect(next.body.access_token).not.toBe(refreshed);
       expect(logto.hub.requestCounts['/oauth/token'], 'refresh requests at Hugging Face').toBe(2);
-      expect(await owner(next.body.access_token)).toBe(ada.sub);
+      expect(await tokenOwner(logto.hub, next.body.access_token)).toBe(ada.sub);
     });
   },
 );

@@ -25,6 +25,8 @@ import { packPackage, releasePackedPackage } from '../logto/pack.js';
 
 import {
   createDatabase,
+  createUndoStack,
+  expireStoredTokenSet,
   ExperienceClient,
   expectStatus,
   installConnector,
@@ -33,6 +35,7 @@ import {
   ManagementApi,
   repoRoot,
   startHub,
+  tokenOwner,
   type Hub,
   type HubOptions,
   requestJson,
@@ -78,13 +81,8 @@ type TwoCores = {
  */
 const startTwoCores = async (hubOptions: Omit<HubOptions, 'clients'> = {}): Promise<TwoCores> => {
   const dir = logtoDir();
-  const undo: Array<() => Promise<void>> = [];
-  const stop = async () => {
-    for (const step of undo.splice(0).reverse()) {
-      // eslint-disable-next-line no-await-in-loop -- cores stop before their database is dropped
-      await step().catch((error: unknown) => console.error(error));
-    }
-  };
+  const undo = createUndoStack();
+  const stop = async () => undo.undo();
   try {
     const db = await createDatabase({ logtoDir: dir, prefix: 'logto_rl2_' });
     undo.push(() => db.drop());
@@ -256,23 +254,12 @@ describe.each<RefreshTokenReuse>(['reject', 'revoke-grant'])(
       requestJson<StoredToken>(`${core.endpoint}/api/my-account/identities/${target}/access-token`, {
         headers: { authorization: `Bearer ${appAccessToken}` },
       });
-    /** Moves the user's stored set's expiry a minute into the past, as if its 8 hours had passed. */
-    const expireStoredSet = async (userId: string) => {
-      if (!/^\w+$/.test(userId)) throw new TypeError(`Unexpected Logto user id "${userId}"`);
-      const updated = await cores.db.query(
-        `update secrets set metadata = jsonb_set(metadata, '{expiresAt}', to_jsonb(floor(extract(epoch from now()))::bigint - 60)) where user_id = '${userId}' returning id`,
-      );
-      expect(updated.split('\n').filter(Boolean), 'stored token sets of the user').toHaveLength(1);
-    };
-    /** Hugging Face's answer to an access token: whose it is, or nobody's. */
-    const owner = async (token: string) =>
-      (await requestJson<{ sub?: string }>(`${cores.hub.url}/oauth/userinfo`, { headers: { authorization: `Bearer ${token}` } })).body.sub;
 
     it('each core refreshes on its own: one read gets a new token, the other is refused', async () => {
       const ada = userNamed('ada', demoUsers);
       const app = await new ExperienceClient(cores.proxy.url).signInWithSocial(cores.connectorId, { username: 'ada' });
       expectStatus(await readAt(cores.coreA, app.access_token), 200, 'stored token before expiry');
-      await expireStoredSet(app.userId);
+      await expireStoredTokenSet(cores.db, app.userId);
       cores.hub.resetCounts();
 
       gate = createTokenGate(2);
@@ -291,15 +278,15 @@ describe.each<RefreshTokenReuse>(['reject', 'revoke-grant'])(
         // Only the rotated-out token was refused: the set the first refresh stored works, and refreshes.
         const after = expectStatus(await readAt(cores.coreB, app.access_token), 200, 'read after the race');
         expect(after.access_token).toBe(issued);
-        expect(await owner(issued)).toBe(ada.sub);
-        await expireStoredSet(app.userId);
+        expect(await tokenOwner(cores.hub, issued)).toBe(ada.sub);
+        await expireStoredTokenSet(cores.db, app.userId);
         const next = await readAt(cores.coreA, app.access_token);
         expect({ status: next.status, code: next.body.code }).toEqual({ status: 200, code: undefined });
-        expect(await owner(next.body.access_token!)).toBe(ada.sub);
+        expect(await tokenOwner(cores.hub, next.body.access_token!)).toBe(ada.sub);
       } else {
         // Reuse detected: Hugging Face revoked the grant, the set the first refresh stored with it.
-        expect(await owner(issued)).toBeUndefined();
-        await expireStoredSet(app.userId);
+        expect(await tokenOwner(cores.hub, issued)).toBeUndefined();
+        await expireStoredTokenSet(cores.db, app.userId);
         const next = await readAt(cores.coreA, app.access_token);
         expect({ status: next.status, code: next.body.code }).toEqual({ status: 401, code: 'connector.social_invalid_access_token' });
       }

@@ -27,6 +27,7 @@ import { startHub, type Hub, type HubOptions } from './hub.js';
 import { installConnector } from './install.js';
 import { ManagementApi } from './management.js';
 import { logtoDir } from './paths.js';
+import { createUndoStack } from './undo.js';
 
 export { LogtoCore, type CoreOptions } from './core.js';
 export { createDatabase, type DatabaseOptions, type LogtoDatabase } from './database.js';
@@ -36,6 +37,8 @@ export { hubUrl, startHub, type Hub, type HubOptions } from './hub.js';
 export { installConnector } from './install.js';
 export { ManagementApi } from './management.js';
 export { logtoDir, repoRoot, sharedLogtoDir, startScript } from './paths.js';
+export { expireStoredTokenSet, tokenOwner } from './token-storage.js';
+export { createUndoStack, type UndoStack } from './undo.js';
 
 /** Options of {@link startRealLogto}. */
 export type RealLogtoOptions = {
@@ -71,13 +74,8 @@ export type RealLogto = {
  */
 export async function startRealLogto(options: RealLogtoOptions): Promise<RealLogto> {
   const dir = logtoDir();
-  const undo: Array<() => Promise<void>> = [];
-  const stop = async () => {
-    for (const step of undo.splice(0).reverse()) {
-      // eslint-disable-next-line no-await-in-loop
-      await step().catch((error: unknown) => console.error(error));
-    }
-  };
+  const undo = createUndoStack();
+  const stop = async () => undo.undo();
   try {
     const db = await createDatabase({ logtoDir: dir, prefix: options.databasePrefix });
     undo.push(() => db.drop());
