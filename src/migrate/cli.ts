@@ -292,6 +292,7 @@ export const runCli = async (
   const secret = plan.official.config.clientSecret;
   if (typeof secret === 'string') {
     redactor.hide(secret);
+    api.hide(secret);
   }
   for (const line of planLines(settings.endpoint, plan.official, plan.socialTargets)) {
     out(line);

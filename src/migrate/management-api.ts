@@ -68,6 +68,11 @@ export type ManagementApi = {
    * @throws ManagementApiError for any status outside 2xx and for no answer.
    */
   call: (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) => Promise<unknown>;
+  /**
+   * Adds secrets the client's errors must never show, beside the machine-to-machine ones it
+   * knows (the connector config's client secret, once read), before they are cut short.
+   */
+  hide: (...secrets: string[]) => void;
 };
 
 const describeCause = (error: unknown): string => {
@@ -167,11 +172,18 @@ export const createManagementApi = (options: ManagementApiOptions): ManagementAp
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      if (response.status === 204) {
+      // A deletion needs no answer: whatever its 2xx answer holds, it happened.
+      if (response.status === 204 || method === 'DELETE') {
         return undefined;
       }
       const text = await response.text();
-      return text ? (JSON.parse(text) as unknown) : undefined;
+      try {
+        return text ? (JSON.parse(text) as unknown) : undefined;
+      } catch {
+        // The parser's message would quote the answer, line breaks included.
+        throw new ManagementApiError(`${method} ${path}`, response.status, undefined, 'the answer is not JSON');
+      }
     },
+    hide,
   };
 };

@@ -29,6 +29,8 @@ export type FakeConnector = {
 /** A fault for the next request matching `METHOD /path`. */
 export type Fault =
   | { kind: 'answer'; status: number; body: unknown }
+  /** Makes the change, then answers with this text as it is, not as JSON. */
+  | { kind: 'text'; status: number; text: string }
   /** Closes the connection without an answer; `after` makes the change first. */
   | { kind: 'drop'; after: boolean };
 
@@ -209,6 +211,11 @@ export const startFakeLogto = async (state: {
         return;
       }
       const fault = faults.get(`${method} ${path}`)?.shift();
+      if (fault?.kind === 'text') {
+        handle(method, path, body);
+        response.writeHead(fault.status, { 'content-type': 'text/plain' }).end(fault.text);
+        return;
+      }
       if (fault?.kind === 'answer') {
         send(response, fault.status, fault.body);
         return;

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { createManagementApi } from '../../src/migrate/management-api.js';
 
-import { changes, credentialsOf, official, otherConnector, run, runCommand, useFakeLogto } from './migrate-fixtures.js';
+import { changes, clientSecret, credentialsOf, official, otherConnector, run, runCommand, useFakeLogto } from './migrate-fixtures.js';
 
 const start = useFakeLogto();
 
@@ -184,6 +184,42 @@ describe("Logto's text on the terminal", () => {
     expect(result.err).toMatch(/^Could not read the Logto instance, nothing was changed: /);
     expect(result.err).not.toMatch(controlCharacter);
     expect(result.all.split('\n').filter((line) => line.startsWith('Done:'))).toEqual([]);
+  });
+
+  it('names an answer that is not JSON without quoting it', async () => {
+    const fake = await start();
+    fake.fail('GET /api/connectors', { kind: 'text', status: 200, text: 'x\n\nMigrated OK\n' });
+    const result = await run(fake);
+
+    expect(result.code).toBe(1);
+    expect(result.err.split('\n')).toEqual([
+      'Could not read the Logto instance, nothing was changed: GET /api/connectors: Logto answered 200: the answer is not JSON',
+    ]);
+  });
+
+  it('takes a deletion answered 2xx as done, whatever its answer holds', async () => {
+    const fake = await start();
+    fake.fail('DELETE /api/connectors/k3x9hfconn', { kind: 'text', status: 200, text: 'OK' });
+    const result = await run(fake);
+
+    expect(result.code).toBe(0);
+    expect(fake.connectors.map(({ connectorId }) => connectorId).sort()).toEqual(['github-universal', 'huggingface-oidc-universal']);
+  });
+
+  it('keeps the client secret out of a message cut short right inside it', async () => {
+    const fake = await start();
+    // The cut falls at 300 characters; the secret starts 290 characters in.
+    fake.fail('POST /api/connectors', {
+      kind: 'answer',
+      status: 422,
+      body: { code: 'connector.invalid_config', message: `${'x'.repeat(290)}${clientSecret} tail` },
+    });
+    const result = await run(fake);
+
+    expect(result.code).toBe(1);
+    // Its start after what it shares with the client ID (`hf-client-id`).
+    expect(result.all).not.toContain(clientSecret.slice(0, 'hf-client-s'.length));
+    expect(result.all).toContain(`${'x'.repeat(290)}[redacted]`);
   });
 
   it('removes controls a config value carries past JSON quoting', async () => {

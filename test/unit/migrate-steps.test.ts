@@ -29,6 +29,7 @@ const useCallClock = () => {
     return (options: Parameters<typeof createManagementApi>[0]): ManagementApi => {
       const api = createManagementApi(options);
       return {
+        hide: api.hide,
         call: async (method, path, body) => {
           const answer = await api.call(method, path, body);
           now += durations[`${method} ${path}`] ?? 0;
