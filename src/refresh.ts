@@ -19,9 +19,9 @@
  *   an outage may have left the refresh token unused, and a refused token is refused again.
  *
  * Entries are keyed by a SHA-256 digest of the client and the refresh token, never by the token,
- * and hold the answer only while it may be handed out. At most {@link refreshMemoryLimit} are
- * kept, the oldest forgotten first; an entry past its time is dropped by the next refresh. No
- * timer is set, so nothing here holds the process. Other Logto processes are out of reach.
+ * and hold the answer only while it may be handed out: an unreferenced timer forgets it then, so
+ * nothing here holds the process. At most {@link refreshMemoryLimit} are kept, the oldest
+ * forgotten first. Other Logto processes are out of reach.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
@@ -134,6 +134,12 @@ export const refreshOnce = async (
   void refresh.answer.then(
     ({ tokens, receivedAt }) => {
       refresh.handOutUntil = receivedAt + handOutMsOf(tokens);
+      // Forgotten at its time even when no other refresh comes; the timer does not hold the process.
+      setTimeout(() => {
+        if (refreshes.get(key) === refresh) {
+          refreshes.delete(key);
+        }
+      }, Math.max(0, refresh.handOutUntil - Date.now())).unref();
     },
     () => {
       if (refreshes.get(key) === refresh) {

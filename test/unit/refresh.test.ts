@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { refreshOnce } from '../../src/refresh.js';
 
-import { settleOnFakeClock } from '../support/fake-clock.js';
+import { settleOnFakeClock, timersDue, useFakeClock } from '../support/fake-clock.js';
 import { nextHubUrl } from './crypto-fixtures.js';
 import { clientId, clientSecret, createTestConnector, expectConnectorError, isolateNetwork } from './fixtures.js';
 
@@ -283,17 +283,22 @@ describe('an answer is only ever handed to the same client', () => {
 });
 
 describe('what the refreshes leave in the process', () => {
-  it('no timer: nothing holds Logto\'s process once every caller has its answer', async () => {
+  it('forgets the answer 30 s after it came, by a timer that does not hold Logto\'s process', async () => {
     const hubUrl = nextHubUrl('refresh');
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const start = Date.parse('2026-12-01T12:00:00Z');
+    useFakeClock(start);
+    const created = vi.spyOn(globalThis, 'setTimeout');
     const shared = heldRefresh(hubUrl);
 
     const calls = Promise.all(Array.from({ length: 8 }, async () => refresh(hubUrl)));
     await settleOnFakeClock(shared.arrived);
     shared.answer(200, rotatedAnswer);
     await settleOnFakeClock(calls);
-    await settleOnFakeClock(refresh(hubUrl));
 
+    expect(timersDue()).toEqual([start + 30_000]);
+    const unreferenced = created.mock.results.map(({ value }) => value as NodeJS.Timeout).filter((timer) => !timer.hasRef());
+    expect(unreferenced).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(30_000);
     expect(vi.getTimerCount()).toBe(0);
   });
 
