@@ -234,16 +234,27 @@ const localPartPattern = /^[\w.!#$%&'*+/=?^`{|}~-]+$/;
 const domainLabelPattern = /^[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?$/i;
 
 /**
+ * Longest address mail can carry: SMTP's path of 256 octets less its angle brackets (RFC 5321,
+ * 4.5.3.1.3), with a local part of at most 64 (4.5.3.1.1).
+ */
+const maxEmailLength = 254;
+const maxLocalPartLength = 64;
+
+/**
  * Tells whether a text is exactly one email address, by the HTML Standard's rule for a valid email
- * address: `1*( atext / "." ) "@" label *( "." label )`, in ASCII. A display name, a comment, a
- * list, white space, a control character or a header after the address all fail it.
+ * address: `1*( atext / "." ) "@" label *( "." label )`, in ASCII, within SMTP's lengths. A
+ * display name, a comment, a list, white space, a control character or a header after the
+ * address all fail it.
  *
  * @see https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address
+ * @see https://www.rfc-editor.org/rfc/rfc5321#section-4.5.3.1
  */
 const isOneEmailAddress = (value: string): boolean => {
   const at = value.indexOf('@');
   return (
     at > 0 &&
+    at <= maxLocalPartLength &&
+    value.length <= maxEmailLength &&
     localPartPattern.test(value.slice(0, at)) &&
     value
       .slice(at + 1)

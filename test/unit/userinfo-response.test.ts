@@ -73,6 +73,9 @@ describe('the email passed to Logto', () => {
     'ada@123.example',
     'ada@a-b--c.example',
     `ada@${'a'.repeat(63)}.example`,
+    // RFC 5321 4.5.3.1: a local part of 64 octets, an address of 254.
+    `${'a'.repeat(64)}@example.com`,
+    `ada@${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(58)}`,
   ])('passes on %j, one address', (email) => {
     expect(mapVerifiedEmail(email).email).toBe(email);
   });
@@ -118,6 +121,8 @@ describe('the email passed to Logto', () => {
     ['a non-ASCII domain', 'victim@ex\u00E4mple.com'],
     ['a FULLWIDTH COMMERCIAL AT', 'victim\uFF20example.com'],
     ['a right-to-left override', 'victim@example.com\u202E'],
+    ['a local part of 65 characters (RFC 5321 allows 64)', `${'a'.repeat(65)}@example.com`],
+    ['255 characters (RFC 5321 allows 254)', `ada@${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(59)}`],
   ])('leaves out a verified email with %s, the sign-in going on', (_, email) => {
     const userInfo = mapVerifiedEmail(email);
 
