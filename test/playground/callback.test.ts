@@ -113,7 +113,6 @@ describe('the callback page', () => {
     expect(direct.body).toContain('No sign-in is waiting for this answer');
     expect(direct.body).toContain('href="/sign-in"');
     expect(direct.body).not.toContain('Timings');
-    expect(direct.body).not.toContain('state_mismatch');
     expect(tokenCalls).toHaveBeenCalledTimes(1);
   });
 

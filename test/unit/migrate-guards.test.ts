@@ -182,8 +182,7 @@ describe("Logto's text on the terminal", () => {
     expect(result.code).toBe(1);
     expect(changes(fake)).toEqual([]);
     expect(result.err).toMatch(/^Could not read the Logto instance, nothing was changed: /);
-    expect(result.err).not.toMatch(controlCharacter);
-    expect(result.all.split('\n').filter((line) => line.startsWith('Done:'))).toEqual([]);
+    expect(result.all).not.toMatch(controlCharacter);
   });
 
   it('names an answer that is not JSON without quoting it', async () => {
