@@ -19,7 +19,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RefreshTokenReuse, userNamed } from '../../stand-in/index.js';
 import { packPackage, releasePackedPackage, type PackedPackage } from '../logto/pack.js';
 
+import { until } from '../support/fake-clock.js';
+
 import { ExperienceClient, expectStatus, expireStoredTokenSet, requestJson, startRealLogto, tokenOwner, type RealLogto } from './support/index.js';
+import { startRoundRobinProxy, type RoundRobinProxy } from './support/proxy.js';
 
 const factoryId = 'huggingface-oidc-universal';
 const target = 'huggingface';
@@ -47,9 +50,22 @@ describe.each<RefreshTokenReuse>(['revoke-grant', 'reject'])(
   (refreshTokenReuse) => {
     let logto: RealLogto;
     let connectorId: string;
+    /** The app's reads go through it, so the test knows when they have all reached Logto. */
+    let proxy: RoundRobinProxy;
+    /** While set, a token request waits at Hugging Face until it holds. */
+    let holdTokenRequestsUntil: (() => boolean) | undefined;
 
     beforeAll(async () => {
-      logto = await startRealLogto({ hub: { clients: [hfApp], refreshTokenReuse } });
+      logto = await startRealLogto({
+        hub: {
+          clients: [hfApp],
+          refreshTokenReuse,
+          beforeTokenRequest: async () => {
+            if (holdTokenRequestsUntil) await until(holdTokenRequestsUntil);
+          },
+        },
+      });
+      proxy = await startRoundRobinProxy([{ name: 'core', port: logto.core.port }]);
       await logto.installConnector(packed.tarball);
       const created = expectStatus(
         await logto.management.request<{ id: string }>('POST', '/api/connectors', { connectorId: factoryId, config, enableTokenStorage: true }),
@@ -67,12 +83,13 @@ describe.each<RefreshTokenReuse>(['revoke-grant', 'reject'])(
 
     afterAll(async () => {
       // Unset when beforeAll failed before assigning it.
+      await (proxy as RoundRobinProxy | undefined)?.close();
       await (logto as RealLogto | undefined)?.stop();
     });
 
     /** The app's read of the stored token, as its status and body. */
     const read = async (appAccessToken: string) =>
-      requestJson<StoredToken & LogtoError>(`${logto.core.endpoint}/api/my-account/identities/${target}/access-token`, {
+      requestJson<StoredToken & LogtoError>(`${proxy.url}/api/my-account/identities/${target}/access-token`, {
         headers: { authorization: `Bearer ${appAccessToken}` },
       });
 
@@ -83,7 +100,11 @@ describe.each<RefreshTokenReuse>(['revoke-grant', 'reject'])(
       await expireStoredTokenSet(logto.db, app.userId);
       logto.hub.resetCounts();
 
+      // The first refresh is answered only once every read has reached Logto, so each finds the set expired.
+      const arrivedBefore = proxy.received;
+      holdTokenRequestsUntil = () => proxy.received >= arrivedBefore + concurrentReads;
       const burst = await Promise.all(Array.from({ length: concurrentReads }, async () => read(app.access_token)));
+      holdTokenRequestsUntil = undefined;
 
       const outcomes = burst.map(({ status, body }) => ({ status, code: body.code }));
       expect(outcomes).toEqual(Array.from({ length: concurrentReads }, () => ({ status: 200, code: undefined })));

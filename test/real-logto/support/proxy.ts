@@ -21,8 +21,10 @@ export type Served = { method: string; path: string; upstream: string; status: n
 export type RoundRobinProxy = {
   /** `http://127.0.0.1:<port>`: give it to every core as `ENDPOINT`. */
   url: string;
-  /** Every request passed on so far, in order of arrival. */
+  /** Every request passed on so far, in order of its answer. */
   served: Served[];
+  /** How many requests have arrived so far, answered or not. */
+  readonly received: number;
   /** Stops listening and ends open connections. */
   close(): Promise<void>;
 };
@@ -54,7 +56,9 @@ export async function startRoundRobinProxy(
     return next;
   };
 
+  let received = 0;
   const server = http.createServer((request, response) => {
+    received += 1;
     const method = request.method ?? 'GET';
     const path = request.url ?? '/';
     const upstream = choose(method, path);
@@ -81,6 +85,9 @@ export async function startRoundRobinProxy(
   return {
     url: `http://127.0.0.1:${port}`,
     served,
+    get received() {
+      return received;
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
