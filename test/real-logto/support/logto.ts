@@ -22,7 +22,7 @@ import { startProxy, type Proxy } from './proxy.js';
 
 const run = promisify(execFile);
 
-export { repoRoot } from '../../logto/pack.js';
+export { repoRoot };
 
 /** The connector's factory id and target, as Logto lists them. */
 export const factoryId = 'huggingface-oidc-universal';
@@ -32,8 +32,8 @@ export const target = 'huggingface';
 export const authorizationStep = /^\/api\/experience\/verification\/social\/[^/]+\/authorization-uri$/;
 export const callbackStep = /^\/api\/experience\/verification\/social\/[^/]+\/verify$/;
 
-/** One core process: its user tenant (Experience, Account and Management APIs, pages) and admin tenant. */
-export type Core = { name: 'A' | 'B'; port: number; adminPort: number; endpoint: string; adminEndpoint: string };
+/** One core process on loopback: its user tenant on `port`, its admin tenant on `adminPort`. */
+type Core = { name: 'A' | 'B'; port: number; adminPort: number };
 
 /** Options of {@link startLogto}. */
 export type LogtoOptions = {
@@ -49,10 +49,7 @@ export type LogtoOptions = {
 
 /** A running Logto. */
 export type RealLogto = {
-  logtoDir: string;
   hub: Hub;
-  /** Core A, then B. */
-  cores: Core[];
   /**
    * The proxy in front of the cores, every core's `ENDPOINT`: the sign-in page's authorization
    * step goes to A, its callback to B (the last core), a request with `x-core: <name>` to that
@@ -73,8 +70,6 @@ export type RealLogto = {
   stop(): Promise<void>;
 };
 
-const loopback = (port: number) => `http://127.0.0.1:${port}`;
-
 /** The built Logto `npm run test:logto` gave as `LOGTO_DIR`. */
 function builtLogto(): string {
   const dir = process.env.LOGTO_DIR;
@@ -82,6 +77,44 @@ function builtLogto(): string {
     throw new Error(`LOGTO_DIR=${dir ?? ''} holds no built Logto core: run the suite with \`npm run test:logto\`.`);
   }
   return path.resolve(dir);
+}
+
+/** `node packages/cli/bin/logto.js <args>` of the built Logto. */
+const logtoCli = async (logtoDir: string, args: string[], env: Record<string, string> = {}) =>
+  run(process.execPath, [path.join(logtoDir, 'packages', 'cli', 'bin', 'logto.js'), ...args], {
+    cwd: logtoDir,
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
+    timeout: 180_000,
+  });
+
+const psql = async (url: URL, sql: string) => (await run('psql', [url.href, '-v', 'ON_ERROR_STOP=1', '-Atqc', sql], { timeout: 60_000 })).stdout.trim();
+
+/**
+ * Creates a database of its own with `logto db seed --dapc` (the seed makes the database and its
+ * roles) on the server build.sh used, starting that Debian PostgreSQL cluster when it is down.
+ *
+ * @returns Its URL and the undo that drops it with its roles.
+ */
+async function seedDatabase(logtoDir: string): Promise<{ url: URL; drop: () => Promise<void> }> {
+  const recorded = path.join(logtoDir, '.logto-db-url');
+  const server = new URL(existsSync(recorded) ? readFileSync(recorded, 'utf8').trim() : 'postgres://logto:logto@127.0.0.1:5432/logto');
+  const clusters = await run('pg_lsclusters', ['--no-header']).then(({ stdout }) => stdout, () => '');
+  const [version, cluster, , status] = clusters.split('\n').map((line) => line.trim().split(/\s+/)).find((fields) => fields[2] === (server.port || '5432')) ?? [];
+  if (version && cluster && status !== 'online') await run('pg_ctlcluster', [version, cluster, 'start']);
+
+  const name = `logto_rl_${randomBytes(4).toString('hex')}`;
+  const postgres = new URL('postgres', server);
+  const drop = async () => {
+    await psql(postgres, `drop database if exists ${name} with (force)`);
+    await psql(postgres, `drop role if exists logto_tenant_${name}_admin, logto_tenant_${name}_default, logto_tenant_${name}`);
+  };
+  try {
+    await logtoCli(logtoDir, ['db', 'seed', '--dapc'], { DB_URL: new URL(name, server).href });
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+  return { url: new URL(name, server), drop };
 }
 
 /** `start.sh start|stop` for one core; throws with start.sh's output and the end of core's log. */
@@ -93,21 +126,29 @@ async function startScript(command: 'start' | 'stop', logtoDir: string, core: Co
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
     const log = await readFile(path.join(logtoDir, '.state', `core-${core.port}.log`), 'utf8').catch(() => '');
-    throw new Error(`start.sh ${command} failed on port ${core.port}: ${`${stdout}\n${stderr}`.trim().slice(-1500)}\n--- core log ---\n${log.slice(-4000)}`, { cause: error });
+    throw new Error(`start.sh ${command} failed on port ${core.port}: ${`${stdout}\n${stderr}`.trim().slice(-1500)}\n--- core log ---\n${log.slice(-4000)}`, {
+      cause: error,
+    });
   }
 }
 
-/** Starts the Debian PostgreSQL cluster of `server` when it is down (after a reboot), as start.sh does. */
-async function ensurePostgres(server: URL): Promise<void> {
-  const clusters = await run('pg_lsclusters', ['--no-header']).then(({ stdout }) => stdout, () => '');
-  const [version, name, , status] = clusters.split('\n').map((line) => line.trim().split(/\s+/)).find((fields) => fields[2] === (server.port || '5432')) ?? [];
-  if (version && name && status !== 'online') await run('pg_ctlcluster', [version, name, 'start']);
+/** The Management API of `core` with a client-credentials token of the seeded `m-default` app, fetched on first use. */
+function managementApi(core: Core, secret: string): RealLogto['management'] {
+  let token: Promise<string> | undefined;
+  return async <T>(method: string, pathname: string, json?: unknown) => {
+    token ??= requestJson<{ access_token: string }>(`http://127.0.0.1:${core.adminPort}/oidc/token`, {
+      form: { grant_type: 'client_credentials', resource: 'https://default.logto.app/api', scope: 'all' },
+      headers: { authorization: `Basic ${Buffer.from(`m-default:${secret}`).toString('base64')}` },
+    }).then((answer) => expectStatus(answer, 200, 'Management API token').access_token);
+    return requestJson<T>(`http://127.0.0.1:${core.port}${pathname}`, { method, json, headers: { authorization: `Bearer ${await token}` } });
+  };
 }
 
 /**
- * Seeds a database with `logto db seed --dapc` (the seed makes the database and its roles), installs this connector,
- * runs `prepare`, starts the stand-in, the proxy and the cores, A first. Whatever was started is
- * undone, last first, when a later step fails.
+ * Seeds a database, installs this connector with `logto connector add` (the CLI logs a package it
+ * failed to install and still exits 0: the folder is the proof), runs `prepare`, starts the
+ * stand-in, the proxy and the cores, A first. Whatever was started is undone, last first, when a
+ * later step fails.
  */
 export async function startLogto(options: LogtoOptions): Promise<RealLogto> {
   const logtoDir = builtLogto();
@@ -119,27 +160,15 @@ export async function startLogto(options: LogtoOptions): Promise<RealLogto> {
     }
   };
   try {
-    const recorded = path.join(logtoDir, '.logto-db-url');
-    const server = new URL(existsSync(recorded) ? readFileSync(recorded, 'utf8').trim() : 'postgres://logto:logto@127.0.0.1:5432/logto');
-    await ensurePostgres(server);
-    const name = `logto_rl_${randomBytes(4).toString('hex')}`;
-    const db = new URL(name, server);
-    const psql = async (url: URL, sql: string) => (await run('psql', [url.href, '-v', 'ON_ERROR_STOP=1', '-Atqc', sql], { timeout: 60_000 })).stdout.trim();
-    undo.push(async () => {
-      const postgres = new URL('postgres', server);
-      await psql(postgres, `drop database if exists ${name} with (force)`);
-      await psql(postgres, `drop role if exists logto_tenant_${name}_admin, logto_tenant_${name}_default, logto_tenant_${name}`);
-    });
-    const cli = path.join(logtoDir, 'packages', 'cli', 'bin', 'logto.js');
-    const cliEnv = { ...process.env, NODE_OPTIONS: '' };
-    await run(process.execPath, [cli, 'db', 'seed', '--dapc'], { cwd: logtoDir, env: { ...cliEnv, DB_URL: db.href }, timeout: 180_000 });
-
+    const db = await seedDatabase(logtoDir);
+    undo.push(db.drop);
     const packed = await packPackage();
-    const connectorFolder = packed.name.replaceAll('/', '-');
+    const folder = packed.name.replaceAll('/', '-');
     try {
-      // The CLI logs a package it failed to install and still exits 0: the folder is the proof.
-      const { stdout, stderr } = await run(process.execPath, [cli, 'connector', 'add', packed.tarball, '--path', logtoDir], { cwd: logtoDir, env: cliEnv, timeout: 180_000 });
-      if (!existsSync(path.join(logtoDir, 'packages', 'core', 'connectors', connectorFolder, 'package.json'))) throw new Error(`logto connector add did not install ${packed.name}:\n${stdout}\n${stderr}`);
+      const { stdout, stderr } = await logtoCli(logtoDir, ['connector', 'add', packed.tarball, '--path', logtoDir]);
+      if (!existsSync(path.join(logtoDir, 'packages', 'core', 'connectors', folder, 'package.json'))) {
+        throw new Error(`logto connector add did not install ${packed.name}:\n${stdout}\n${stderr}`);
+      }
       if (options.prepare) undo.push(await options.prepare(logtoDir, packed.tarball));
     } finally {
       await releasePackedPackage();
@@ -149,39 +178,14 @@ export async function startLogto(options: LogtoOptions): Promise<RealLogto> {
     undo.push(() => hub.close());
     const port = Number(process.env.REAL_LOGTO_PORT ?? 3301);
     const adminPort = Number(process.env.REAL_LOGTO_ADMIN_PORT ?? 3302);
-    const cores = (['A', 'B'] as const).slice(0, options.cores ?? 1).map((coreName, index): Core => {
-      const shift = 20 * index;
-      return { name: coreName, port: port + shift, adminPort: adminPort + shift, endpoint: loopback(port + shift), adminEndpoint: loopback(adminPort + shift) };
-    });
+    const cores = (['A', 'B'] as const).slice(0, options.cores ?? 1).map((name, index) => ({ name, port: port + 20 * index, adminPort: adminPort + 20 * index }));
     const proxy = await startProxy(cores, (method, pathname) => {
       if (method === 'POST' && authorizationStep.test(pathname)) return cores[0]!.name;
       if (method === 'POST' && callbackStep.test(pathname)) return cores.at(-1)!.name;
       return undefined;
     });
     undo.push(() => proxy.close());
-    const secret = await psql(db, "select secret from applications where id = 'm-default'");
-    let token: Promise<string> | undefined;
-    const management = async <T>(method: string, pathname: string, json?: unknown) => {
-      token ??= requestJson<{ access_token: string }>(`${cores[0]!.adminEndpoint}/oidc/token`, {
-        form: { grant_type: 'client_credentials', resource: 'https://default.logto.app/api', scope: 'all' },
-        headers: { authorization: `Basic ${Buffer.from(`m-default:${secret}`).toString('base64')}` },
-      }).then((answer) => expectStatus(answer, 200, 'Management API token').access_token);
-      return requestJson<T>(`${cores[0]!.endpoint}${pathname}`, { method, json, headers: { authorization: `Bearer ${await token}` } });
-    };
-    const logto: RealLogto = {
-      logtoDir,
-      hub,
-      cores,
-      proxy,
-      endpoint: proxy.url,
-      connectorId: '',
-      query: async (sql) => psql(db, sql),
-      management,
-      admin: async <T>(method: string, pathname: string, json?: unknown) =>
-        expectStatus(await management<T>(method, pathname, json), [200, 201, 204], `${method} ${pathname}`),
-      stop,
-    };
-    const coreEnv = { ...hub.coreEnv, DB_URL: db.href, ENDPOINT: proxy.url };
+    const coreEnv = { ...hub.coreEnv, DB_URL: db.url.href, ENDPOINT: proxy.url };
     const startCore = async (core: Core) => {
       undo.push(() => startScript('stop', logtoDir, core, coreEnv));
       // A core a crashed run left on this port would be kept, with its database: stop it first.
@@ -190,8 +194,21 @@ export async function startLogto(options: LogtoOptions): Promise<RealLogto> {
     };
     await startCore(cores[0]!);
     const log = await readFile(path.join(logtoDir, '.state', `core-${port}.log`), 'utf8');
-    const skipped = log.split('\n').find((line) => line.includes('[load-connector]') && line.includes(` ${connectorFolder} `));
+    const skipped = log.split('\n').find((line) => line.includes('[load-connector]') && line.includes(` ${folder} `));
     if (skipped) throw new Error(`Logto did not load this connector: ${skipped.trim()}`);
+
+    const management = managementApi(cores[0]!, await psql(db.url, "select secret from applications where id = 'm-default'"));
+    const logto: RealLogto = {
+      hub,
+      proxy,
+      endpoint: proxy.url,
+      connectorId: '',
+      query: async (sql) => psql(db.url, sql),
+      management,
+      admin: async <T>(method: string, pathname: string, json?: unknown) =>
+        expectStatus(await management<T>(method, pathname, json), [200, 201, 204], `${method} ${pathname}`),
+      stop,
+    };
     if (options.connector) logto.connectorId = await addConnector(logto, options.connector);
     if (cores[1]) await startCore(cores[1]);
     return logto;
