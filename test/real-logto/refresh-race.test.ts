@@ -1,131 +1,114 @@
 /**
- * Concurrent reads of a stored Hugging Face token after it expired, in a real Logto
- * (`npm run test:logto`).
+ * Reads of a stored Hugging Face token as it expires, in a real Logto of two cores on one
+ * database. Logto refreshes a stored set lazily and without a lock: every Account API read that
+ * finds it expired calls the connector's `getAccessTokenByRefreshToken` with the refresh token it
+ * read (packages/core/src: routes/account/third-party-tokens.ts, libraries/social.ts
+ * `refreshTokenSetSecret`). Hugging Face rotates refresh tokens; whether it also revokes the grant
+ * when a rotated-out one comes back (RFC 9700 4.14.2) is not documented, so each case runs against
+ * a stand-in that does and one that only refuses the token.
  *
- * Logto refreshes a stored token set lazily and without a lock: every Account API read of
- * `/api/my-account/identities/huggingface/access-token` that finds the set expired calls the
- * connector's `getAccessTokenByRefreshToken` with the refresh token it read
- * (`packages/core/src/routes/account/third-party-tokens.ts`, `libraries/social.ts`
- * `refreshTokenSetSecret`), and writes the answer back. Hugging Face rotates refresh tokens on
- * use; whether it also revokes the grant when a rotated-out token comes back (reuse detection,
- * RFC 9700 4.14.2) is not documented, so each case runs against a stand-in that does and one
- * that only refuses the token, each in a Logto of its own.
- *
- * The stored set is made to expire in Logto's database (its `expiresAt`, whole seconds, moved
- * into the past), so no test waits for a clock.
+ * The stored set expires by moving its `expiresAt` in Logto's database, so no test waits for a clock.
  */
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type RefreshTokenReuse, userNamed } from '../../stand-in/index.js';
-import { packPackage, releasePackedPackage, type PackedPackage } from '../logto/pack.js';
-
+import { userNamed, type RefreshTokenReuse } from '../../stand-in/index.js';
 import { until } from '../support/fake-clock.js';
 
-import { ExperienceClient, expectStatus, expireStoredTokenSet, requestJson, startRealLogto, tokenOwner, type RealLogto } from './support/index.js';
-import { startRoundRobinProxy, type RoundRobinProxy } from './support/proxy.js';
+import { ExperienceClient, type AppTokens } from './support/experience.js';
+import { expectStatus, requestJson } from './support/http.js';
+import { expireStoredTokenSet, startLogto, target, tokenOwner, type RealLogto } from './support/logto.js';
 
-const factoryId = 'huggingface-oidc-universal';
-const target = 'huggingface';
 const hfApp = { clientId: 'logto-refresh-race-app', clientSecret: 'refresh-race-client-secret-3d8b' };
 const config = { clientId: hfApp.clientId, clientSecret: hfApp.clientSecret, scope: 'profile' };
+const refused = { status: 401, code: 'connector.social_invalid_access_token' };
+const answered = { status: 200, code: undefined };
 
-/** How many reads an app sends at once: a page that loads a few calls to Hugging Face in parallel. */
-const concurrentReads = 8;
+describe.each<{ reuse: RefreshTokenReuse; grantKept: boolean }>([
+  // Reuse detected: Hugging Face revokes the grant, with the set the winning refresh stored.
+  { reuse: 'revoke-grant', grantKept: false },
+  // Only the rotated-out token is refused: the set the winning refresh stored works, and refreshes.
+  { reuse: 'reject', grantKept: true },
+])('in a real Logto, Hugging Face answering a reused refresh token with $reuse', ({ reuse, grantKept }) => {
+  let logto: RealLogto;
+  /** While set, token requests wait at the stand-in until it holds, then go through one at a time. */
+  let holdUntil: (() => boolean) | undefined;
+  let lastAnswered: Promise<unknown> = Promise.resolve();
 
-type StoredToken = { access_token: string; expires_in?: number; token_type?: string; scope?: string };
-type LogtoError = { code?: string; message?: string };
+  beforeAll(async () => {
+    const beforeTokenRequest = async (response: ServerResponse) => {
+      if (!holdUntil) return;
+      const before = lastAnswered;
+      lastAnswered = Promise.all([before, once(response, 'finish')]);
+      await until(holdUntil);
+      await before;
+    };
+    logto = await startLogto({ cores: 2, connector: config, hub: { clients: [hfApp], refreshTokenReuse: reuse, beforeTokenRequest } });
+  });
 
-let packed: PackedPackage;
+  afterAll(async () => {
+    await (logto as RealLogto | undefined)?.stop();
+  });
 
-beforeAll(async () => {
-  packed = await packPackage();
+  const signIn = async (username: string) => new ExperienceClient(logto.endpoint).signInWithSocial(logto.connectorId, { username });
+  /** The app's read of its stored token at one core. */
+  const read = async (core: 'A' | 'B', app: AppTokens) =>
+    requestJson<{ access_token: string; expires_in?: number; code?: string }>(`${logto.endpoint}/api/my-account/identities/${target}/access-token`, {
+      headers: { authorization: `Bearer ${app.access_token}`, 'x-core': core },
+    });
+  const refreshes = () => logto.hub.requestCounts['/oauth/token'] ?? 0;
+
+  it('8 concurrent reads at one core after expiry all get the one new token, one refresh reaches Hugging Face, and the stored set keeps working', async () => {
+    const app = await signIn('ada');
+    const first = expectStatus(await read('A', app), 200, 'stored token');
+    expect(first.expires_in).toBeGreaterThan(0);
+    expect(await tokenOwner(logto.hub, first.access_token)).toBe(userNamed('ada').sub);
+    await expireStoredTokenSet(logto, app.userId);
+    logto.hub.resetCounts();
+
+    // The refresh is answered only once every read has reached Logto, so each finds the set expired.
+    const arrived = logto.proxy.received;
+    holdUntil = () => logto.proxy.received >= arrived + 8;
+    const burst = await Promise.all(Array.from({ length: 8 }, async () => read('A', app)));
+    holdUntil = undefined;
+    const refreshed = burst[0]!.body.access_token;
+    expect(burst.map(({ status, body }) => ({ status, code: body.code, token: body.access_token }))).toEqual(Array(8).fill({ ...answered, token: refreshed }));
+    expect(refreshed).not.toBe(first.access_token);
+    expect(refreshes(), 'refresh requests at Hugging Face').toBe(1);
+    expect(await tokenOwner(logto.hub, refreshed)).toBe(userNamed('ada').sub);
+    expect((await read('A', app)).body.access_token, 'a later read').toBe(refreshed);
+    expect(refreshes(), 'refresh requests at Hugging Face').toBe(1);
+
+    // The next refresh presents the refresh token the burst stored, which Hugging Face honours.
+    await expireStoredTokenSet(logto, app.userId);
+    const next = await read('A', app);
+    expect({ status: next.status, code: next.body.code }).toEqual(answered);
+    expect(next.body.access_token).not.toBe(refreshed);
+    expect(refreshes(), 'refresh requests at Hugging Face').toBe(2);
+    expect(await tokenOwner(logto.hub, next.body.access_token)).toBe(userNamed('ada').sub);
+  });
+
+  it('a read at each core after expiry: each core refreshes on its own, one read gets a new token and the other is refused', async () => {
+    const app = await signIn('outsider');
+    expectStatus(await read('A', app), 200, 'stored token');
+    await expireStoredTokenSet(logto, app.userId);
+    logto.hub.resetCounts();
+
+    // Both refreshes reach Hugging Face before the first is answered; it answers them in turn.
+    holdUntil = () => refreshes() >= 2;
+    const reads = await Promise.all([read('A', app), read('B', app)]);
+    holdUntil = undefined;
+    expect(refreshes(), 'refresh requests at Hugging Face').toBe(2);
+    expect(reads.map(({ status, body }) => ({ status, code: body.code })).sort((a, b) => a.status - b.status)).toEqual([answered, refused]);
+    const issued = reads.find(({ status }) => status === 200)!.body.access_token;
+    expect((await read('B', app)).body.access_token, 'the stored token after the race').toBe(issued);
+
+    expect(await tokenOwner(logto.hub, issued)).toBe(grantKept ? userNamed('outsider').sub : undefined);
+    await expireStoredTokenSet(logto, app.userId);
+    const next = await read('A', app);
+    expect({ status: next.status, code: next.body.code }).toEqual(grantKept ? answered : refused);
+    if (grantKept) expect(await tokenOwner(logto.hub, next.body.access_token)).toBe(userNamed('outsider').sub);
+  });
 });
-
-afterAll(async () => {
-  await releasePackedPackage();
-});
-
-describe.each<RefreshTokenReuse>(['revoke-grant', 'reject'])(
-  'in a real Logto, Hugging Face answering a reused refresh token with %s',
-  (refreshTokenReuse) => {
-    let logto: RealLogto;
-    let connectorId: string;
-    /** The app's reads go through it, so the test knows when they have all reached Logto. */
-    let proxy: RoundRobinProxy;
-    /** While set, a token request waits at Hugging Face until it holds. */
-    let holdTokenRequestsUntil: (() => boolean) | undefined;
-
-    beforeAll(async () => {
-      logto = await startRealLogto({
-        hub: {
-          clients: [hfApp],
-          refreshTokenReuse,
-          beforeTokenRequest: async () => {
-            if (holdTokenRequestsUntil) await until(holdTokenRequestsUntil);
-          },
-        },
-      });
-      proxy = await startRoundRobinProxy([{ name: 'core', port: logto.core.port }]);
-      await logto.installConnector(packed.tarball);
-      const created = expectStatus(
-        await logto.management.request<{ id: string }>('POST', '/api/connectors', { connectorId: factoryId, config, enableTokenStorage: true }),
-        200,
-        'create connector',
-      );
-      connectorId = created.id;
-      expectStatus(
-        await logto.management.request('PATCH', '/api/sign-in-exp', { socialSignInConnectorTargets: [target] }),
-        200,
-        'add to sign-in experience',
-      );
-      expectStatus(await logto.management.request('PATCH', '/api/account-center', { enabled: true }), 200, 'enable the Account Center');
-    });
-
-    afterAll(async () => {
-      // Unset when beforeAll failed before assigning it.
-      await (proxy as RoundRobinProxy | undefined)?.close();
-      await (logto as RealLogto | undefined)?.stop();
-    });
-
-    /** The app's read of the stored token, as its status and body. */
-    const read = async (appAccessToken: string) =>
-      requestJson<StoredToken & LogtoError>(`${proxy.url}/api/my-account/identities/${target}/access-token`, {
-        headers: { authorization: `Bearer ${appAccessToken}` },
-      });
-
-    it(`${concurrentReads} concurrent Account API reads after expiry all get the one new token, one refresh reaches Hugging Face, and the stored set keeps working`, async () => {
-      const ada = userNamed('ada');
-      const app = await new ExperienceClient(logto.core.endpoint).signInWithSocial(connectorId, { username: 'ada' });
-      const first = expectStatus(await read(app.access_token), 200, 'stored access token');
-      await expireStoredTokenSet(logto.db, app.userId);
-      logto.hub.resetCounts();
-
-      // The first refresh is answered only once every read has reached Logto, so each finds the set expired.
-      const arrivedBefore = proxy.received;
-      holdTokenRequestsUntil = () => proxy.received >= arrivedBefore + concurrentReads;
-      const burst = await Promise.all(Array.from({ length: concurrentReads }, async () => read(app.access_token)));
-      holdTokenRequestsUntil = undefined;
-
-      const outcomes = burst.map(({ status, body }) => ({ status, code: body.code }));
-      expect(outcomes).toEqual(Array.from({ length: concurrentReads }, () => ({ status: 200, code: undefined })));
-      const refreshed = burst[0]!.body.access_token;
-      expect(refreshed).not.toBe(first.access_token);
-      expect(burst.map(({ body }) => body.access_token)).toEqual(Array.from({ length: concurrentReads }, () => refreshed));
-      expect(logto.hub.requestCounts['/oauth/token'], 'refresh requests at Hugging Face').toBe(1);
-      expect(await tokenOwner(logto.hub, refreshed)).toBe(ada.sub);
-
-      // A later read gets the stored token as it is.
-      const later = expectStatus(await read(app.access_token), 200, 'later read');
-      expect(later.access_token).toBe(refreshed);
-      expect(logto.hub.requestCounts['/oauth/token'], 'refresh requests at Hugging Face').toBe(1);
-
-      // A later refresh presents the refresh token the burst stored, which Hugging Face honours.
-      await expireStoredTokenSet(logto.db, app.userId);
-      const next = await read(app.access_token);
-      expect({ status: next.status, code: next.body.code }).toEqual({ status: 200, code: undefined });
-      expect(next.body.access_token).not.toBe(refreshed);
-      expect(logto.hub.requestCounts['/oauth/token'], 'refresh requests at Hugging Face').toBe(2);
-      expect(await tokenOwner(logto.hub, next.body.access_token)).toBe(ada.sub);
-    });
-  },
-);

@@ -1,23 +1,17 @@
 #!/usr/bin/env node
 /**
- * `npm run test:logto`: the suites that run this connector inside a real Logto, once per Logto
- * build:
+ * `npm run test:logto`: the suites that run this connector inside a real Logto, once per build:
+ * `snapshot` (Logto's source in `../shared/logto`) and `unified-callback`
+ * (`../shared/logto/unified-callback`, what Logto 1.43 ships: one callback URL for the sign-in
+ * page and the Account Center, routed by the `state` prefix).
  *
- * - `snapshot`: Logto's source in `../shared/logto` (1.42 and later commits), where the sign-in
- *   page and the Account Center have a callback URL each;
- * - `unified-callback`: the build in `../shared/logto/unified-callback` (what Logto 1.43 ships),
- *   where both share `${endpoint}/callback/${connectorId}` and core routes by the `state` prefix.
- *
- * 1. The Logto of each build: `LOGTO_DIR` (snapshot) and `LOGTO_UNIFIED_DIR` (unified-callback)
- *    when set, and then only those; else, when `../shared/logto` is beside the checkout, both,
- *    each built with `WITH_UI=1 build.sh` into `$HOME/.cache/logto-<commit>` (outside the
- *    project, so an installed connector cannot resolve the project's own node_modules) and its
- *    own database; else one line saying why, and exit 0.
- * 2. A throwaway CA and a `huggingface.co` certificate for the stand-in (stand-in/tls.ts), in a
- *    temporary folder removed at the end.
- * 3. vitest with test/real-logto/vitest.config.ts for each build, in a process that trusts the CA
- *    (NODE_EXTRA_CA_CERTS) and resolves `huggingface.co` to the stand-in (stand-in/resolve-hub.mjs);
- *    `REAL_LOGTO_BUILD` names the build. Arguments are passed to vitest (e.g. a file filter).
+ * Given `LOGTO_DIR` (snapshot) and/or `LOGTO_UNIFIED_DIR` (unified-callback), it runs on those
+ * only; else it builds both with `WITH_UI=1 build.sh` into `$HOME/.cache/logto-<commit>` (outside
+ * the project, so an installed connector cannot resolve the project's node_modules); with
+ * neither, it says so and exits 0. Each build runs vitest (test/real-logto/vitest.config.ts; the
+ * arguments are passed on) in a process that trusts a throwaway CA with a `huggingface.co`
+ * certificate for the stand-in (`NODE_EXTRA_CA_CERTS`, `REAL_LOGTO_TLS_DIR`) and resolves
+ * `huggingface.co` to it (stand-in/resolve-hub.mjs); `REAL_LOGTO_BUILD` names the build.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';

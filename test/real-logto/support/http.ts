@@ -1,23 +1,14 @@
 /**
- * JSON requests to Logto with an optional cookie jar, answering status and parsed body instead of
- * throwing, so tests can assert on refusals.
+ * Requests to Logto answering status, parsed body and headers instead of throwing, so tests can
+ * assert on refusals.
  */
 import type { CookieJar } from '../../../stand-in/index.js';
 
 /** A response: status, parsed JSON body (or text, or `undefined` when empty) and headers. */
 export type JsonResponse<T = unknown> = { status: number; body: T; headers: Headers };
 
-/** Options of {@link requestJson}. */
-export type JsonRequest = {
-  method?: string;
-  /** Sent as JSON. */
-  json?: unknown;
-  /** Sent as `application/x-www-form-urlencoded`. */
-  form?: Record<string, string>;
-  headers?: Record<string, string>;
-  /** Sends and keeps cookies. */
-  jar?: CookieJar;
-};
+/** Options of {@link requestJson}: a JSON or form body, headers, and a jar that sends and keeps cookies. */
+export type JsonRequest = { method?: string; json?: unknown; form?: Record<string, string>; headers?: Record<string, string>; jar?: CookieJar };
 
 /** Sends one request without following redirects. */
 export async function requestJson<T = unknown>(url: string | URL, request: JsonRequest = {}): Promise<JsonResponse<T>> {
@@ -36,23 +27,17 @@ export async function requestJson<T = unknown>(url: string | URL, request: JsonR
   const response = await fetch(target, { method: request.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
   request.jar?.store(target, response.headers.getSetCookie());
   const text = await response.text();
-  let parsed: unknown = text || undefined;
-  if (text && (response.headers.get('content-type') ?? '').includes('json')) {
-    parsed = JSON.parse(text);
-  }
+  const parsed: unknown = text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text || undefined;
   return { status: response.status, body: parsed as T, headers: response.headers };
 }
 
 /**
- * Throws with `what`, the status and the body when `response.status` is not `expected` (one
- * status or several); for calls that set a test up, where a refusal is a broken setup rather
- * than the thing tested.
+ * The body, when the status is `expected` (one or several); else throws with `what`, the status
+ * and the body. For steps that set a test up, where a refusal is a broken setup.
  */
 export function expectStatus<T>(response: JsonResponse<T>, expected: number | number[], what: string): T {
   if (!(Array.isArray(expected) ? expected : [expected]).includes(response.status)) {
-    // JSON.stringify returns undefined for an empty body, which its type hides.
-    const body = JSON.stringify(response.body) as string | undefined;
-    throw new Error(`${what}: expected ${String(expected)}, got ${response.status}: ${body?.slice(0, 800)}`);
+    throw new Error(`${what}: expected ${String(expected)}, got ${response.status}: ${(JSON.stringify(response.body) as string | undefined)?.slice(0, 800)}`);
   }
   return response.body;
 }

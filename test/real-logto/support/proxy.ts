@@ -1,75 +1,48 @@
 /**
- * A load balancer without session affinity, on loopback, in front of several Logto cores: each
- * HTTP request goes to the next core in turn, unless a rule names the core, so one sign-in is
- * served by more than one process as it can be behind a real balancer.
+ * A load balancer without session affinity on loopback, in front of Logto's cores: each request
+ * goes to the core its `x-core` header or the pin names, else to the next core in turn.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A core behind the proxy. */
-export type Upstream = {
-  /** A name for the record of who served what, e.g. `A`. */
-  name: string;
-  /** The core's port on 127.0.0.1. */
-  port: number;
-};
-
-/** One request the proxy passed on. */
+/** One request passed on: to which core, and its answer's status. */
 export type Served = { method: string; path: string; upstream: string; status: number };
 
-/** A running {@link startRoundRobinProxy}. */
-export type RoundRobinProxy = {
-  /** `http://127.0.0.1:<port>`: give it to every core as `ENDPOINT`. */
+/** A running {@link startProxy}. */
+export type Proxy = {
+  /** `http://127.0.0.1:<port>`. */
   url: string;
-  /** Every request passed on so far, in order of its answer. */
+  /** Every request passed on, in order of its answer. */
   served: Served[];
-  /** How many requests have arrived so far, answered or not. */
+  /** How many requests have arrived, answered or not. */
   readonly received: number;
-  /** Stops listening and ends open connections. */
+  /** The cores that served each request whose path (without query) matches. */
+  servedBy(pattern: RegExp): string[];
   close(): Promise<void>;
 };
 
 /**
- * Listens on an ephemeral port of 127.0.0.1 until {@link RoundRobinProxy.close}.
+ * Listens on an ephemeral port of 127.0.0.1; a core that does not answer gives a 502.
  *
- * @param upstreams - The cores, in turn.
- * @param pin - Names the upstream for a request (by method and path with query), or undefined to
- *   take the next in turn.
- * @returns The proxy; a core that does not answer gives a 502.
+ * @param pin - Names the core for a request (by method and path without query), or undefined.
  */
-export async function startRoundRobinProxy(
-  upstreams: readonly Upstream[],
-  pin: (method: string, path: string) => string | undefined = () => undefined,
-): Promise<RoundRobinProxy> {
-  if (upstreams.length === 0) throw new TypeError('The proxy needs at least one upstream');
+export async function startProxy(
+  upstreams: ReadonlyArray<{ name: string; port: number }>,
+  pin: (method: string, pathname: string) => string | undefined,
+): Promise<Proxy> {
   const served: Served[] = [];
-  let turn = 0;
-  const choose = (method: string, path: string): Upstream => {
-    const named = pin(method, path);
-    if (named !== undefined) {
-      const found = upstreams.find((upstream) => upstream.name === named);
-      if (!found) throw new TypeError(`No upstream named ${named}`);
-      return found;
-    }
-    const next = upstreams[turn % upstreams.length]!;
-    turn += 1;
-    return next;
-  };
-
   let received = 0;
   const server = http.createServer((request, response) => {
-    received += 1;
     const method = request.method ?? 'GET';
     const path = request.url ?? '/';
-    const upstream = choose(method, path);
-    const forwarded = http.request(
-      { host: '127.0.0.1', port: upstream.port, method, path, headers: request.headers },
-      (answer) => {
-        served.push({ method, path, upstream: upstream.name, status: answer.statusCode ?? 0 });
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
+    const named = request.headers['x-core'] ?? pin(method, path.split('?')[0]!);
+    const upstream = upstreams.find(({ name }) => name === named) ?? upstreams[received % upstreams.length]!;
+    received += 1;
+    const forwarded = http.request({ host: '127.0.0.1', port: upstream.port, method, path, headers: request.headers }, (answer) => {
+      served.push({ method, path, upstream: upstream.name, status: answer.statusCode ?? 0 });
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
     forwarded.on('error', () => {
       served.push({ method, path, upstream: upstream.name, status: 502 });
       if (!response.headersSent) response.writeHead(502);
@@ -78,16 +51,15 @@ export async function startRoundRobinProxy(
     request.pipe(forwarded);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.once('error', reject).listen(0, '127.0.0.1', resolve);
   });
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     served,
     get received() {
       return received;
     },
+    servedBy: (pattern) => served.filter((entry) => pattern.test(entry.path.split('?')[0]!)).map((entry) => entry.upstream),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
