@@ -1,8 +1,8 @@
 /**
  * Loopback stand-ins for the hub, for the connection tests: what a server sees of a client's
- * connections (how many it accepted, which one each request came on, which ones the client closed),
- * and the client-side views Node.js documents (sockets that keep the process running, sockets a
- * client creates).
+ * connections (how many it accepted, which one each request came on, which ones the client
+ * closed), and the client-side views Node.js documents (sockets that keep the process running,
+ * sockets a client creates).
  */
 import dc from 'node:diagnostics_channel';
 import { once } from 'node:events';
@@ -15,30 +15,20 @@ import { afterEach, vi } from 'vitest';
 import { sendRequest } from '../../src/http.js';
 import { until } from '../support/fake-clock.js';
 
-export { until } from '../support/fake-clock.js';
+/** A server's view of its connections, in the order it accepted them. */
+export type Listener = { sockets: Socket[]; server: net.Server };
 
-export type Hub = {
+/** A loopback hub and what it saw. */
+export type Hub = Listener & {
   url: URL;
-  /** Connections the server accepted, in order. */
-  sockets: Socket[];
   /** What the server saw, in order: `connection`, then each request's method. */
   events: string[];
   /** For each request, in order, the index in `sockets` of the connection it came on. */
   requestConnections: number[];
-  server: http.Server;
 };
 
-/** A server's view of its connections, in the order it accepted them. */
-type Listener = { sockets: Socket[]; server: net.Server; events?: string[] };
-
+/** What a hub answers, once it has read the whole request. */
 export type Handler = (request: http.IncomingMessage, response: http.ServerResponse, socket: Socket) => void;
-
-type HubOptions = {
-  /** What the server answers, once it has read the whole request; `ok` by default. */
-  handle?: Handler;
-  /** The loopback address to listen on; 127.0.0.1 by default. */
-  host?: '127.0.0.1' | '::1';
-};
 
 const servers: net.Server[] = [];
 const accepted: Socket[] = [];
@@ -61,11 +51,7 @@ afterEach(async () => {
   await until(() => sockets.every((socket) => socket.closed));
 });
 
-const answerOk: Handler = (_request, response) => {
-  response.end('ok');
-};
-
-const listen = async (server: net.Server, host: string): Promise<number> => {
+const listen = async (server: net.Server, host = '127.0.0.1'): Promise<number> => {
   servers.push(server);
   // The server's side of a connection does not keep the process running: only the client's count.
   server.on('connection', (socket: Socket) => {
@@ -78,31 +64,71 @@ const listen = async (server: net.Server, host: string): Promise<number> => {
 };
 
 /**
+ * A self-signed certificate for 127.0.0.1 (valid until 2126) and its key, made for these tests
+ * alone: `ca` in a request trusts it.
+ */
+export const loopbackCertificate = {
+  key: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgsq7E4Ddd866z2DaA
+cLFkJsbk4zQgEvMYnYNDz8ufExuhRANCAATSpVpzP2KpqQQvVgJB7X4d7wZLeIJs
+veux1CE8+v17KjgML/yQpHmuQFz8WiajuejxWw9K99TJUvI5qbWwprp3
+-----END PRIVATE KEY-----
+`,
+  cert: `-----BEGIN CERTIFICATE-----
+MIIBkDCCATagAwIBAgIUQNofzUJhiXyxY5MTbPNYCPrIU2QwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEyNDAxNDkxM1oYDzIxMjYxMDMx
+MDE0OTEzWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAATSpVpzP2KpqQQvVgJB7X4d7wZLeIJsveux1CE8+v17KjgML/yQpHmu
+QFz8WiajuejxWw9K99TJUvI5qbWwprp3o2QwYjAdBgNVHQ4EFgQUdy/7Mr32C8G4
+DGeD9fg7cV0/3z4wHwYDVR0jBBgwFoAUdy/7Mr32C8G4DGeD9fg7cV0/3z4wDwYD
+VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC
+IQCFFNZ+ZUcW8Fg1BbAexUgaWH8WHro17XaEKAee7z6OYwIgOWkz2akoctt5/Led
+Ck+YvCZBS23fKsfEGB08aqU2MF8=
+-----END CERTIFICATE-----
+`,
+};
+
+const answerOk: Handler = (_request, response) => {
+  response.end('ok');
+};
+
+/** How a hub is set up. */
+type HubOptions = {
+  /** What the server answers; `ok` by default. */
+  handle?: Handler;
+  /** The loopback address to listen on; 127.0.0.1 by default. */
+  host?: '127.0.0.1' | '::1';
+  /** HTTPS with {@link loopbackCertificate}, for 127.0.0.1. */
+  tls?: boolean;
+};
+
+/**
  * A hub that keeps idle connections for `keepAliveSeconds` and says so in `Keep-Alive`
  * (Node.js's server sends `Keep-Alive: timeout=N`; with 0 it sends no hint and keeps
  * connections until it closes them).
  */
 export const startHub = async (keepAliveSeconds: number, options: HubOptions = {}): Promise<Hub> => {
-  const { handle = answerOk, host = '127.0.0.1' } = options;
+  const { handle = answerOk, host = '127.0.0.1', tls = false } = options;
   const sockets: Socket[] = [];
   const events: string[] = [];
   const requestConnections: number[] = [];
-  const server = http.createServer((request, response) => {
+  const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
     events.push(request.method ?? '?');
     requestConnections.push(sockets.indexOf(request.socket));
     request.resume();
     request.once('end', () => {
       handle(request, response, request.socket);
     });
-  });
+  };
+  const server = tls ? https.createServer(loopbackCertificate, onRequest) : http.createServer(onRequest);
   server.keepAliveTimeout = keepAliveSeconds * 1000;
-  server.on('connection', (socket: Socket) => {
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
     sockets.push(socket);
     events.push('connection');
   });
   const port = await listen(server, host);
   const authority = host === '::1' ? `[::1]:${port}` : `${host}:${port}`;
-  return { url: new URL(`http://${authority}/oauth/token`), sockets, events, requestConnections, server };
+  return { url: new URL(`${tls ? 'https' : 'http'}://${authority}/oauth/token`), server, sockets, events, requestConnections };
 };
 
 /** Resolves once the server has accepted `count` connections in all. */
@@ -112,34 +138,6 @@ export const acceptedConnections = async (hub: Listener, count: number): Promise
     await once(hub.server, 'connection');
   }
 };
-
-/**
- * Waits until the server has accepted `expected` connections, then tells how many it had accepted
- * before a marker connection opened now, more than `expected` when the client opened more: the
- * marker goes through the listen queue behind every connection the client started before it (the
- * server accepts in order), then is forgotten.
- */
-export const connectionsBeforeNow = async (hub: Listener, expected: number): Promise<number> => {
-  await acceptedConnections(hub, expected);
-  const { port } = hub.server.address() as AddressInfo;
-  const marker = net.connect(port, (hub.server.address() as AddressInfo).address);
-  await once(marker, 'connect');
-  let index = hub.sockets.findIndex((socket) => socket.remotePort === marker.localPort);
-  while (index < 0) {
-    // eslint-disable-next-line no-await-in-loop -- each turn waits for the next connection
-    await once(hub.server, 'connection');
-    index = hub.sockets.findIndex((socket) => socket.remotePort === marker.localPort);
-  }
-  marker.destroy();
-  hub.sockets.splice(index, 1);
-  const markerEvent = hub.events?.findIndex((event, at, events) =>
-    event === 'connection' && events.slice(0, at).filter((earlier) => earlier === 'connection').length === index);
-  if (markerEvent !== undefined && markerEvent >= 0) {
-    hub.events?.splice(markerEvent, 1);
-  }
-  return index;
-};
-
 
 /** Resolves once the client has closed the connection the server sees as `socket`. */
 export const closedByClient = async (socket: Socket | undefined): Promise<void> => {
@@ -152,12 +150,12 @@ export const closedByClient = async (socket: Socket | undefined): Promise<void> 
 };
 
 /**
- * Calls `open` and returns the client sockets it created with `net.connect` (TLS sockets are not
- * published there).
+ * Runs `open` and returns the client sockets it created meanwhile with `net.connect` (TLS sockets
+ * are not published there).
  */
-export const socketsCreatedBy = (open: () => void): Socket[] => {
+export const socketsCreatedBy = async (open: () => unknown): Promise<Socket[]> => {
   const before = clientSockets.length;
-  open();
+  await open();
   return clientSockets.slice(before);
 };
 
@@ -201,12 +199,7 @@ const serverNameIn = (hello: Buffer): string | undefined => {
  * A server on 127.0.0.1 that reads the first TLS record of each connection and says nothing: what
  * a TLS server learns before it answers. `hellos` fills in as connections arrive.
  */
-export const startTlsListener = async (): Promise<{
-  port: number;
-  server: net.Server;
-  sockets: Socket[];
-  hellos: Array<Promise<ClientHello>>;
-}> => {
+export const startTlsListener = async (): Promise<Listener & { port: number; hellos: Array<Promise<ClientHello>> }> => {
   const sockets: Socket[] = [];
   const hellos: Array<Promise<ClientHello>> = [];
   const server = net.createServer((socket) => {
@@ -224,53 +217,55 @@ export const startTlsListener = async (): Promise<{
       })
     );
   });
-  const port = await listen(server, '127.0.0.1');
-  return { port, server, sockets, hellos };
+  return { port: await listen(server), server, sockets, hellos };
 };
 
 /**
- * A self-signed certificate for 127.0.0.1 (valid until 2126) and its key, made for these tests
- * alone: `ca` in a request trusts it.
+ * A hub that answers each request `{}` as soon as it has read its headers, and reads its body only
+ * once `readBodies` is called: until then the client cannot finish sending.
  */
-export const loopbackCertificate = {
-  key: `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgsq7E4Ddd866z2DaA
-cLFkJsbk4zQgEvMYnYNDz8ufExuhRANCAATSpVpzP2KpqQQvVgJB7X4d7wZLeIJs
-veux1CE8+v17KjgML/yQpHmuQFz8WiajuejxWw9K99TJUvI5qbWwprp3
------END PRIVATE KEY-----
-`,
-  cert: `-----BEGIN CERTIFICATE-----
-MIIBkDCCATagAwIBAgIUQNofzUJhiXyxY5MTbPNYCPrIU2QwCgYIKoZIzj0EAwIw
-FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEyNDAxNDkxM1oYDzIxMjYxMDMx
-MDE0OTEzWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
-PQMBBwNCAATSpVpzP2KpqQQvVgJB7X4d7wZLeIJsveux1CE8+v17KjgML/yQpHmu
-QFz8WiajuejxWw9K99TJUvI5qbWwprp3o2QwYjAdBgNVHQ4EFgQUdy/7Mr32C8G4
-DGeD9fg7cV0/3z4wHwYDVR0jBBgwFoAUdy/7Mr32C8G4DGeD9fg7cV0/3z4wDwYD
-VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC
-IQCFFNZ+ZUcW8Fg1BbAexUgaWH8WHro17XaEKAee7z6OYwIgOWkz2akoctt5/Led
-Ck+YvCZBS23fKsfEGB08aqU2MF8=
------END CERTIFICATE-----
-`,
-};
-
-/** An HTTPS hub on 127.0.0.1 with {@link loopbackCertificate}, keeping idle connections a minute. */
-export const startHttpsHub = async (): Promise<Listener & { port: number }> => {
+export const startEarlyAnsweringHub = async (): Promise<
+  Listener & { url: URL; requests: string[]; readBodies: () => void }
+> => {
   const sockets: Socket[] = [];
-  const events: string[] = [];
-  const server = https.createServer(loopbackCertificate, (request, response) => {
-    events.push(request.method ?? '?');
-    request.resume();
-    request.once('end', () => {
-      response.end('ok');
+  const requests: string[] = [];
+  let reading = false;
+  const waiting = new Set<Socket>();
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    let buffered = Buffer.alloc(0);
+    let bodyLeft = 0;
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      for (;;) {
+        const taken = Math.min(bodyLeft, buffered.length);
+        bodyLeft -= taken;
+        buffered = buffered.subarray(taken);
+        const end = buffered.indexOf('\r\n\r\n');
+        if (bodyLeft > 0 || end < 0) {
+          return;
+        }
+        const head = buffered.subarray(0, end).toString('latin1');
+        buffered = buffered.subarray(end + 4);
+        requests.push(head.split(' ').slice(0, 2).join(' '));
+        bodyLeft = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}');
+        if (bodyLeft > buffered.length && !reading) {
+          socket.pause();
+          waiting.add(socket);
+        }
+      }
     });
   });
-  server.keepAliveTimeout = 60_000;
-  server.on('secureConnection', (socket: Socket) => {
-    sockets.push(socket);
-    events.push('connection');
-  });
-  const port = await listen(server, '127.0.0.1');
-  return { port, server, sockets, events };
+  const port = await listen(server);
+  const readBodies = () => {
+    reading = true;
+    for (const socket of waiting) {
+      socket.resume();
+    }
+  };
+  return { url: new URL(`http://127.0.0.1:${port}/oauth/token`), server, sockets, requests, readBodies };
 };
 
 /**
@@ -280,9 +275,9 @@ export const startHttpsHub = async (): Promise<Listener & { port: number }> => {
 const requestTimeoutMs = 30_000;
 
 /** A token-exchange POST to the hub through the transport (never retried, as the connector sends it). */
-export const post = async (hub: Hub) =>
-  sendRequest({ method: 'POST', url: hub.url, form: { grant_type: 'authorization_code' }, timeoutMs: requestTimeoutMs });
+export const post = async (hub: Pick<Hub, 'url'>, form: Record<string, string> = { grant_type: 'authorization_code' }) =>
+  sendRequest({ method: 'POST', url: hub.url, form, timeoutMs: requestTimeoutMs });
 
 /** A GET to the hub through the transport, retried as userinfo is. */
-export const get = async (hub: Hub) =>
+export const get = async (hub: Pick<Hub, 'url'>) =>
   sendRequest({ method: 'GET', url: hub.url, timeoutMs: requestTimeoutMs, retries: 2 });
