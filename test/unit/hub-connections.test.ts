@@ -1,13 +1,7 @@
 /**
- * Connections to the hub, against real loopback servers, as `hub-connections.ts` documents them:
- * an idle connection is kept for the hub's `Keep-Alive: timeout=N` less 1 s, at most 90 s (90 s
- * too when the hub announces nothing), not at all when that leaves no time; no idle timer runs
- * while a connection carries a request; one closed, closing or past its allowance is dropped
- * before a request. Connections opened ahead are handed out before new ones and close after 30 s
- * unused; TLS sends the server name only for a name (RFC 6066 §3). A connection goes back to the
- * pool when its request is done, even when the answer came before the request was all sent. Each
- * test has its own server (its own port), so the shared pool never mixes them. Idle time passes
- * on a frozen `Date`; Node.js's own socket timers keep real time and never get near the
+ * Connections to the hub, against real loopback servers, as `hub-connections.ts` documents them.
+ * Each test has its own server (its own port), so the shared pool never mixes them. Idle time
+ * passes on a frozen `Date`; Node.js's own socket timers keep real time and never get near the
  * allowances here.
  */
 import dc from 'node:diagnostics_channel';
@@ -15,27 +9,26 @@ import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { type Socket } from 'node:net';
+import { text } from 'node:stream/consumers';
+import { type TLSSocket } from 'node:tls';
 
 import { describe, expect, it, vi } from 'vitest';
 
 import { sendRequest, TransportError } from '../../src/http.js';
 import { hubAgents, openConnectionsAhead } from '../../src/hub-connections.js';
-import { until } from '../support/fake-clock.js';
+import { until, useFakeClock } from '../support/fake-clock.js';
 
 import {
   acceptedConnections,
   closedByClient,
   connectionsKeepingProcessAlive,
-  freezeClock,
   get,
-  type Handler,
   type Hub,
   loopbackCertificate,
   post,
   socketsCreatedBy,
   startEarlyAnsweringHub,
   startHub,
-  startTlsListener,
 } from './hub-fixtures.js';
 
 /** The idle connections the pool holds for a hub. */
@@ -50,29 +43,12 @@ const idleConnectionOf = async (hub: Hub): Promise<Socket> => {
   return idleConnections(hub)[0]!;
 };
 
-/** A hub that keeps connections for a minute but announces `keepAlive` in its `Keep-Alive` header(s). */
-const announcing =
-  (keepAlive: string | string[]): Handler =>
-  (_request, response) => {
-    response.setHeader('keep-alive', keepAlive);
-    response.end('ok');
-  };
-
-type HoldingHub = Hub & { held: http.ServerResponse[] };
-
-/** A hub that holds every request's answer until the test ends it. */
-const startHoldingHub = async (): Promise<HoldingHub> => {
-  const held: http.ServerResponse[] = [];
-  const hub = await startHub(60, { handle: (_request, response) => held.push(response) });
-  return { ...hub, held };
-};
-
 /**
  * Sends `count` requests at once (alternating GET and POST, as userinfo and the token exchange
  * would), answers them once all have arrived, so all are in flight together, and waits for
  * their ends.
  */
-const burst = async (hub: HoldingHub, count: number) => {
+const burst = async (hub: Hub, count: number) => {
   const requests = Array.from({ length: count }, async (_, index) => (index % 2 ? post(hub) : get(hub)));
   await until(() => hub.held.length === count);
   for (const response of hub.held.splice(0)) {
@@ -82,18 +58,11 @@ const burst = async (hub: HoldingHub, count: number) => {
 };
 
 /** A request through the hub agent that the test drives by hand (`http.get`, as Node.js documents it). */
-const rawGet = (hub: Hub, options: http.RequestOptions = {}) =>
-  http.get({ host: hub.url.hostname.replace(/^\[|\]$/g, ''), port: Number(hub.url.port), path: '/', agent: hubAgents.http, ...options });
+const rawGet = (hub: Hub, options: http.RequestOptions = {}) => http.get(hub.url, { agent: hubAgents.http, ...options });
 
-const bodyOf = async (request: http.ClientRequest): Promise<string> => {
-  const [response] = (await once(request, 'response')) as [http.IncomingMessage];
-  response.setEncoding('utf8');
-  let body = '';
-  for await (const chunk of response) {
-    body += chunk as string;
-  }
-  return body;
-};
+/** The body of a request's answer, as text. */
+const bodyOf = async (request: http.ClientRequest): Promise<string> =>
+  text(((await once(request, 'response')) as [http.IncomingMessage])[0]);
 
 /** Opens `count` connections ahead to the hub and returns the client's side of the ones it opened. */
 const openAhead = async (hub: Hub, count: number): Promise<Socket[]> =>
@@ -103,55 +72,46 @@ const openAhead = async (hub: Hub, count: number): Promise<Socket[]> =>
 
 describe('idle connections and the Keep-Alive hint', () => {
   it.each([
-    { keepAlive: 60, announced: undefined, allowanceMs: 59_000 },
-    { keepAlive: 3600, announced: undefined, allowanceMs: 90_000 },
-    { keepAlive: 0, announced: undefined, allowanceMs: 90_000 },
-    { keepAlive: 60, announced: 'max=100', allowanceMs: 90_000 },
-    { keepAlive: 60, announced: 'max=5, timeout=30', allowanceMs: 29_000 },
-    { keepAlive: 60, announced: 'max=5;timeout=40', allowanceMs: 39_000 },
-    { keepAlive: 60, announced: 'timeout = 50', allowanceMs: 49_000 },
+    { keepAlive: 60, keepAliveHeader: undefined, allowanceMs: 59_000 },
+    { keepAlive: 3600, keepAliveHeader: undefined, allowanceMs: 90_000 },
+    { keepAlive: 0, keepAliveHeader: undefined, allowanceMs: 90_000 },
+    { keepAlive: 60, keepAliveHeader: 'max=100', allowanceMs: 90_000 },
+    { keepAlive: 60, keepAliveHeader: 'max=5, timeout=30', allowanceMs: 29_000 },
+    { keepAlive: 60, keepAliveHeader: 'max=5;timeout=40', allowanceMs: 39_000 },
+    { keepAlive: 60, keepAliveHeader: 'timeout = 50', allowanceMs: 49_000 },
     // Two fields are one list (RFC 9110 §5.3).
-    { keepAlive: 60, announced: ['max=5', 'timeout=20'], allowanceMs: 19_000 },
-    { keepAlive: 60, announced: 'xtimeout=30', allowanceMs: 90_000 },
+    { keepAlive: 60, keepAliveHeader: ['max=5', 'timeout=20'], allowanceMs: 19_000 },
+    { keepAlive: 60, keepAliveHeader: 'xtimeout=30', allowanceMs: 90_000 },
   ])(
-    'keep-alive $keepAlive s announcing $announced: reused for $allowanceMs ms idle, then closed',
-    async ({ keepAlive, announced, allowanceMs }) => {
-      const hub = await startHub(keepAlive, announced === undefined ? {} : { handle: announcing(announced) });
-      const clock = freezeClock();
+    'keep-alive $keepAlive s, Keep-Alive: $keepAliveHeader: reused for $allowanceMs ms idle, then closed',
+    async ({ keepAlive, keepAliveHeader, allowanceMs }) => {
+      const hub = await startHub(keepAlive, { keepAliveHeader });
+      useFakeClock(Date.now());
       await get(hub);
-      // The connection's own idle timer: what closes it when no request comes.
+      // The connection's own idle timer, which closes it when no request comes, and none while it
+      // carries one.
       expect((await idleConnectionOf(hub)).timeout).toBe(allowanceMs);
-      clock.advance(allowanceMs - 1);
-      await post(hub);
-      expect(hub.events).toEqual(['connection', 'GET', 'POST']);
-      clock.advance(allowanceMs);
+      vi.setSystemTime(Date.now() + allowanceMs - 1);
+      const request = rawGet(hub);
+      expect(((await once(request, 'socket')) as [Socket])[0].timeout).toBe(0);
+      expect(await bodyOf(request)).toBe('ok');
+      expect((await idleConnectionOf(hub)).timeout).toBe(allowanceMs);
+      expect(hub.events).toEqual(['connection', 'GET', 'GET']);
+      vi.setSystemTime(Date.now() + allowanceMs);
       await post(hub);
 
-      expect(hub.events).toEqual(['connection', 'GET', 'POST', 'connection', 'POST']);
-      await closedByClient(hub.sockets[0]);
+      expect(hub.events).toEqual(['connection', 'GET', 'GET', 'connection', 'POST']);
+      await closedByClient(hub.sockets[0]!);
     }
   );
 
-  it.each(['timeout=1', 'max=5, timeout=1'])('announcing %s leaves no time: closed after the answer', async (announced) => {
-    const hub = await startHub(60, { handle: announcing(announced) });
+  it.each(['timeout=1', 'max=5, timeout=1'])('Keep-Alive: %s leaves no time: closed after the answer', async (keepAliveHeader) => {
+    const hub = await startHub(60, { keepAliveHeader });
     await get(hub);
-    await closedByClient(hub.sockets[0]);
+    await closedByClient(hub.sockets[0]!);
     await post(hub);
 
     expect(hub.events).toEqual(['connection', 'GET', 'connection', 'POST']);
-  });
-
-  it('runs no idle timer while a reused connection carries a request', async () => {
-    const hub = await startHub(60);
-    await get(hub);
-    await idleConnectionOf(hub);
-    const request = rawGet(hub);
-    const [socket] = (await once(request, 'socket')) as [Socket];
-    expect(socket.timeout).toBe(0);
-    expect(await bodyOf(request)).toBe('ok');
-
-    expect(hub.events).toEqual(['connection', 'GET', 'GET']);
-    expect((await idleConnectionOf(hub)).timeout).toBe(59_000);
   });
 
   it('reuses HTTPS connections too', async () => {
@@ -176,33 +136,33 @@ describe('idle connections and the Keep-Alive hint', () => {
 
 describe('connections the hub closed', () => {
   it.each([
-    { keepAlive: 0, seen: 'read by the client' },
-    { keepAlive: 60, seen: 'not read yet' },
-  ])('sends the POST on a new connection when the hub closed the idle one ($seen)', async ({ keepAlive, seen }) => {
-    const hub = await startHub(keepAlive);
-    await get(hub);
-    const idle = await idleConnectionOf(hub);
-    hub.sockets[0]?.destroy();
-    if (seen === 'read by the client') {
-      await once(idle, 'close');
+    { idle: 'pooled', closeRead: true },
+    // The POST starts before the client's event loop has looked at that connection again.
+    { idle: 'pooled', closeRead: false },
+    { idle: 'opened ahead', closeRead: false },
+  ])('sends the POST on a new connection when the hub closed the $idle idle one (close read: $closeRead)', async ({ idle, closeRead }) => {
+    const hub = await startHub(60);
+    if (idle === 'pooled') {
+      await get(hub);
     }
-    // Otherwise the POST starts before the client's event loop has looked at that connection again.
-    const response = await post(hub);
+    const [connection] = idle === 'pooled' ? [await idleConnectionOf(hub)] : await openAhead(hub, 1);
+    await acceptedConnections(hub, 1);
+    hub.sockets[0]?.destroy();
+    if (closeRead) {
+      await once(connection!, 'close');
+    }
 
-    expect(response.status).toBe(200);
-    expect(hub.events).toEqual(['connection', 'GET', 'connection', 'POST']);
+    expect((await post(hub)).status).toBe(200);
+    expect(hub.events.filter((event) => event !== 'GET')).toEqual(['connection', 'connection', 'POST']);
   });
 
   it('sends the POST on the live idle connection when the hub closed the one idle since last', async () => {
     // Two requests at once, on two connections, answered one after the other: the second
     // connection is the one idle since last, the one a new request would take first.
-    const held: http.ServerResponse[] = [];
-    const hub = await startHub(60, {
-      handle: (request, response) => (request.method === 'GET' ? held.push(response) : response.end('ok')),
-    });
+    const hub = await startHub(60, { hold: true });
     const gets = Promise.all([get(hub), get(hub)]);
-    await until(() => held.length === 2);
-    const [first, second] = hub.requestConnections[0] === 0 ? held : held.reverse();
+    await until(() => hub.held.length === 2);
+    const [first, second] = hub.requestConnections[0] === 0 ? hub.held : hub.held.reverse();
     first?.end('ok');
     await until(() => idleConnections(hub).length === 1);
     second?.end('ok');
@@ -210,7 +170,10 @@ describe('connections the hub closed', () => {
     await until(() => idleConnections(hub).length === 2);
 
     hub.sockets[1]?.destroy();
-    expect((await post(hub)).status).toBe(200);
+    const posted = post(hub);
+    await until(() => hub.held.length === 3);
+    hub.held[2]?.end('ok');
+    expect((await posted).status).toBe(200);
     expect(hub.events).toEqual(['connection', 'connection', 'GET', 'GET', 'POST']);
     expect(hub.requestConnections.at(-1)).toBe(0);
   });
@@ -230,8 +193,12 @@ describe('connections the hub closed', () => {
 });
 
 describe('connections opened ahead', () => {
-  it('opens only what is missing (connections carrying a request, idle or opened ahead before count), and hands them out', async () => {
-    const hub = await startHoldingHub();
+  it('opens only what is missing (connections carrying a request, idle or opened ahead before count, not those to another origin), and hands them out', async () => {
+    const other = await startHub(60);
+    await get(other);
+    openConnectionsAhead(other.url, 2);
+    await acceptedConnections(other, 2);
+    const hub = await startHub(60, { hold: true });
     const first = get(hub);
     await until(() => hub.held.length === 1);
     expect(await openAhead(hub, 2)).toHaveLength(1);
@@ -243,18 +210,6 @@ describe('connections opened ahead', () => {
 
     await burst(hub, 3);
     expect(hub.events.filter((event) => event === 'connection')).toHaveLength(3);
-  });
-
-  it('does not count connections to another origin, nor hand them out', async () => {
-    const other = await startHub(60);
-    await get(other);
-    openConnectionsAhead(other.url, 2);
-    await acceptedConnections(other, 2);
-    const hub = await startHub(60);
-
-    expect(await openAhead(hub, 1)).toHaveLength(1);
-    await get(hub);
-    expect(hub.events).toEqual(['connection', 'GET']);
     expect(other.events).toEqual(['connection', 'GET', 'connection']);
   });
 
@@ -274,16 +229,6 @@ describe('connections opened ahead', () => {
     expect(await openAhead(hub, 1)).toHaveLength(1);
   });
 
-  it('does not send a request on a connection opened ahead whose close has arrived but was not read yet', async () => {
-    const hub = await startHub(60);
-    openConnectionsAhead(hub.url, 1);
-    await acceptedConnections(hub, 1);
-    hub.sockets[0]?.destroy();
-
-    expect((await post(hub)).status).toBe(200);
-    expect(hub.events).toEqual(['connection', 'connection', 'POST']);
-  });
-
   it("does not hand out a connection opened ahead once it has read the hub's close", async () => {
     const hub = await startHub(60);
     const [spare] = await openAhead(hub, 1);
@@ -295,34 +240,26 @@ describe('connections opened ahead', () => {
     expect(hub.events).toEqual(['connection', 'connection', 'GET']);
   });
 
-  it('keeps the process running only while a connection opened ahead carries a request, with no idle timer', async () => {
-    const hub = await startHoldingHub();
+  it('keep the process running only while they carry a request, with no idle timer of their own', async () => {
+    const hub = await startHub(60, { hold: true });
     const before = connectionsKeepingProcessAlive();
-    const [spare] = await openAhead(hub, 1);
-    await once(spare!, 'connect');
+    const spares = await openAhead(hub, 2);
+    await Promise.all(spares.map(async (spare) => once(spare, 'connect')));
     expect(connectionsKeepingProcessAlive()).toBe(before);
 
-    const request = rawGet(hub);
-    await until(() => hub.held.length === 1);
-    expect(hub.events).toEqual(['connection', 'GET']);
-    expect(connectionsKeepingProcessAlive()).toBe(before + 1);
-    expect(request.socket?.timeout).toBe(0);
-    hub.held[0]?.end('ok');
-    expect(await bodyOf(request)).toBe('ok');
-  });
+    const plain = rawGet(hub);
+    // A request's own inactivity timeout only notifies ('timeout'), as Node.js documents.
+    const timed = rawGet(hub, { timeout: 20 });
+    await once(timed, 'timeout');
+    await until(() => hub.held.length === 2);
+    expect(connectionsKeepingProcessAlive()).toBe(before + 2);
+    expect(plain.socket?.timeout).toBe(0);
+    for (const response of hub.held) {
+      response.end('ok');
+    }
 
-  it('leaves a request timeout on a connection opened ahead a notice, as Node.js documents', async () => {
-    const hub = await startHoldingHub();
-    const [spare] = await openAhead(hub, 1);
-    await once(spare!, 'connect');
-    // The request's own inactivity timeout only notifies ('timeout'); the caller decides.
-    const request = rawGet(hub, { timeout: 20 });
-    await once(request, 'timeout');
-    await until(() => hub.held.length === 1);
-    hub.held[0]?.end('ok');
-
-    expect(await bodyOf(request)).toBe('ok');
-    expect(hub.events).toEqual(['connection', 'GET']);
+    expect([await bodyOf(plain), await bodyOf(timed)]).toEqual(['ok', 'ok']);
+    expect(hub.events).toEqual(['connection', 'connection', 'GET', 'GET']);
   });
 
   it('opens connections to an IPv6 literal, and the request uses them', async () => {
@@ -336,15 +273,15 @@ describe('connections opened ahead', () => {
   });
 
   it('sends the TLS server name for a host name and none for an IP address', async () => {
-    const listener = await startTlsListener();
-    openConnectionsAhead(new URL(`https://localhost:${listener.port}/keys`), 1);
-    openConnectionsAhead(new URL(`https://127.0.0.1:${listener.port}/keys`), 1);
-    await acceptedConnections(listener, 2);
-    const hellos = await Promise.all(listener.hellos);
+    const hub = await startHub(60, { tls: true });
+    const serverNames: unknown[] = [];
+    // Connections opened ahead do not trust the test certificate: they hang up once they have seen it.
+    hub.server.on('tlsClientError', (_error, socket: TLSSocket) => serverNames.push(socket.servername));
+    openConnectionsAhead(new URL(`https://localhost:${hub.url.port}/keys`), 1);
+    openConnectionsAhead(new URL(`https://127.0.0.1:${hub.url.port}/keys`), 1);
+    await until(() => serverNames.length === 2);
 
-    expect(hellos).toHaveLength(2);
-    expect(hellos).toContainEqual({ isTls: true, serverName: 'localhost' });
-    expect(hellos).toContainEqual({ isTls: true, serverName: undefined });
+    expect(serverNames.filter(Boolean)).toEqual(['localhost']);
   });
 });
 
@@ -358,7 +295,7 @@ describe('requests sent at once', () => {
     // As a sign-in that will fetch the key set does before its token exchange: two are open already.
     { bursts: [2, 3], ahead: 2, connections: 3 },
   ])('bursts of $bursts, $ahead opened ahead after the first, open $connections connections in all', async ({ bursts, ahead, connections }) => {
-    const hub = await startHoldingHub();
+    const hub = await startHub(60, { hold: true });
     for (const [index, count] of bursts.entries()) {
       // eslint-disable-next-line no-await-in-loop -- one burst after the other
       await burst(hub, count);

@@ -1,8 +1,6 @@
 /**
- * Loopback stand-ins for the hub, for the connection tests: what a server sees of a client's
- * connections (how many it accepted, which one each request came on, which ones the client
- * closed), and the client-side views Node.js documents (sockets that keep the process running,
- * sockets a client creates).
+ * Loopback hubs for the connection tests, and what they see of a client's connections: how many
+ * it opened, which one each request came on, which ones it closed.
  */
 import dc from 'node:diagnostics_channel';
 import { once } from 'node:events';
@@ -25,6 +23,8 @@ export type Hub = Listener & {
   events: string[];
   /** For each request, in order, the index in `sockets` of the connection it came on. */
   requestConnections: number[];
+  /** The answers a hub started with `hold` has not sent yet, for the test to end. */
+  held: http.ServerResponse[];
 };
 
 /** What a hub answers, once it has read the whole request. */
@@ -96,10 +96,14 @@ const answerOk: Handler = (_request, response) => {
 type HubOptions = {
   /** What the server answers; `ok` by default. */
   handle?: Handler;
+  /** Holds every answer in `held` instead. */
+  hold?: boolean;
   /** The loopback address to listen on; 127.0.0.1 by default. */
   host?: '127.0.0.1' | '::1';
   /** HTTPS with {@link loopbackCertificate}, for 127.0.0.1. */
   tls?: boolean;
+  /** A `Keep-Alive` header of the hub's own, in place of the one Node.js sends. */
+  keepAliveHeader?: string | string[];
 };
 
 /**
@@ -108,13 +112,19 @@ type HubOptions = {
  * connections until it closes them).
  */
 export const startHub = async (keepAliveSeconds: number, options: HubOptions = {}): Promise<Hub> => {
-  const { handle = answerOk, host = '127.0.0.1', tls = false } = options;
+  const { host = '127.0.0.1', tls = false, keepAliveHeader } = options;
+  const held: http.ServerResponse[] = [];
+  const hold: Handler = (_request, response) => held.push(response);
+  const handle = options.hold ? hold : (options.handle ?? answerOk);
   const sockets: Socket[] = [];
   const events: string[] = [];
   const requestConnections: number[] = [];
   const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
     events.push(request.method ?? '?');
     requestConnections.push(sockets.indexOf(request.socket));
+    if (keepAliveHeader) {
+      response.setHeader('keep-alive', keepAliveHeader);
+    }
     request.resume();
     request.once('end', () => {
       handle(request, response, request.socket);
@@ -128,7 +138,7 @@ export const startHub = async (keepAliveSeconds: number, options: HubOptions = {
   });
   const port = await listen(server, host);
   const authority = host === '::1' ? `[::1]:${port}` : `${host}:${port}`;
-  return { url: new URL(`${tls ? 'https' : 'http'}://${authority}/oauth/token`), server, sockets, events, requestConnections };
+  return { url: new URL(`${tls ? 'https' : 'http'}://${authority}/oauth/token`), server, sockets, events, requestConnections, held };
 };
 
 /** Resolves once the server has accepted `count` connections in all. */
@@ -140,10 +150,7 @@ export const acceptedConnections = async (hub: Listener, count: number): Promise
 };
 
 /** Resolves once the client has closed the connection the server sees as `socket`. */
-export const closedByClient = async (socket: Socket | undefined): Promise<void> => {
-  if (!socket) {
-    throw new Error('no such connection');
-  }
+export const closedByClient = async (socket: Socket): Promise<void> => {
   if (!socket.readableEnded) {
     await once(socket, 'end');
   }
@@ -163,70 +170,11 @@ export const socketsCreatedBy = async (open: () => unknown): Promise<Socket[]> =
 export const connectionsKeepingProcessAlive = (): number =>
   process.getActiveResourcesInfo().filter((resource) => resource === 'TCPSocketWrap').length;
 
-/** Freezes `Date` (only `Date`: Node.js's socket timers keep real time) at the current time. */
-export const freezeClock = (): { advance: (ms: number) => void } => {
-  vi.useRealTimers();
-  vi.useFakeTimers({ toFake: ['Date'] });
-  return {
-    advance: (ms) => {
-      vi.setSystemTime(Date.now() + ms);
-    },
-  };
-};
-
-/** A TLS server's first view of a connection: the ClientHello, and the server name it carries (SNI). */
-export type ClientHello = { isTls: boolean; serverName: string | undefined };
-
-/** The `server_name` extension of a ClientHello (RFC 8446 §4.1.2, RFC 6066 §3). */
-const serverNameIn = (hello: Buffer): string | undefined => {
-  // Record header (5), handshake header (4), legacy version (2), random (32).
-  let at = 5 + 4 + 2 + 32;
-  at += 1 + hello.readUInt8(at); // session id
-  at += 2 + hello.readUInt16BE(at); // cipher suites
-  at += 1 + hello.readUInt8(at); // compression methods
-  const end = at + 2 + hello.readUInt16BE(at);
-  for (at += 2; at < end; at += 4 + hello.readUInt16BE(at + 2)) {
-    if (hello.readUInt16BE(at) === 0) {
-      // Extension data: list length (2), name type (1), name length (2), name.
-      const nameAt = at + 4 + 5;
-      return hello.toString('latin1', nameAt, nameAt + hello.readUInt16BE(at + 4 + 3));
-    }
-  }
-  return undefined;
-};
-
-/**
- * A server on 127.0.0.1 that reads the first TLS record of each connection and says nothing: what
- * a TLS server learns before it answers. `hellos` fills in as connections arrive.
- */
-export const startTlsListener = async (): Promise<Listener & { port: number; hellos: Array<Promise<ClientHello>> }> => {
-  const sockets: Socket[] = [];
-  const hellos: Array<Promise<ClientHello>> = [];
-  const server = net.createServer((socket) => {
-    sockets.push(socket);
-    hellos.push(
-      new Promise((resolve) => {
-        let received = Buffer.alloc(0);
-        socket.on('data', (chunk: Buffer) => {
-          received = Buffer.concat([received, chunk]);
-          const isTls = received.readUInt8(0) === 0x16;
-          if (!isTls || (received.length >= 5 && received.length >= 5 + received.readUInt16BE(3))) {
-            resolve({ isTls, serverName: isTls ? serverNameIn(received) : undefined });
-          }
-        });
-      })
-    );
-  });
-  return { port: await listen(server), server, sockets, hellos };
-};
-
 /**
  * A hub that answers each request `{}` as soon as it has read its headers, and reads its body only
  * once `readBodies` is called: until then the client cannot finish sending.
  */
-export const startEarlyAnsweringHub = async (): Promise<
-  Listener & { url: URL; requests: string[]; readBodies: () => void }
-> => {
+export const startEarlyAnsweringHub = async () => {
   const sockets: Socket[] = [];
   const requests: string[] = [];
   let reading = false;

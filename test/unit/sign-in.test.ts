@@ -1,15 +1,12 @@
 /**
- * One sign-in from the callback to Logto's user info, as `sign-in.ts` runs it. A sign-in that
- * asked for `openid`, and so will verify an ID token, opens connections to the hub ahead of the
- * key set fetch while the key set is not cached or is due for a refetch (older than 10 minutes,
- * `prepareKeySetFetch` in `id-token.ts`): two, one for userinfo and one for the key set. The
- * hub's endpoints are served by nock; the connections opened ahead are real and reach a loopback
- * listener. Whatever fails reaches Logto as a `ConnectorError`.
+ * One sign-in from the callback to Logto's user info, as `sign-in.ts` runs it. A sign-in that will
+ * verify an ID token opens two connections ahead of the key set fetch (`prepareKeySetFetch`): the
+ * hub's endpoints are served by nock, the connections opened ahead reach a loopback hub.
  */
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { until } from '../support/fake-clock.js';
+import { until, useFakeClock } from '../support/fake-clock.js';
 import {
   createSigningKey,
   expectConnectorError,
@@ -26,7 +23,7 @@ import {
   validIdTokenClaims,
 } from '../support/kit.js';
 
-import { freezeClock, socketsCreatedBy, startHub } from './hub-fixtures.js';
+import { socketsCreatedBy, startHub } from './hub-fixtures.js';
 
 isolateNetwork();
 
@@ -49,17 +46,12 @@ describe('connections opened ahead of the key set fetch', () => {
     });
   };
 
-  it('are not opened by a sign-in that did not ask for openid', async () => {
-    const { url } = await startHub(60);
-
-    expect(await signInOpening(url.origin, 'profile email')).toEqual([]);
-  });
-
-  it('are opened while the key set is not cached, not while it is fresh, and again once it is over 10 minutes old', async () => {
+  it('are opened only for openid, while the key set is not cached or is over 10 minutes old', async () => {
     const hubUrl = (await startHub(60)).url.origin;
-    const clock = freezeClock();
+    useFakeClock(Date.now());
     keySetEndpoint(hubUrl).reply(200, jwksOf(key));
 
+    expect(await signInOpening(hubUrl, 'profile email')).toEqual([]);
     const first = await signInOpening(hubUrl, 'openid profile');
     expect(first).toHaveLength(2);
     // Closed, as a hub that drops idle connections does, so the next sign-in finds none.
@@ -70,42 +62,28 @@ describe('connections opened ahead of the key set fetch', () => {
 
     expect(await signInOpening(hubUrl, 'openid profile')).toEqual([]);
 
-    clock.advance(10 * 60_000 + 1000);
+    vi.setSystemTime(Date.now() + 10 * 60_000 + 1000);
     keySetEndpoint(hubUrl).reply(200, jwksOf(key));
     expect(await signInOpening(hubUrl, 'openid profile')).toHaveLength(2);
   });
 });
 
-describe('a failure that is not Hugging Face’s', () => {
-  it.each([
-    [new RangeError('session store exploded at row 42'), '(RangeError)'],
-    ['raw failure text', '(string)'],
-  ])('%j from Logto reaches Logto as General, naming only its kind', async (thrown, kind) => {
-    const { connector, signInPagePost } = await startSignIn();
+it.each([
+  [new RangeError('session store exploded at row 42'), ConnectorErrorCodes.General, 'failed unexpectedly (RangeError).'],
+  ['raw failure text', ConnectorErrorCodes.General, 'failed unexpectedly (string).'],
+  [new ConnectorError(ConnectorErrorCodes.NotImplemented, { errorDescription: 'from Logto' }), ConnectorErrorCodes.NotImplemented, 'from Logto'],
+])('a failure of Logto’s own (%s) reaches Logto as a ConnectorError that names only its kind', async (thrown, code, fragment) => {
+  const { connector, signInPagePost } = await startSignIn();
 
-    const error = await expectConnectorError(
-      // eslint-disable-next-line @typescript-eslint/require-await -- Logto's getSession is async: its failure is a rejection
-      connector.getUserInfo(signInPagePost, async () => {
-        // eslint-disable-next-line @typescript-eslint/only-throw-error -- one case is Logto failing with a non-Error
-        throw thrown;
-      }),
-      ConnectorErrorCodes.General,
-      `The Hugging Face connector failed unexpectedly ${kind}.`
-    );
-
-    expect(JSON.stringify(error.data)).not.toMatch(/exploded|raw failure text/);
-  });
-
-  it('a ConnectorError from Logto keeps its code and its text', async () => {
-    const { connector, signInPagePost } = await startSignIn();
-    const original = new ConnectorError(ConnectorErrorCodes.NotImplemented, 'from Logto');
-
+  const error = await expectConnectorError(
     // eslint-disable-next-line @typescript-eslint/require-await -- Logto's getSession is async: its failure is a rejection
-    const outcome = await connector.getUserInfo(signInPagePost, async () => {
-      throw original;
-    }).catch((error: unknown) => error);
+    connector.getUserInfo(signInPagePost, async () => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- one case is Logto failing with a non-Error
+      throw thrown;
+    }),
+    code,
+    fragment
+  );
 
-    expect(outcome).toBeInstanceOf(ConnectorError);
-    expect(outcome).toMatchObject({ code: ConnectorErrorCodes.NotImplemented, message: expect.stringContaining('from Logto') });
-  });
+  expect(JSON.stringify(error.data)).not.toMatch(/exploded|raw failure text/);
 });
