@@ -1,10 +1,7 @@
 /**
- * How Hugging Face's answers are read, and what an operator reads of them. RFC 6749 §5.2 defines
- * an error response as a JSON object with `error` and an optional `error_description`; SECURITY.md
- * documents that the connector passes both on with the HTTP status, cut to 300 characters, with
- * every secret of the sign-in and anything shaped like a Hugging Face token (`hf_…`) replaced by
- * `[redacted]`, and that a body that is not an OAuth error still shows its start. Redirects (any
- * 3xx but 304) are never followed.
+ * How Hugging Face's answers are read. An OAuth error's `error` and `error_description` (RFC 6749
+ * §5.2), or the start of another body, reach Logto with the status, cut to 300 characters, every
+ * secret and anything shaped like a Hugging Face token replaced by `[redacted]` (SECURITY.md).
  */
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 import nock from 'nock';
@@ -26,15 +23,27 @@ import {
 
 isolateNetwork();
 
-/** Starts a sign-in, answers its code exchange with `status` and `body`, and returns the error it ends with. */
-const tokenErrorFor = async (status: number, body: string | Record<string, unknown>) => {
+/** Tokens a careless hub sends beside an error. */
+const leaked = { access_token: 'leaked-access-9d8c7b6a', refresh_token: 'leaked-refresh-1a2b3c4d', id_token: 'leaked-id-5e6f7a8b' };
+
+type Body = string | Record<string, unknown>;
+
+/**
+ * Starts a sign-in, answers its code exchange with `status` and `body` (made from the sign-in's
+ * secrets when it is a function), and returns the error it ends with, checked to hold no secret.
+ */
+const tokenErrorFor = async (status: number, body: Body | ((signIn: StartedSignIn) => Body)) => {
   const signIn = await startSignIn();
-  tokenEndpoint(signIn).reply(status, body);
-  return expectConnectorError(signIn.finish(), ConnectorErrorCodes.General);
+  tokenEndpoint(signIn).reply(status, typeof body === 'function' ? body(signIn) : body);
+  const error = await expectConnectorError(signIn.finish(), ConnectorErrorCodes.General);
+  for (const secret of [clientSecret, signIn.code, signIn.codeVerifier, ...Object.values(leaked)]) {
+    expect(JSON.stringify(error) + String(error)).not.toContain(secret);
+  }
+  return error;
 };
 
 describe("Hugging Face's error text", () => {
-  it.each<[string, number, string | Record<string, unknown>, { error?: string; error_description?: string }]>([
+  it.each<[string, number, Body | ((signIn: StartedSignIn) => Body), { error?: string; error_description?: string }]>([
     ['an OAuth error', 400, { error: 'invalid_request', error_description: 'Missing code.' }, { error: 'invalid_request', error_description: 'Missing code.' }],
     ['only error', 400, { error: 'unsupported_grant_type' }, { error: 'unsupported_grant_type' }],
     ['only error_description', 500, { error_description: 'Database unavailable' }, { error_description: 'Database unavailable' }],
@@ -56,9 +65,30 @@ describe("Hugging Face's error text", () => {
       { error: 'server_error', error_description: 'store down', access_token: 12_345, refresh_token: null, id_token: { kid: 'k1' } },
       { error: 'server_error', error_description: 'store down' },
     ],
+    [
+      'the client secret, the code and the PKCE verifier',
+      400,
+      ({ code, codeVerifier }) => ({ error: 'x', error_description: `client ${clientSecret} sent code ${code} with ${codeVerifier} end` }),
+      { error: 'x', error_description: 'client [redacted] sent code [redacted] with [redacted] end' },
+    ],
+    [
+      'a secret anywhere, however often, in error too',
+      400,
+      { error: `x${clientSecret}`, error_description: `${clientSecret}${clientSecret} and ${clientSecret}` },
+      { error: 'x[redacted]', error_description: '[redacted][redacted] and [redacted]' },
+    ],
+    [
+      'tokens beside the error',
+      500,
+      { error: 'server_error', error_description: `issued ${Object.values(leaked).join(' ')} anyway`, ...leaked },
+      { error: 'server_error', error_description: 'issued [redacted] [redacted] [redacted] anyway' },
+    ],
+    ['a token the connector never saw', 400, { error_description: 'hf_someoneElsesToken_9a8b7c is not yours' }, { error_description: '[redacted] is not yours' }],
+    ['a word that merely starts like a token', 400, { error_description: 'see hf_docs for help' }, { error_description: 'see hf_docs for help' }],
   ])('%s (%i) is passed on as %j', async (_case, status, body, said) => {
     const error = await tokenErrorFor(status, body);
 
+    // Secrets, and anything shaped like a Hugging Face token, are replaced by [redacted].
     expect(error.data).toMatchObject({ step: 'token', status });
     expect({ error: error.data.error, error_description: error.data.error_description }).toEqual(said);
   });
@@ -75,86 +105,38 @@ describe("Hugging Face's error text", () => {
   });
 });
 
-describe('secrets in what Hugging Face says', () => {
-  const leaked = { access_token: 'leaked-access-9d8c7b6a', refresh_token: 'leaked-refresh-1a2b3c4d', id_token: 'leaked-id-5e6f7a8b' };
-
-  it.each<[string, (signIn: StartedSignIn) => Record<string, unknown>, Record<string, string>]>([
-    [
-      'the client secret, the code and the PKCE verifier',
-      ({ code, codeVerifier }) => ({ error: 'x', error_description: `client ${clientSecret} sent code ${code} with ${codeVerifier} end` }),
-      { error: 'x', error_description: 'client [redacted] sent code [redacted] with [redacted] end' },
-    ],
-    [
-      'a secret wherever and however often it appears, in error too',
-      () => ({ error: `x${clientSecret}`, error_description: `${clientSecret}${clientSecret} and ${clientSecret}` }),
-      { error: 'x[redacted]', error_description: '[redacted][redacted] and [redacted]' },
-    ],
-    [
-      'a Hugging Face token the connector never saw',
-      () => ({ error: 'invalid_request', error_description: 'token hf_someoneElsesToken_9a8b7c is not yours' }),
-      { error: 'invalid_request', error_description: 'token [redacted] is not yours' },
-    ],
-    [
-      'no word that merely starts like a token',
-      () => ({ error: 'invalid_request', error_description: 'see hf_docs for help' }),
-      { error: 'invalid_request', error_description: 'see hf_docs for help' },
-    ],
-    [
-      'tokens the error body carries beside the error',
-      () => ({ error: 'server_error', error_description: `issued ${Object.values(leaked).join(' ')} anyway`, ...leaked }),
-      { error: 'server_error', error_description: 'issued [redacted] [redacted] [redacted] anyway' },
-    ],
-  ])('at the token endpoint: redacts %s', async (_case, body, said) => {
-    const signIn = await startSignIn();
-    tokenEndpoint(signIn).reply(400, body(signIn));
-
-    const error = await expectConnectorError(signIn.finish(), ConnectorErrorCodes.General);
-
-    expect({ error: error.data.error, error_description: error.data.error_description }).toEqual(said);
-    for (const secret of [clientSecret, signIn.code, signIn.codeVerifier, ...Object.values(leaked)]) {
-      expect(JSON.stringify(error) + String(error)).not.toContain(secret);
-    }
+it('redacts the access token, the client secret and the code in what the userinfo endpoint says', async () => {
+  const signIn = await signInUpToUserInfo();
+  userInfoEndpoint(signIn.hubUrl).reply(403, {
+    error: 'insufficient_scope',
+    error_description: `token ${accessToken} of ${clientSecret} for ${signIn.code} lacks scope`,
   });
 
-  it('at the userinfo endpoint: redacts the access token, the client secret and the code', async () => {
-    const signIn = await signInUpToUserInfo();
-    userInfoEndpoint(signIn.hubUrl).reply(403, {
-      error: 'insufficient_scope',
-      error_description: `token ${accessToken} of ${clientSecret} for ${signIn.code} lacks scope`,
-    });
+  const error = await expectConnectorError(signIn.finish(), ConnectorErrorCodes.General);
 
-    const error = await expectConnectorError(signIn.finish(), ConnectorErrorCodes.General);
-
-    expect(error.data).toMatchObject({
-      step: 'userinfo',
-      status: 403,
-      error: 'insufficient_scope',
-      error_description: 'token [redacted] of [redacted] for [redacted] lacks scope',
-    });
-    expect(JSON.stringify(error) + String(error)).not.toMatch(new RegExp(`${accessToken}|${clientSecret}|${signIn.code}`));
-  });
+  const said = { error: 'insufficient_scope', error_description: 'token [redacted] of [redacted] for [redacted] lacks scope' };
+  expect(error.data).toMatchObject({ step: 'userinfo', status: 403, ...said });
+  expect(JSON.stringify(error) + String(error)).not.toMatch(new RegExp(`${accessToken}|${clientSecret}|${signIn.code}`));
 });
 
-describe('redirects', () => {
-  it.each([
-    ...[300, 301, 302, 303, 307, 308].map((status) => [
-      status,
-      `Hugging Face's userinfo endpoint answered with a redirect (${status}), which is not followed. Check the hub URL.`,
-    ]),
-    // Nothing was asked conditionally: a 304 is an unexpected status (RFC 9110 §15.4.5).
-    [304, "Hugging Face's userinfo endpoint answered 304."],
-  ] as Array<[number, string]>)('a %i from userinfo is neither followed nor retried: %s', async (status, message) => {
-    const signIn = await signInUpToUserInfo();
-    const elsewhere = nock('https://elsewhere.test').get(/.*/).reply(200, { sub: userId });
-    const { seen } = script(userInfoEndpoint(signIn.hubUrl), {
-      status,
-      headers: { location: 'https://elsewhere.test/oauth/userinfo' },
-    });
-
-    const error = await expectConnectorError(signIn.finish(), ConnectorErrorCodes.General);
-
-    expect(error.data).toMatchObject({ errorDescription: message, step: 'userinfo', status });
-    expect(seen).toHaveLength(1);
-    expect(elsewhere.isDone()).toBe(false);
+it.each([
+  ...[300, 301, 302, 303, 307, 308].map((status) => [
+    status,
+    `Hugging Face's userinfo endpoint answered with a redirect (${status}), which is not followed. Check the hub URL.`,
+  ]),
+  // Nothing was asked conditionally: a 304 is an unexpected status (RFC 9110 §15.4.5).
+  [304, "Hugging Face's userinfo endpoint answered 304."],
+] as Array<[number, string]>)('a redirect is neither followed nor retried: %i from userinfo reads %j', async (status, message) => {
+  const signIn = await signInUpToUserInfo();
+  const elsewhere = nock('https://elsewhere.test').get(/.*/).reply(200, { sub: userId });
+  const { seen } = script(userInfoEndpoint(signIn.hubUrl), {
+    status,
+    headers: { location: 'https://elsewhere.test/oauth/userinfo' },
   });
+
+  const error = await expectConnectorError(signIn.finish(), ConnectorErrorCodes.General);
+
+  expect(error.data).toMatchObject({ errorDescription: message, step: 'userinfo', status });
+  expect(seen).toHaveLength(1);
+  expect(elsewhere.isDone()).toBe(false);
 });
