@@ -190,9 +190,10 @@ describe('bodies', () => {
     await expectConnectorError(result(), ConnectorErrorCodes.InvalidResponse, `too large (body over ${mebibyte} bytes)`);
   });
 
-  it('asks for no compression and does not inflate an answer compressed anyway', async () => {
+  it('names itself, asks for no compression and does not inflate an answer compressed anyway', async () => {
     const signIn = await signInUpToUserInfo();
     userInfoEndpoint(signIn.hubUrl)
+      .matchHeader('user-agent', 'connector-huggingface (Logto)')
       .matchHeader('accept-encoding', 'identity')
       .reply(200, gzipSync(JSON.stringify(profile.body)), { 'content-encoding': 'gzip' });
 
