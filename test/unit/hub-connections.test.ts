@@ -1,35 +1,34 @@
 /**
- * Connection reuse against real loopback servers: what the hub announces, what it closes, and
- * what a request does when the connection it would use is gone. The module documents the rules:
- * an idle connection is kept for the hub's `Keep-Alive: timeout=N` less 1 s, at most 90 s
- * (90 s too when the hub announces nothing), not at all when that leaves no time; no idle timer
- * runs while a connection carries a request; an idle connection that is closed, closing or past
- * its allowance is dropped before a request. Each test has its own server (its own port), so the
- * shared pool never mixes them. Idle time passes on a frozen `Date`; Node.js's own socket timers
- * keep real time and never get near the allowances here.
+ * Connections to the hub, against real loopback servers, as `hub-connections.ts` documents them.
+ * Each test has its own server (its own port), so the shared pool never mixes them. Idle time
+ * passes on a frozen `Date`; Node.js's own socket timers keep real time and never get near the
+ * allowances here.
  */
+import dc from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { type Socket } from 'node:net';
+import { text } from 'node:stream/consumers';
+import { type TLSSocket } from 'node:tls';
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
-import { TransportError } from '../../src/http.js';
-import { hubAgents } from '../../src/hub-connections.js';
+import { sendRequest, TransportError } from '../../src/http.js';
+import { hubAgents, openConnectionsAhead } from '../../src/hub-connections.js';
+import { until, useFakeClock } from '../support/fake-clock.js';
 
 import {
+  acceptedConnections,
   closedByClient,
   connectionsKeepingProcessAlive,
-  freezeClock,
-  type Handler,
-  type Hub,
   get,
-  post,
+  type Hub,
   loopbackCertificate,
-  startHttpsHub,
+  post,
+  socketsCreatedBy,
+  startEarlyAnsweringHub,
   startHub,
-  until,
 } from './hub-fixtures.js';
 
 /** The idle connections the pool holds for a hub. */
@@ -44,136 +43,82 @@ const idleConnectionOf = async (hub: Hub): Promise<Socket> => {
   return idleConnections(hub)[0]!;
 };
 
-/** A hub that keeps connections for a minute but announces `keepAlive` in its `Keep-Alive` header(s). */
-const announcing =
-  (keepAlive: string | string[]): Handler =>
-  (_request, response) => {
-    response.setHeader('keep-alive', keepAlive);
-    response.end('ok');
-  };
-
 /**
- * Asserts that an idle connection to a fresh hub is reused up to `allowanceMs` of idle time and
- * not from then on: a request after `allowanceMs - 1` ms goes on the same connection, one after
- * `allowanceMs` (counted from that request's response) on a new one.
+ * Sends `count` requests at once (alternating GET and POST, as userinfo and the token exchange
+ * would), answers them once all have arrived, so all are in flight together, and waits for
+ * their ends.
  */
-const expectIdleAllowance = async (hub: Hub, allowanceMs: number) => {
-  const clock = freezeClock();
-  await get(hub);
-  clock.advance(allowanceMs - 1);
-  await post(hub);
-  expect(hub.events).toEqual(['connection', 'GET', 'POST']);
-  clock.advance(allowanceMs);
-  await post(hub);
-  expect(hub.events).toEqual(['connection', 'GET', 'POST', 'connection', 'POST']);
+const burst = async (hub: Hub, count: number) => {
+  const requests = Array.from({ length: count }, async (_, index) => (index % 2 ? post(hub) : get(hub)));
+  await until(() => hub.held.length === count);
+  for (const response of hub.held.splice(0)) {
+    response.end('ok');
+  }
+  expect((await Promise.all(requests)).map(({ status }) => status)).toEqual(Array.from({ length: count }, () => 200));
 };
 
+/** A request through the hub agent that the test drives by hand (`http.get`, as Node.js documents it). */
+const rawGet = (hub: Hub, options: http.RequestOptions = {}) => http.get(hub.url, { agent: hubAgents.http, ...options });
+
+/** The body of a request's answer, as text. */
+const bodyOf = async (request: http.ClientRequest): Promise<string> =>
+  text(((await once(request, 'response')) as [http.IncomingMessage])[0]);
+
+/** Opens `count` connections ahead to the hub and returns the client's side of the ones it opened. */
+const openAhead = async (hub: Hub, count: number): Promise<Socket[]> =>
+  socketsCreatedBy(() => {
+    openConnectionsAhead(hub.url, count);
+  });
+
 describe('idle connections and the Keep-Alive hint', () => {
-  it('keeps an idle connection for the announced timeout less 1 s, on its own timer too', async () => {
-    const hub = await startHub(60);
-    await post(hub);
-    // The connection's own idle timer: what closes it when no request comes.
-    expect((await idleConnectionOf(hub)).timeout).toBe(59_000);
-
-    await expectIdleAllowance(await startHub(60), 59_000);
-  });
-
-  it('reuses a connection idle for 6 s, past the 5 s of Node.js\'s default agent', async () => {
-    const hub = await startHub(60);
-    const clock = freezeClock();
-    await get(hub);
-    clock.advance(6000);
-    await post(hub);
-
-    expect(hub.events).toEqual(['connection', 'GET', 'POST']);
-  });
-
-  it('keeps an idle connection no longer than 90 s, whatever the hub announces', async () => {
-    const hub = await startHub(3600);
-    await post(hub);
-    expect((await idleConnectionOf(hub)).timeout).toBe(90_000);
-
-    await expectIdleAllowance(await startHub(3600), 90_000);
-  });
-
-  it('keeps an idle connection 90 s when the hub announces no timeout', async () => {
-    await expectIdleAllowance(await startHub(0), 90_000);
-    await expectIdleAllowance(await startHub(60, { handle: announcing('max=100') }), 90_000);
-  });
-
-  it('reads timeout=N in any position of Keep-Alive, with spaces around =, and in a repeated header', async () => {
-    await expectIdleAllowance(await startHub(60, { handle: announcing('max=5, timeout=3') }), 2000);
-    await expectIdleAllowance(await startHub(60, { handle: announcing('max=5;timeout=4') }), 3000);
-    await expectIdleAllowance(await startHub(60, { handle: announcing('timeout = 5') }), 4000);
+  it.each([
+    { keepAlive: 60, keepAliveHeader: undefined, allowanceMs: 59_000 },
+    { keepAlive: 3600, keepAliveHeader: undefined, allowanceMs: 90_000 },
+    { keepAlive: 0, keepAliveHeader: undefined, allowanceMs: 90_000 },
+    { keepAlive: 60, keepAliveHeader: 'max=100', allowanceMs: 90_000 },
+    { keepAlive: 60, keepAliveHeader: 'max=5, timeout=30', allowanceMs: 29_000 },
+    { keepAlive: 60, keepAliveHeader: 'max=5;timeout=40', allowanceMs: 39_000 },
+    { keepAlive: 60, keepAliveHeader: 'timeout = 50', allowanceMs: 49_000 },
     // Two fields are one list (RFC 9110 §5.3).
-    await expectIdleAllowance(await startHub(60, { handle: announcing(['max=5', 'timeout=6']) }), 5000);
-  });
+    { keepAlive: 60, keepAliveHeader: ['max=5', 'timeout=20'], allowanceMs: 19_000 },
+    { keepAlive: 60, keepAliveHeader: 'xtimeout=30', allowanceMs: 90_000 },
+  ])(
+    'keep-alive $keepAlive s, Keep-Alive: $keepAliveHeader: reused for $allowanceMs ms idle, then closed',
+    async ({ keepAlive, keepAliveHeader, allowanceMs }) => {
+      const hub = await startHub(keepAlive, { keepAliveHeader });
+      useFakeClock(Date.now());
+      await get(hub);
+      // The connection's own idle timer, which closes it when no request comes, and none while it
+      // carries one.
+      expect((await idleConnectionOf(hub)).timeout).toBe(allowanceMs);
+      vi.setSystemTime(Date.now() + allowanceMs - 1);
+      const request = rawGet(hub);
+      expect(((await once(request, 'socket')) as [Socket])[0].timeout).toBe(0);
+      expect(await bodyOf(request)).toBe('ok');
+      expect((await idleConnectionOf(hub)).timeout).toBe(allowanceMs);
+      expect(hub.events).toEqual(['connection', 'GET', 'GET']);
+      vi.setSystemTime(Date.now() + allowanceMs);
+      await post(hub);
 
-  it('does not take a parameter that merely ends in "timeout" for the timeout', async () => {
-    await expectIdleAllowance(await startHub(60, { handle: announcing('xtimeout=3') }), 90_000);
-  });
+      expect(hub.events).toEqual(['connection', 'GET', 'GET', 'connection', 'POST']);
+      await closedByClient(hub.sockets[0]!);
+    }
+  );
 
-  it('does not keep a connection when the announced timeout leaves no time', async () => {
-    const hub = await startHub(1);
-    await post(hub);
-    await post(hub);
-
-    expect(hub.events).toEqual(['connection', 'POST', 'connection', 'POST']);
-  });
-
-  it('closes the connection after the response when timeout=1 comes after another parameter', async () => {
-    const hub = await startHub(60, { handle: announcing('max=5, timeout=1') });
+  it.each(['timeout=1', 'max=5, timeout=1'])('Keep-Alive: %s leaves no time: closed after the answer', async (keepAliveHeader) => {
+    const hub = await startHub(60, { keepAliveHeader });
     await get(hub);
-    await closedByClient(hub.sockets[0]);
+    await closedByClient(hub.sockets[0]!);
     await post(hub);
 
     expect(hub.events).toEqual(['connection', 'GET', 'connection', 'POST']);
-  });
-
-  it('lets an idle connection run out before the hub would close it, and closes it', async () => {
-    // The hub announces 2 s but would keep the connection for a minute.
-    const hub = await startHub(60, { handle: announcing('timeout=2') });
-    const clock = freezeClock();
-    await get(hub);
-    clock.advance(1000);
-    await post(hub);
-
-    expect(hub.events).toEqual(['connection', 'GET', 'connection', 'POST']);
-    await closedByClient(hub.sockets[0]);
-  });
-
-  it('runs no idle timer while a reused connection carries a request', async () => {
-    const hub = await startHub(60);
-    await get(hub);
-    await idleConnectionOf(hub);
-    const request = http.get(hub.url, { agent: hubAgents.http });
-    const [socket] = (await once(request, 'socket')) as [Socket];
-    expect(socket.timeout).toBe(0);
-    const [response] = (await once(request, 'response')) as [http.IncomingMessage];
-    response.resume();
-    await once(response, 'end');
-
-    expect(hub.events).toEqual(['connection', 'GET', 'GET']);
-    expect((await idleConnectionOf(hub)).timeout).toBe(59_000);
   });
 
   it('reuses HTTPS connections too', async () => {
-    const hub = await startHttpsHub();
-    const httpsGet = async () => {
-      const request = https.get({
-        host: '127.0.0.1',
-        port: hub.port,
-        path: '/userinfo',
-        agent: hubAgents.https,
-        ca: loopbackCertificate.cert,
-      });
-      const [response] = (await once(request, 'response')) as [http.IncomingMessage];
-      response.resume();
-      await once(response, 'end');
-    };
-    await httpsGet();
-    await httpsGet();
+    const hub = await startHub(60, { tls: true });
+    const httpsGet = async () => bodyOf(https.get(hub.url, { agent: hubAgents.https, ca: loopbackCertificate.cert }));
 
+    expect([await httpsGet(), await httpsGet()]).toEqual(['ok', 'ok']);
     expect(hub.events).toEqual(['connection', 'GET', 'GET']);
   });
 
@@ -190,49 +135,34 @@ describe('idle connections and the Keep-Alive hint', () => {
 });
 
 describe('connections the hub closed', () => {
-  it('sends the POST on a new connection when the hub closed the idle one', async () => {
-    // No hint: the hub keeps connections until it decides otherwise, then closes them.
-    const hub = await startHub(0);
-    await get(hub);
-    await idleConnectionOf(hub);
-    hub.sockets[0]?.destroy();
-    await once(await idleConnectionOf(hub), 'close');
-    const response = await post(hub);
-
-    expect(response.status).toBe(200);
-    expect(hub.events).toEqual(['connection', 'GET', 'connection', 'POST']);
-  });
-
-  it('does not send the POST on a connection whose close has arrived but was not read yet', async () => {
+  it.each([
+    { idle: 'pooled', closeRead: true },
+    // The POST starts before the client's event loop has looked at that connection again.
+    { idle: 'pooled', closeRead: false },
+    { idle: 'opened ahead', closeRead: false },
+  ])('sends the POST on a new connection when the hub closed the $idle idle one (close read: $closeRead)', async ({ idle, closeRead }) => {
     const hub = await startHub(60);
-    await get(hub);
-    await idleConnectionOf(hub);
-
-    // The hub closes the idle connection and the POST starts at once, before the client's event
-    // loop has looked at that connection again.
+    if (idle === 'pooled') {
+      await get(hub);
+    }
+    const [connection] = idle === 'pooled' ? [await idleConnectionOf(hub)] : await openAhead(hub, 1);
+    await acceptedConnections(hub, 1);
     hub.sockets[0]?.destroy();
-    const response = await post(hub);
+    if (closeRead) {
+      await once(connection!, 'close');
+    }
 
-    expect(response.status).toBe(200);
-    expect(hub.events).toEqual(['connection', 'GET', 'connection', 'POST']);
+    expect((await post(hub)).status).toBe(200);
+    expect(hub.events.filter((event) => event !== 'GET')).toEqual(['connection', 'connection', 'POST']);
   });
 
   it('sends the POST on the live idle connection when the hub closed the one idle since last', async () => {
     // Two requests at once, on two connections, answered one after the other: the second
     // connection is the one idle since last, the one a new request would take first.
-    const held: http.ServerResponse[] = [];
-    const hub = await startHub(60, {
-      handle(request, response) {
-        if (request.method === 'GET') {
-          held.push(response);
-        } else {
-          response.end('ok');
-        }
-      },
-    });
+    const hub = await startHub(60, { hold: true });
     const gets = Promise.all([get(hub), get(hub)]);
-    await until(() => held.length === 2);
-    const [first, second] = hub.requestConnections[0] === 0 ? held : held.reverse();
+    await until(() => hub.held.length === 2);
+    const [first, second] = hub.requestConnections[0] === 0 ? hub.held : hub.held.reverse();
     first?.end('ok');
     await until(() => idleConnections(hub).length === 1);
     second?.end('ok');
@@ -240,31 +170,195 @@ describe('connections the hub closed', () => {
     await until(() => idleConnections(hub).length === 2);
 
     hub.sockets[1]?.destroy();
-    const response = await post(hub);
-
-    expect(response.status).toBe(200);
+    const posted = post(hub);
+    await until(() => hub.held.length === 3);
+    hub.held[2]?.end('ok');
+    expect((await posted).status).toBe(200);
     expect(hub.events).toEqual(['connection', 'connection', 'GET', 'GET', 'POST']);
     expect(hub.requestConnections.at(-1)).toBe(0);
   });
 
   it('never sends a POST twice when the connection drops after the POST went out', async () => {
-    let requests = 0;
     const hub = await startHub(60, {
-      handle(_request, response, socket) {
-        requests += 1;
-        if (requests === 1) {
-          response.end('ok');
-        } else {
-          socket.destroy();
-        }
-      },
+      handle: (request, response, socket) => (request.method === 'GET' ? response.end('ok') : socket.destroy()),
     });
     await get(hub);
     await idleConnectionOf(hub);
     const failure = await post(hub).catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(TransportError);
-    expect((failure as TransportError).reason).toBe('network');
+    expect(failure).toMatchObject({ reason: 'network' });
     expect(hub.events).toEqual(['connection', 'GET', 'POST']);
+  });
+});
+
+describe('connections opened ahead', () => {
+  it('opens only what is missing (connections carrying a request, idle or opened ahead before count, not those to another origin), and hands them out', async () => {
+    const other = await startHub(60);
+    await get(other);
+    openConnectionsAhead(other.url, 2);
+    await acceptedConnections(other, 2);
+    const hub = await startHub(60, { hold: true });
+    const first = get(hub);
+    await until(() => hub.held.length === 1);
+    expect(await openAhead(hub, 2)).toHaveLength(1);
+    hub.held.pop()?.end('ok');
+    await first;
+    await idleConnectionOf(hub);
+    expect(await openAhead(hub, 2)).toHaveLength(0);
+    expect(await openAhead(hub, 3)).toHaveLength(1);
+
+    await burst(hub, 3);
+    expect(hub.events.filter((event) => event === 'connection')).toHaveLength(3);
+    expect(other.events).toEqual(['connection', 'GET', 'connection']);
+  });
+
+  it.each(['the hub closes it', 'nothing uses it for 30 s'])('opens again when %s', async (ending) => {
+    const hub = await startHub(60);
+    const [spare] = await openAhead(hub, 1);
+    await acceptedConnections(hub, 1);
+    expect(spare?.timeout).toBe(30_000);
+    if (ending === 'the hub closes it') {
+      hub.sockets[0]?.destroy();
+    } else {
+      // What Node.js does once the socket has been inactive for its timeout.
+      spare?.emit('timeout');
+    }
+    await once(spare!, 'close');
+
+    expect(await openAhead(hub, 1)).toHaveLength(1);
+  });
+
+  it("does not hand out a connection opened ahead once it has read the hub's close", async () => {
+    const hub = await startHub(60);
+    const [spare] = await openAhead(hub, 1);
+    await acceptedConnections(hub, 1);
+    hub.sockets[0]?.end();
+    await once(spare!, 'end');
+
+    expect(await bodyOf(rawGet(hub))).toBe('ok');
+    expect(hub.events).toEqual(['connection', 'connection', 'GET']);
+  });
+
+  it('keep the process running only while they carry a request, with no idle timer of their own', async () => {
+    const hub = await startHub(60, { hold: true });
+    const before = connectionsKeepingProcessAlive();
+    const spares = await openAhead(hub, 2);
+    await Promise.all(spares.map(async (spare) => once(spare, 'connect')));
+    expect(connectionsKeepingProcessAlive()).toBe(before);
+
+    const plain = rawGet(hub);
+    // A request's own inactivity timeout only notifies ('timeout'), as Node.js documents.
+    const timed = rawGet(hub, { timeout: 20 });
+    await once(timed, 'timeout');
+    await until(() => hub.held.length === 2);
+    expect(connectionsKeepingProcessAlive()).toBe(before + 2);
+    expect(plain.socket?.timeout).toBe(0);
+    for (const response of hub.held) {
+      response.end('ok');
+    }
+
+    expect([await bodyOf(plain), await bodyOf(timed)]).toEqual(['ok', 'ok']);
+    expect(hub.events).toEqual(['connection', 'connection', 'GET', 'GET']);
+  });
+
+  it('opens connections to an IPv6 literal, and the request uses them', async () => {
+    const hub = await startHub(60, { host: '::1' });
+    const [spare] = await openAhead(hub, 1);
+    await once(spare!, 'connect');
+    await acceptedConnections(hub, 1);
+    await get(hub);
+
+    expect(hub.events).toEqual(['connection', 'GET']);
+  });
+
+  it('sends the TLS server name for a host name and none for an IP address', async () => {
+    const hub = await startHub(60, { tls: true });
+    const serverNames: unknown[] = [];
+    // Connections opened ahead do not trust the test certificate: they hang up once they have seen it.
+    hub.server.on('tlsClientError', (_error, socket: TLSSocket) => serverNames.push(socket.servername));
+    openConnectionsAhead(new URL(`https://localhost:${hub.url.port}/keys`), 1);
+    openConnectionsAhead(new URL(`https://127.0.0.1:${hub.url.port}/keys`), 1);
+    await until(() => serverNames.length === 2);
+
+    expect(serverNames.filter(Boolean)).toEqual(['localhost']);
+  });
+});
+
+describe('requests sent at once', () => {
+  it.each([
+    { bursts: [4], ahead: 0, connections: 4 },
+    { bursts: [3, 2], ahead: 0, connections: 3 },
+    { bursts: [3, 3], ahead: 0, connections: 3 },
+    { bursts: [2, 5], ahead: 0, connections: 5 },
+    { bursts: [5, 5, 2], ahead: 0, connections: 5 },
+    // As a sign-in that will fetch the key set does before its token exchange: two are open already.
+    { bursts: [2, 3], ahead: 2, connections: 3 },
+  ])('bursts of $bursts, $ahead opened ahead after the first, open $connections connections in all', async ({ bursts, ahead, connections }) => {
+    const hub = await startHub(60, { hold: true });
+    for (const [index, count] of bursts.entries()) {
+      // eslint-disable-next-line no-await-in-loop -- one burst after the other
+      await burst(hub, count);
+      if (index === 0 && ahead > 0) {
+        openConnectionsAhead(hub.url, ahead);
+      }
+    }
+
+    expect(hub.events.filter((event) => event === 'connection')).toHaveLength(connections);
+  });
+});
+
+describe('a connection whose answer came before the request was all sent', () => {
+  /** A form field large enough that no loopback socket buffers hold it (they hold a few MiB). */
+  const largeForm = { code: 'x'.repeat(32 * 1024 * 1024) };
+
+  /** Calls `onAnswered` once the client has read a whole answer from `hub`, with the request it answered. */
+  const whenAnswered = (hub: { url: URL }, onAnswered: (request: http.ClientRequest) => void) => {
+    const listener = (message: unknown) => {
+      const { request, response } = message as { request: http.ClientRequest; response: http.IncomingMessage };
+      if (request.getHeader('host') === hub.url.host) {
+        dc.unsubscribe('http.client.response.finish', listener);
+        response.once('end', () => onAnswered(request));
+      }
+    };
+    dc.subscribe('http.client.response.finish', listener);
+  };
+
+  it('goes back to the pool once the request is sent, and the next request takes it', async () => {
+    const hub = await startEarlyAnsweringHub();
+    let sentWhenAnswered: boolean | undefined;
+    whenAnswered(hub, (request) => {
+      sentWhenAnswered = request.writableFinished;
+      hub.readBodies();
+    });
+
+    const answer = await post(hub, largeForm);
+    await get(hub);
+
+    // What makes this case: the whole answer was in before the request was all sent.
+    expect(sentWhenAnswered).toBe(false);
+    expect(answer).toEqual({ status: 200, body: '{}' });
+    expect(hub.requests).toEqual(['POST /oauth/token', 'GET /oauth/token']);
+    expect(hub.sockets).toHaveLength(1);
+  });
+
+  it('is closed when the request cannot be sent within the attempt, and the answer is returned', async () => {
+    // The attempt's time limit runs on a fake clock: it passes only when the test moves it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const hub = await startEarlyAnsweringHub();
+    let connection: Socket | undefined;
+    whenAnswered(hub, (request) => {
+      connection = request.socket ?? undefined;
+    });
+
+    const pending = sendRequest({ method: 'POST', url: hub.url, form: largeForm, timeoutMs: 5000 });
+    await until(() => connection !== undefined);
+    vi.advanceTimersByTime(5000);
+
+    expect(await pending).toEqual({ status: 200, body: '{}' });
+    await until(() => connection?.destroyed === true);
+    hub.readBodies();
+    await get(hub);
+    expect(hub.sockets).toHaveLength(2);
   });
 });

@@ -1,8 +1,6 @@
 /**
- * Loopback stand-ins for the hub, for the connection tests: what a server sees of a client's
- * connections (how many it accepted, which one each request came on, which ones the client closed),
- * and the client-side views Node.js documents (sockets that keep the process running, sockets a
- * client creates).
+ * Loopback hubs for the connection tests, and what they see of a client's connections: how many
+ * it opened, which one each request came on, which ones it closed.
  */
 import dc from 'node:diagnostics_channel';
 import { once } from 'node:events';
@@ -15,30 +13,22 @@ import { afterEach, vi } from 'vitest';
 import { sendRequest } from '../../src/http.js';
 import { until } from '../support/fake-clock.js';
 
-export { until } from '../support/fake-clock.js';
+/** A server's view of its connections, in the order it accepted them. */
+export type Listener = { sockets: Socket[]; server: net.Server };
 
-export type Hub = {
+/** A loopback hub and what it saw. */
+export type Hub = Listener & {
   url: URL;
-  /** Connections the server accepted, in order. */
-  sockets: Socket[];
   /** What the server saw, in order: `connection`, then each request's method. */
   events: string[];
   /** For each request, in order, the index in `sockets` of the connection it came on. */
   requestConnections: number[];
-  server: http.Server;
+  /** The answers a hub started with `hold` has not sent yet, for the test to end. */
+  held: http.ServerResponse[];
 };
 
-/** A server's view of its connections, in the order it accepted them. */
-type Listener = { sockets: Socket[]; server: net.Server; events?: string[] };
-
+/** What a hub answers, once it has read the whole request. */
 export type Handler = (request: http.IncomingMessage, response: http.ServerResponse, socket: Socket) => void;
-
-type HubOptions = {
-  /** What the server answers, once it has read the whole request; `ok` by default. */
-  handle?: Handler;
-  /** The loopback address to listen on; 127.0.0.1 by default. */
-  host?: '127.0.0.1' | '::1';
-};
 
 const servers: net.Server[] = [];
 const accepted: Socket[] = [];
@@ -61,11 +51,7 @@ afterEach(async () => {
   await until(() => sockets.every((socket) => socket.closed));
 });
 
-const answerOk: Handler = (_request, response) => {
-  response.end('ok');
-};
-
-const listen = async (server: net.Server, host: string): Promise<number> => {
+const listen = async (server: net.Server, host = '127.0.0.1'): Promise<number> => {
   servers.push(server);
   // The server's side of a connection does not keep the process running: only the client's count.
   server.on('connection', (socket: Socket) => {
@@ -75,157 +61,6 @@ const listen = async (server: net.Server, host: string): Promise<number> => {
   server.listen(0, host);
   await once(server, 'listening');
   return (server.address() as AddressInfo).port;
-};
-
-/**
- * A hub that keeps idle connections for `keepAliveSeconds` and says so in `Keep-Alive`
- * (Node.js's server sends `Keep-Alive: timeout=N`; with 0 it sends no hint and keeps
- * connections until it closes them).
- */
-export const startHub = async (keepAliveSeconds: number, options: HubOptions = {}): Promise<Hub> => {
-  const { handle = answerOk, host = '127.0.0.1' } = options;
-  const sockets: Socket[] = [];
-  const events: string[] = [];
-  const requestConnections: number[] = [];
-  const server = http.createServer((request, response) => {
-    events.push(request.method ?? '?');
-    requestConnections.push(sockets.indexOf(request.socket));
-    request.resume();
-    request.once('end', () => {
-      handle(request, response, request.socket);
-    });
-  });
-  server.keepAliveTimeout = keepAliveSeconds * 1000;
-  server.on('connection', (socket: Socket) => {
-    sockets.push(socket);
-    events.push('connection');
-  });
-  const port = await listen(server, host);
-  const authority = host === '::1' ? `[::1]:${port}` : `${host}:${port}`;
-  return { url: new URL(`http://${authority}/oauth/token`), sockets, events, requestConnections, server };
-};
-
-/** Resolves once the server has accepted `count` connections in all. */
-export const acceptedConnections = async (hub: Listener, count: number): Promise<void> => {
-  while (hub.sockets.length < count) {
-    // eslint-disable-next-line no-await-in-loop -- each turn waits for the next connection
-    await once(hub.server, 'connection');
-  }
-};
-
-/**
- * Waits until the server has accepted `expected` connections, then tells how many it had accepted
- * before a marker connection opened now, more than `expected` when the client opened more: the
- * marker goes through the listen queue behind every connection the client started before it (the
- * server accepts in order), then is forgotten.
- */
-export const connectionsBeforeNow = async (hub: Listener, expected: number): Promise<number> => {
-  await acceptedConnections(hub, expected);
-  const { port } = hub.server.address() as AddressInfo;
-  const marker = net.connect(port, (hub.server.address() as AddressInfo).address);
-  await once(marker, 'connect');
-  let index = hub.sockets.findIndex((socket) => socket.remotePort === marker.localPort);
-  while (index < 0) {
-    // eslint-disable-next-line no-await-in-loop -- each turn waits for the next connection
-    await once(hub.server, 'connection');
-    index = hub.sockets.findIndex((socket) => socket.remotePort === marker.localPort);
-  }
-  marker.destroy();
-  hub.sockets.splice(index, 1);
-  const markerEvent = hub.events?.findIndex((event, at, events) =>
-    event === 'connection' && events.slice(0, at).filter((earlier) => earlier === 'connection').length === index);
-  if (markerEvent !== undefined && markerEvent >= 0) {
-    hub.events?.splice(markerEvent, 1);
-  }
-  return index;
-};
-
-
-/** Resolves once the client has closed the connection the server sees as `socket`. */
-export const closedByClient = async (socket: Socket | undefined): Promise<void> => {
-  if (!socket) {
-    throw new Error('no such connection');
-  }
-  if (!socket.readableEnded) {
-    await once(socket, 'end');
-  }
-};
-
-/**
- * Calls `open` and returns the client sockets it created with `net.connect` (TLS sockets are not
- * published there).
- */
-export const socketsCreatedBy = (open: () => void): Socket[] => {
-  const before = clientSockets.length;
-  open();
-  return clientSockets.slice(before);
-};
-
-/** How many TCP connections keep the process from exiting (Node.js lists each as a `TCPSocketWrap`). */
-export const connectionsKeepingProcessAlive = (): number =>
-  process.getActiveResourcesInfo().filter((resource) => resource === 'TCPSocketWrap').length;
-
-/** Freezes `Date` (only `Date`: Node.js's socket timers keep real time) at the current time. */
-export const freezeClock = (): { advance: (ms: number) => void } => {
-  vi.useRealTimers();
-  vi.useFakeTimers({ toFake: ['Date'] });
-  return {
-    advance: (ms) => {
-      vi.setSystemTime(Date.now() + ms);
-    },
-  };
-};
-
-/** A TLS server's first view of a connection: the ClientHello, and the server name it carries (SNI). */
-export type ClientHello = { isTls: boolean; serverName: string | undefined };
-
-/** The `server_name` extension of a ClientHello (RFC 8446 §4.1.2, RFC 6066 §3). */
-const serverNameIn = (hello: Buffer): string | undefined => {
-  // Record header (5), handshake header (4), legacy version (2), random (32).
-  let at = 5 + 4 + 2 + 32;
-  at += 1 + hello.readUInt8(at); // session id
-  at += 2 + hello.readUInt16BE(at); // cipher suites
-  at += 1 + hello.readUInt8(at); // compression methods
-  const end = at + 2 + hello.readUInt16BE(at);
-  for (at += 2; at < end; at += 4 + hello.readUInt16BE(at + 2)) {
-    if (hello.readUInt16BE(at) === 0) {
-      // Extension data: list length (2), name type (1), name length (2), name.
-      const nameAt = at + 4 + 5;
-      return hello.toString('latin1', nameAt, nameAt + hello.readUInt16BE(at + 4 + 3));
-    }
-  }
-  return undefined;
-};
-
-/**
- * A server on 127.0.0.1 that reads the first TLS record of each connection and says nothing: what
- * a TLS server learns before it answers. `hellos` fills in as connections arrive.
- */
-export const startTlsListener = async (): Promise<{
-  port: number;
-  server: net.Server;
-  sockets: Socket[];
-  hellos: Array<Promise<ClientHello>>;
-}> => {
-  const sockets: Socket[] = [];
-  const hellos: Array<Promise<ClientHello>> = [];
-  const server = net.createServer((socket) => {
-    sockets.push(socket);
-    hellos.push(
-      new Promise((resolve) => {
-        let received = Buffer.alloc(0);
-        socket.on('data', (chunk: Buffer) => {
-          received = Buffer.concat([received, chunk]);
-          const isTls = received.readUInt8(0) === 0x16;
-          if (!isTls || (received.length >= 5 && received.length >= 5 + received.readUInt16BE(3))) {
-            resolve({ isTls, serverName: isTls ? serverNameIn(received) : undefined });
-          }
-        });
-      })
-    );
-  });
-  const port = await listen(server, '127.0.0.1');
-  return { port, server, sockets, hellos };
 };
 
 /**
@@ -253,24 +88,132 @@ Ck+YvCZBS23fKsfEGB08aqU2MF8=
 `,
 };
 
-/** An HTTPS hub on 127.0.0.1 with {@link loopbackCertificate}, keeping idle connections a minute. */
-export const startHttpsHub = async (): Promise<Listener & { port: number }> => {
+const answerOk: Handler = (_request, response) => {
+  response.end('ok');
+};
+
+/** How a hub is set up. */
+type HubOptions = {
+  /** What the server answers; `ok` by default. */
+  handle?: Handler;
+  /** Holds every answer in `held` instead. */
+  hold?: boolean;
+  /** The loopback address to listen on; 127.0.0.1 by default. */
+  host?: '127.0.0.1' | '::1';
+  /** HTTPS with {@link loopbackCertificate}, for 127.0.0.1. */
+  tls?: boolean;
+  /** A `Keep-Alive` header of the hub's own, in place of the one Node.js sends. */
+  keepAliveHeader?: string | string[];
+};
+
+/**
+ * A hub that keeps idle connections for `keepAliveSeconds` and says so in `Keep-Alive`
+ * (Node.js's server sends `Keep-Alive: timeout=N`; with 0 it sends no hint and keeps
+ * connections until it closes them).
+ */
+export const startHub = async (keepAliveSeconds: number, options: HubOptions = {}): Promise<Hub> => {
+  const { host = '127.0.0.1', tls = false, keepAliveHeader } = options;
+  const held: http.ServerResponse[] = [];
+  const hold: Handler = (_request, response) => held.push(response);
+  const handle = options.hold ? hold : (options.handle ?? answerOk);
   const sockets: Socket[] = [];
   const events: string[] = [];
-  const server = https.createServer(loopbackCertificate, (request, response) => {
+  const requestConnections: number[] = [];
+  const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
     events.push(request.method ?? '?');
+    requestConnections.push(sockets.indexOf(request.socket));
+    if (keepAliveHeader) {
+      response.setHeader('keep-alive', keepAliveHeader);
+    }
     request.resume();
     request.once('end', () => {
-      response.end('ok');
+      handle(request, response, request.socket);
     });
-  });
-  server.keepAliveTimeout = 60_000;
-  server.on('secureConnection', (socket: Socket) => {
+  };
+  const server = tls ? https.createServer(loopbackCertificate, onRequest) : http.createServer(onRequest);
+  server.keepAliveTimeout = keepAliveSeconds * 1000;
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
     sockets.push(socket);
     events.push('connection');
   });
-  const port = await listen(server, '127.0.0.1');
-  return { port, server, sockets, events };
+  const port = await listen(server, host);
+  const authority = host === '::1' ? `[::1]:${port}` : `${host}:${port}`;
+  return { url: new URL(`${tls ? 'https' : 'http'}://${authority}/oauth/token`), server, sockets, events, requestConnections, held };
+};
+
+/** Resolves once the server has accepted `count` connections in all. */
+export const acceptedConnections = async (hub: Listener, count: number): Promise<void> => {
+  while (hub.sockets.length < count) {
+    // eslint-disable-next-line no-await-in-loop -- each turn waits for the next connection
+    await once(hub.server, 'connection');
+  }
+};
+
+/** Resolves once the client has closed the connection the server sees as `socket`. */
+export const closedByClient = async (socket: Socket): Promise<void> => {
+  if (!socket.readableEnded) {
+    await once(socket, 'end');
+  }
+};
+
+/**
+ * Runs `open` and returns the client sockets it created meanwhile with `net.connect` (TLS sockets
+ * are not published there).
+ */
+export const socketsCreatedBy = async (open: () => unknown): Promise<Socket[]> => {
+  const before = clientSockets.length;
+  await open();
+  return clientSockets.slice(before);
+};
+
+/** How many TCP connections keep the process from exiting (Node.js lists each as a `TCPSocketWrap`). */
+export const connectionsKeepingProcessAlive = (): number =>
+  process.getActiveResourcesInfo().filter((resource) => resource === 'TCPSocketWrap').length;
+
+/**
+ * A hub that answers each request `{}` as soon as it has read its headers, and reads its body only
+ * once `readBodies` is called: until then the client cannot finish sending.
+ */
+export const startEarlyAnsweringHub = async () => {
+  const sockets: Socket[] = [];
+  const requests: string[] = [];
+  let reading = false;
+  const waiting = new Set<Socket>();
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    let buffered = Buffer.alloc(0);
+    let bodyLeft = 0;
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      for (;;) {
+        const taken = Math.min(bodyLeft, buffered.length);
+        bodyLeft -= taken;
+        buffered = buffered.subarray(taken);
+        const end = buffered.indexOf('\r\n\r\n');
+        if (bodyLeft > 0 || end < 0) {
+          return;
+        }
+        const head = buffered.subarray(0, end).toString('latin1');
+        buffered = buffered.subarray(end + 4);
+        requests.push(head.split(' ').slice(0, 2).join(' '));
+        bodyLeft = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}');
+        if (bodyLeft > buffered.length && !reading) {
+          socket.pause();
+          waiting.add(socket);
+        }
+      }
+    });
+  });
+  const port = await listen(server);
+  const readBodies = () => {
+    reading = true;
+    for (const socket of waiting) {
+      socket.resume();
+    }
+  };
+  return { url: new URL(`http://127.0.0.1:${port}/oauth/token`), server, sockets, requests, readBodies };
 };
 
 /**
@@ -280,9 +223,9 @@ export const startHttpsHub = async (): Promise<Listener & { port: number }> => {
 const requestTimeoutMs = 30_000;
 
 /** A token-exchange POST to the hub through the transport (never retried, as the connector sends it). */
-export const post = async (hub: Hub) =>
-  sendRequest({ method: 'POST', url: hub.url, form: { grant_type: 'authorization_code' }, timeoutMs: requestTimeoutMs });
+export const post = async (hub: Pick<Hub, 'url'>, form: Record<string, string> = { grant_type: 'authorization_code' }) =>
+  sendRequest({ method: 'POST', url: hub.url, form, timeoutMs: requestTimeoutMs });
 
 /** A GET to the hub through the transport, retried as userinfo is. */
-export const get = async (hub: Hub) =>
+export const get = async (hub: Pick<Hub, 'url'>) =>
   sendRequest({ method: 'GET', url: hub.url, timeoutMs: requestTimeoutMs, retries: 2 });

@@ -1,0 +1,89 @@
+/**
+ * One sign-in from the callback to Logto's user info, as `sign-in.ts` runs it. A sign-in that will
+ * verify an ID token opens two connections ahead of the key set fetch (`prepareKeySetFetch`): the
+ * hub's endpoints are served by nock, the connections opened ahead reach a loopback hub.
+ */
+import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+
+import { until, useFakeClock } from '../support/fake-clock.js';
+import {
+  createSigningKey,
+  expectConnectorError,
+  isolateNetwork,
+  jwksOf,
+  keySetEndpoint,
+  type SigningKey,
+  signIdToken,
+  startSignIn,
+  tokenEndpoint,
+  tokenSuccess,
+  userId,
+  userInfoEndpoint,
+  validIdTokenClaims,
+} from '../support/kit.js';
+
+import { socketsCreatedBy, startHub } from './hub-fixtures.js';
+
+isolateNetwork();
+
+let key: SigningKey;
+
+beforeAll(async () => {
+  key = await createSigningKey('ahead-key');
+});
+
+describe('connections opened ahead of the key set fetch', () => {
+  /** Signs in through the connector and returns the connections it opened with `net.connect`. */
+  const signInOpening = async (hubUrl: string, scope: string) => {
+    const signIn = await startSignIn({ hubUrl, config: { scope } });
+    const idToken = await signIdToken(validIdTokenClaims(signIn), { key: key.privateKey, kid: key.kid });
+    tokenEndpoint(signIn).reply(200, { ...tokenSuccess, scope, ...(scope.includes('openid') && { id_token: idToken }) });
+    userInfoEndpoint(hubUrl).reply(200, { sub: userId });
+
+    return socketsCreatedBy(async () => {
+      await expect(signIn.finish()).resolves.toMatchObject({ id: userId });
+    });
+  };
+
+  it('are opened only for openid, while the key set is not cached or is over 10 minutes old', async () => {
+    const hubUrl = (await startHub(60)).url.origin;
+    useFakeClock(Date.now());
+    keySetEndpoint(hubUrl).reply(200, jwksOf(key));
+
+    expect(await signInOpening(hubUrl, 'profile email')).toEqual([]);
+    const first = await signInOpening(hubUrl, 'openid profile');
+    expect(first).toHaveLength(2);
+    // Closed, as a hub that drops idle connections does, so the next sign-in finds none.
+    for (const socket of first) {
+      socket.destroy();
+    }
+    await until(() => first.every((socket) => socket.closed));
+
+    expect(await signInOpening(hubUrl, 'openid profile')).toEqual([]);
+
+    vi.setSystemTime(Date.now() + 10 * 60_000 + 1000);
+    keySetEndpoint(hubUrl).reply(200, jwksOf(key));
+    expect(await signInOpening(hubUrl, 'openid profile')).toHaveLength(2);
+  });
+});
+
+it.each([
+  [new RangeError('session store exploded at row 42'), ConnectorErrorCodes.General, 'failed unexpectedly (RangeError).'],
+  ['raw failure text', ConnectorErrorCodes.General, 'failed unexpectedly (string).'],
+  [new ConnectorError(ConnectorErrorCodes.NotImplemented, { errorDescription: 'from Logto' }), ConnectorErrorCodes.NotImplemented, 'from Logto'],
+])('a failure of Logto’s own (%s) reaches Logto as a ConnectorError that names only its kind', async (thrown, code, fragment) => {
+  const { connector, signInPagePost } = await startSignIn();
+
+  const error = await expectConnectorError(
+    // eslint-disable-next-line @typescript-eslint/require-await -- Logto's getSession is async: its failure is a rejection
+    connector.getUserInfo(signInPagePost, async () => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- one case is Logto failing with a non-Error
+      throw thrown;
+    }),
+    code,
+    fragment
+  );
+
+  expect(JSON.stringify(error.data)).not.toMatch(/exploded|raw failure text/);
+});
