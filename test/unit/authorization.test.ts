@@ -102,10 +102,4 @@ describe('session of the sign-in', () => {
       nonce: url.searchParams.get('nonce'),
     });
   });
-
-  it('holds no nonce without openid', async () => {
-    const { store } = await startSignIn();
-
-    expect(store.saved()).not.toHaveProperty('nonce');
-  });
 });

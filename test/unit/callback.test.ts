@@ -72,15 +72,6 @@ describe('an error in the callback', () => {
       },
     },
     {
-      case: 'access_denied sent beside a code as AuthorizationFailed',
-      posted: { code: 'hf-code-beside', error: 'access_denied' },
-      code: ConnectorErrorCodes.AuthorizationFailed,
-      data: {
-        errorDescription: 'The user cancelled the sign-in on Hugging Face or did not grant access.',
-        error: 'access_denied',
-      },
-    },
-    {
       case: 'invalid_scope as InvalidConfig naming the requested scope',
       posted: { error: 'invalid_scope' },
       code: ConnectorErrorCodes.InvalidConfig,
@@ -132,7 +123,7 @@ describe('an error in the callback', () => {
       },
     },
     {
-      case: 'an error echoing the code beside it without the code',
+      case: 'an error sent beside a code, which wins, without echoing the code',
       posted: { code: 'hf-code-echoed-7c1d', error: 'server_error', error_description: 'code hf-code-echoed-7c1d refused' },
       code: ConnectorErrorCodes.General,
       data: {
