@@ -5,231 +5,101 @@ import { describe, expect, it } from 'vitest';
 
 import {
   clientId,
-  clientSecret,
-  createSessionStore,
-  createTestConnector,
   expectConnectorError,
-  hubUrlFor,
   isolateNetwork,
-  recordUnmatchedRequests,
-  redirectUri,
+  logtoCallbackUri,
   startSignIn,
-  state,
-} from './fixtures.js';
+} from '../support/kit.js';
 
 isolateNetwork();
 
-const hubUrl = hubUrlFor('authorization');
-const configWith = (extra: Record<string, unknown> = {}) => ({
-  clientId,
-  clientSecret,
-  hubUrl,
-  ...extra,
-});
-
-const signInUrl = async (extra: Record<string, unknown> = {}, scope?: string) => {
-  const store = createSessionStore();
-  const url = await startSignIn(await createTestConnector(configWith(extra)), store, scope);
-  return { url, store, session: await store.getSession() };
-};
-
 describe('scope of the authorization request', () => {
   it.each([
-    { case: 'profile when nothing names a scope', extra: {}, override: undefined, expected: 'profile' },
+    { case: 'profile when nothing names a scope', config: {}, scope: undefined, expected: 'profile' },
+    { case: "the config's scope", config: { scope: 'openid  profile email' }, scope: undefined, expected: 'openid profile email' },
+    { case: 'the per-request scope over the config', config: { scope: 'profile' }, scope: 'email inference-api', expected: 'email inference-api' },
     {
-      case: "the config's scope",
-      extra: { scope: 'openid  profile email' },
-      override: undefined,
-      expected: 'openid profile email',
-    },
-    {
-      case: 'the per-request override over the config',
-      extra: { scope: 'profile' },
-      override: 'email inference-api',
-      expected: 'email inference-api',
-    },
-    {
-      case: 'an override naming a scope the config lists in extraScopes',
-      extra: { scope: 'profile', extraScopes: 'read-papers' },
-      override: 'profile read-papers',
+      case: 'a per-request scope naming a scope extraScopes lists',
+      config: { scope: 'profile', extraScopes: 'read-papers' },
+      scope: 'profile read-papers',
       expected: 'profile read-papers',
     },
-    {
-      case: "the config's scope when the override is blank",
-      extra: { scope: 'profile email' },
-      override: ' ',
-      expected: 'profile email',
-    },
-  ])('requests $case', async ({ extra, override, expected }) => {
-    const { url, session } = await signInUrl(extra, override);
+    { case: "the config's scope when the per-request scope is blank", config: { scope: 'profile email' }, scope: ' ', expected: 'profile email' },
+  ])('requests $case', async ({ config, scope, expected }) => {
+    const { url, store } = await startSignIn({ config, scope });
 
     expect(url.searchParams.get('scope')).toBe(expected);
-    expect(session.scope).toEqual(expected.split(' '));
+    expect(store.saved()?.scope).toEqual(expected.split(' '));
   });
 
-  it.each([
-    { override: 'profile,email', fragment: 'separated by spaces, not commas: "profile,email"' },
-    {
-      override: 'profile admin',
-      fragment:
-        'Unknown Hugging Face scope "admin". Known scopes: openid, profile, email, read-billing, read-memberships, read-repos, gated-repos, contribute-repos, write-repos, manage-repos, read-collections, write-collections, inference-api, read-endpoints, write-endpoints, jobs, webhooks, write-discussions, read-mcp. For a scope Hugging Face added after this release, list it in extraScopes too.',
-    },
-    { override: 'email email', fragment: 'The scope "email" is listed more than once.' },
-  ])('rejects the override "$override" with InvalidRequestParameters', async ({ override, fragment }) => {
-    const store = createSessionStore();
-    const connector = await createTestConnector(configWith());
-
+  it('refuses a per-request scope Hugging Face does not know as InvalidRequestParameters', async () => {
     const error = await expectConnectorError(
-      startSignIn(connector, store, override),
-      ConnectorErrorCodes.InvalidRequestParameters
+      startSignIn({ scope: 'profile admin' }),
+      ConnectorErrorCodes.InvalidRequestParameters,
+      'Unknown Hugging Face scope "admin".'
     );
 
-    expect(error.data.errorDescription).toContain(fragment);
     expect(error.data.step).toBe('authorization');
-    expect(store.setSession).not.toHaveBeenCalled();
-  });
-
-  it('quotes a 200 KB bad override in at most 60 characters', async () => {
-    const connector = await createTestConnector(configWith());
-
-    const error = await expectConnectorError(
-      startSignIn(connector, createSessionStore(), `profile ${'q'.repeat(200_000)}`),
-      ConnectorErrorCodes.InvalidRequestParameters
-    );
-
-    expect(error.data.errorDescription).toContain(`Unknown Hugging Face scope "${'q'.repeat(60)}…"`);
-    expect(error.data.errorDescription.length).toBeLessThan(600);
   });
 });
 
 describe('authorization URL', () => {
-  it("points at the hub's authorize endpoint with exactly the OAuth and PKCE parameters", async () => {
-    const { url, session } = await signInUrl();
+  it("points at the hub's authorize endpoint with exactly the OAuth parameters and the S256 challenge of the saved verifier", async () => {
+    const { url, hubUrl, state, codeVerifier } = await startSignIn();
 
     expect(`${url.origin}${url.pathname}`).toBe(`${hubUrl}/oauth/authorize`);
     expect(Object.fromEntries(url.searchParams)).toEqual({
       response_type: 'code',
       client_id: clientId,
-      redirect_uri: redirectUri,
+      redirect_uri: logtoCallbackUri,
       scope: 'profile',
       state,
-      code_challenge: expect.any(String),
+      code_challenge: createHash('sha256').update(codeVerifier).digest('base64url'),
       code_challenge_method: 'S256',
     });
-    expect(session.redirectUri).toBe(redirectUri);
   });
 
-  it('never puts the client secret in the URL', async () => {
-    const { url } = await signInUrl();
+  it.each([
+    { case: 'the config asks for openid', config: { scope: 'openid profile' }, scope: undefined },
+    { case: 'only the per-request scope asks for openid', config: { scope: 'profile' }, scope: 'openid' },
+  ])('sends a nonce, saved in the session, when $case', async ({ config, scope }) => {
+    const { url, store } = await startSignIn({ config, scope });
 
-    expect(url.href).not.toContain(clientSecret);
+    expect(url.searchParams.get('nonce')).toMatch(/^[\w-]{43}$/);
+    expect(store.saved()?.nonce).toBe(url.searchParams.get('nonce'));
   });
 
-  it('sends the S256 challenge of the verifier saved in the session', async () => {
-    const { url, session } = await signInUrl();
+  it('uses a fresh verifier and nonce for each sign-in', async () => {
+    const config = { scope: 'openid' };
+    const [first, second] = await Promise.all([startSignIn({ config }), startSignIn({ config })]);
 
-    expect(session.codeVerifier).toMatch(/^[\w-]{43,128}$/);
-    const expected = createHash('sha256')
-      .update(String(session.codeVerifier))
-      .digest('base64url');
-    expect(url.searchParams.get('code_challenge')).toBe(expected);
+    expect(first.codeVerifier).not.toBe(second.codeVerifier);
+    expect(first.url.searchParams.get('code_challenge')).not.toBe(second.url.searchParams.get('code_challenge'));
+    expect(first.nonce).not.toBe(second.nonce);
   });
 
-  it('uses a fresh verifier on each call', async () => {
-    const connector = await createTestConnector(configWith());
-    const first = createSessionStore();
-    const second = createSessionStore();
-
-    const firstUrl = await startSignIn(connector, first);
-    const secondUrl = await startSignIn(connector, second);
-
-    const firstVerifier = (await first.getSession()).codeVerifier;
-    const secondVerifier = (await second.getSession()).codeVerifier;
-    expect(firstVerifier).not.toBe(secondVerifier);
-    expect(firstUrl.searchParams.get('code_challenge')).not.toBe(
-      secondUrl.searchParams.get('code_challenge')
-    );
-  });
-
-  it('sends a nonce saved in the session when the scope contains openid', async () => {
-    const { url, session } = await signInUrl({ scope: 'openid profile' });
-
-    expect(session.nonce).toMatch(/^[\w-]{43}$/);
-    expect(url.searchParams.get('nonce')).toBe(session.nonce);
-  });
-
-  it('sends a nonce when only the override asks for openid', async () => {
-    const { url, session } = await signInUrl({ scope: 'profile' }, 'openid');
-
-    expect(url.searchParams.get('nonce')).toBe(session.nonce);
-    expect(session.nonce).toEqual(expect.any(String));
-  });
-
-  it('sends no nonce without openid', async () => {
-    const { url, session } = await signInUrl({ scope: 'profile email' });
-
-    expect(url.searchParams.has('nonce')).toBe(false);
-    expect(session).not.toHaveProperty('nonce');
-  });
-
-  it('sends the configured organization ids as camelCase orgIds, lower-cased and comma-joined', async () => {
-    const { url } = await signInUrl({
-      orgIds: '5E67BD5B1009063689407478, 60a76b174e24361791fe822d 5e67bd5b1009063689407478',
+  it('sends the configured organization IDs as camelCase orgIds, comma-joined', async () => {
+    const { url } = await startSignIn({
+      config: { orgIds: '5e67bd5b1009063689407478 60a76b174e24361791fe822d' },
     });
 
     expect(url.searchParams.get('orgIds')).toBe('5e67bd5b1009063689407478,60a76b174e24361791fe822d');
     expect(url.searchParams.has('org_ids')).toBe(false);
   });
-
-  it('sends no orgIds when none are configured', async () => {
-    const { url } = await signInUrl();
-
-    expect(url.searchParams.has('orgIds')).toBe(false);
-  });
-
-  it('keeps the path prefix of the hub URL', async () => {
-    const { url } = await signInUrl({ hubUrl: 'https://hub-mirror.test/hf/' });
-
-    expect(`${url.origin}${url.pathname}`).toBe('https://hub-mirror.test/hf/oauth/authorize');
-  });
 });
 
 describe('session of the sign-in', () => {
-  it('is saved with exactly one setSession call holding the hub, client, redirectUri, state, verifier, scope and nonce', async () => {
-    const { url, store } = await signInUrl({ scope: 'openid profile' });
+  it('holds the hub, the client, the redirect URI, the state, the verifier, the scope list and the nonce', async () => {
+    const { url, store, hubUrl, state } = await startSignIn({ config: { scope: 'openid profile' } });
 
-    expect(store.setSession).toHaveBeenCalledTimes(1);
-    expect(store.setSession).toHaveBeenCalledWith({
+    expect(store.saved()).toEqual({
       hubUrl,
       clientId,
-      redirectUri,
+      redirectUri: logtoCallbackUri,
       state,
       codeVerifier: expect.stringMatching(/^[\w-]{43,128}$/),
       scope: ['openid', 'profile'],
       nonce: url.searchParams.get('nonce'),
     });
-  });
-
-  it('holds no nonce key without openid', async () => {
-    const { store } = await signInUrl();
-
-    expect(store.setSession).toHaveBeenCalledTimes(1);
-    expect(Object.keys(store.setSession.mock.calls[0]?.[0] ?? {}).sort()).toEqual([
-      'clientId',
-      'codeVerifier',
-      'hubUrl',
-      'redirectUri',
-      'scope',
-      'state',
-    ]);
-  });
-
-  it('makes no network request', async () => {
-    const unmatched = recordUnmatchedRequests();
-
-    await signInUrl({ scope: 'openid profile' });
-
-    unmatched.stop();
-    expect(unmatched.requests).toEqual([]);
   });
 });

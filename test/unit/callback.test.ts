@@ -1,215 +1,174 @@
-import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+/**
+ * The callback as Logto posts it. The sign-in page checks `state` in the browser and posts the
+ * query without it; the Account Center and API clients forward the whole query, `state` included
+ * (the sources are named in `test/support/kit.ts`).
+ */
+import { ConnectorErrorCodes } from '@logto/connector-kit';
+import { describe, expect, it } from 'vitest';
 
 import {
-  authorizationCode,
-  callbackData,
-  clientId,
-  clientSecret,
-  createSessionStore,
-  createTestConnector,
   expectConnectorError,
-  hubUrlFor,
   isolateNetwork,
-  recordUnmatchedRequests,
-  redirectUri,
-  type SessionStore,
+  signInUpToUserInfo,
+  signInPageUri,
   startSignIn,
-  state,
-} from './fixtures.js';
+  userId,
+  userInfoEndpoint,
+} from '../support/kit.js';
 
 isolateNetwork();
 
-const hubUrl = hubUrlFor('callback');
 const requestedScope = 'profile email read-repos';
 
-let connector: SocialConnector;
-let store: SessionStore;
-let unmatched: ReturnType<typeof recordUnmatchedRequests>;
+/** Starts a sign-in for {@link requestedScope} and posts `data` as its callback. */
+const failedCallback = async (data: unknown, code: ConnectorErrorCodes) => {
+  const { connector, store } = await startSignIn({ scope: requestedScope });
+  return expectConnectorError(connector.getUserInfo(data, store.getSession), code);
+};
 
-beforeEach(async () => {
-  connector = await createTestConnector({ clientId, clientSecret, hubUrl });
-  store = createSessionStore();
-  await startSignIn(connector, store, requestedScope);
-  unmatched = recordUnmatchedRequests();
-});
+describe('a callback with the code', () => {
+  it.each([
+    { case: "Logto's sign-in page, without state", post: 'signInPagePost' },
+    { case: "Logto's Account Center, with state and a redirect URI of its own", post: 'accountCenterPost' },
+  ] as const)('posted by $case completes the sign-in with the redirect URI of the session', async ({ post }) => {
+    const signIn = await signInUpToUserInfo();
+    userInfoEndpoint(signIn.hubUrl).reply(200, { sub: userId, preferred_username: 'ada' });
 
-afterEach(() => {
-  // Every case here fails before the token request: nothing may have reached the network.
-  unmatched.stop();
-  expect(unmatched.requests).toEqual([]);
-});
+    await expect(signIn.finish(signIn[post])).resolves.toMatchObject({ id: userId, name: 'ada' });
+  });
 
-const finish = async (data: unknown) => connector.getUserInfo(data, store.getSession);
+  it.each([
+    { case: 'another sign-in’s state', state: 'logto-state-of-another-sign-in' },
+    { case: 'an empty state', state: '' },
+    { case: 'the state in another case', state: 'LOGTO-STATE-FORWARDED' },
+  ])('is refused with $case as AuthorizationFailed, before anything is sent', async ({ state }) => {
+    const signIn = await startSignIn({ state: 'logto-state-forwarded' });
 
-describe('provider errors in the callback', () => {
-  it('turns access_denied into AuthorizationFailed', async () => {
     const error = await expectConnectorError(
-      finish({ error: 'access_denied', error_description: 'The user denied access', state }),
+      signIn.finish({ ...signIn.accountCenterPost, state }),
       ConnectorErrorCodes.AuthorizationFailed
     );
 
-    expect(error.data.errorDescription).toContain('cancelled the sign-in on Hugging Face');
-    expect(error.data).toMatchObject({
-      step: 'callback',
-      error: 'access_denied',
-      error_description: 'The user denied access',
-    });
-  });
-
-  it('turns invalid_scope into InvalidConfig naming the requested scope and the app settings', async () => {
-    const error = await expectConnectorError(
-      finish({ error: 'invalid_scope', state }),
-      ConnectorErrorCodes.InvalidConfig
-    );
-
-    expect(error.data.errorDescription).toContain(`"${requestedScope}"`);
-    expect(error.data.errorDescription).toContain("Hugging Face app's settings");
-    expect(error.data.error).toBe('invalid_scope');
-  });
-
-  it('treats an error whose description is about a scope as a scope problem', async () => {
-    const error = await expectConnectorError(
-      finish({ error: 'invalid_request', error_description: 'Scope read-repos is not allowed', state }),
-      ConnectorErrorCodes.InvalidConfig
-    );
-
-    expect(error.data.errorDescription).toContain(`"${requestedScope}"`);
-  });
-
-  it("turns any other error into General carrying Hugging Face's error and description", async () => {
-    const error = await expectConnectorError(
-      finish({ error: 'server_error', error_description: 'Temporarily unavailable', state }),
-      ConnectorErrorCodes.General
-    );
-
-    expect(error.data.errorDescription).toBe(
-      'Hugging Face returned an error instead of an authorization code: server_error (Temporarily unavailable).'
-    );
-    expect(error.data).toMatchObject({
-      error: 'server_error',
-      error_description: 'Temporarily unavailable',
-    });
-  });
-
-  it('names an error sent without a description by its code alone', async () => {
-    const error = await expectConnectorError(
-      finish({ error: 'server_error', state }),
-      ConnectorErrorCodes.General
-    );
-
-    expect(error.data.errorDescription).toBe(
-      'Hugging Face returned an error instead of an authorization code: server_error.'
-    );
     expect(error.data).toEqual({
-      errorDescription: error.data.errorDescription,
+      errorDescription: 'The callback state does not match the sign-in that was started. Start the sign-in again.',
       step: 'callback',
-      error: 'server_error',
     });
   });
+});
 
-  it('lets the error win over a code sent with it', async () => {
-    await expectConnectorError(
-      finish({ ...callbackData, error: 'access_denied' }),
-      ConnectorErrorCodes.AuthorizationFailed
-    );
-  });
+describe('an error in the callback', () => {
+  const scopeRefused = `Hugging Face refused the requested scope "${requestedScope}". Enable each of these scopes in the Hugging Face app's settings (huggingface.co/settings/applications), or remove the missing ones from the connector's scope.`;
+  const instead = 'Hugging Face returned an error instead of an authorization code:';
 
-  it('shortens a long provider description', async () => {
-    const error = await expectConnectorError(
-      finish({ error: 'server_error', error_description: 'x'.repeat(4000), state }),
-      ConnectorErrorCodes.General
-    );
-
-    expect(error.data.error_description).toBe(`${'x'.repeat(200)}…`);
-  });
-
-  it('reflects an error with line breaks and HTML without its control characters', async () => {
-    const error = await expectConnectorError(
-      finish({
+  it.each([
+    {
+      case: 'access_denied as AuthorizationFailed',
+      posted: { error: 'access_denied', error_description: 'The user denied access' },
+      code: ConnectorErrorCodes.AuthorizationFailed,
+      data: {
+        errorDescription: 'The user cancelled the sign-in on Hugging Face or did not grant access.',
+        error: 'access_denied',
+        error_description: 'The user denied access',
+      },
+    },
+    {
+      case: 'invalid_scope as InvalidConfig naming the requested scope',
+      posted: { error: 'invalid_scope' },
+      code: ConnectorErrorCodes.InvalidConfig,
+      data: { errorDescription: scopeRefused, error: 'invalid_scope' },
+    },
+    {
+      case: 'an error whose description speaks of a scope as InvalidConfig',
+      posted: { error: 'invalid_request', error_description: 'Scope read-repos is not allowed' },
+      code: ConnectorErrorCodes.InvalidConfig,
+      data: { errorDescription: scopeRefused, error: 'invalid_request', error_description: 'Scope read-repos is not allowed' },
+    },
+    {
+      case: 'any other error as General with its description',
+      posted: { error: 'server_error', error_description: 'Temporarily unavailable' },
+      code: ConnectorErrorCodes.General,
+      data: {
+        errorDescription: `${instead} server_error (Temporarily unavailable).`,
+        error: 'server_error',
+        error_description: 'Temporarily unavailable',
+      },
+    },
+    {
+      case: 'an error without a description by its code alone',
+      posted: { error: 'server_error' },
+      code: ConnectorErrorCodes.General,
+      data: { errorDescription: `${instead} server_error.`, error: 'server_error' },
+    },
+    {
+      case: 'a description of 4,000 characters cut to 200',
+      posted: { error: 'server_error', error_description: 'x'.repeat(4000) },
+      code: ConnectorErrorCodes.General,
+      data: {
+        errorDescription: `${instead} server_error (${'x'.repeat(200)}…).`,
+        error: 'server_error',
+        error_description: `${'x'.repeat(200)}…`,
+      },
+    },
+    {
+      case: 'an error with line breaks and HTML without its control characters',
+      posted: {
         error: 'server_error\r\nSet-Cookie: session=stolen',
         error_description: 'bad\r\n<script>alert(1)</script>\u0000\u2028end',
-      }),
-      ConnectorErrorCodes.General
-    );
+      },
+      code: ConnectorErrorCodes.General,
+      data: {
+        errorDescription: `${instead} server_error  Set-Cookie: session=stolen (bad  <script>alert(1)</script>  end).`,
+        error: 'server_error  Set-Cookie: session=stolen',
+        error_description: 'bad  <script>alert(1)</script>  end',
+      },
+    },
+    {
+      case: 'an error sent beside a code, which wins, without echoing the code',
+      posted: { code: 'hf-code-echoed-7c1d', error: 'server_error', error_description: 'code hf-code-echoed-7c1d refused' },
+      code: ConnectorErrorCodes.General,
+      data: {
+        errorDescription: `${instead} server_error (code [redacted] refused).`,
+        error: 'server_error',
+        error_description: 'code [redacted] refused',
+      },
+    },
+  ])('reports $case', async ({ posted, code, data }) => {
+    const error = await failedCallback({ ...posted, redirectUri: signInPageUri }, code);
 
-    const { errorDescription, error: reflected, error_description: description } = error.data;
-    for (const text of [errorDescription, reflected, description]) {
-      // eslint-disable-next-line no-control-regex -- the test is that no control character is left
-      expect(text).not.toMatch(/[\u0000-\u001F\u2028]/);
-    }
-    expect(reflected).toBe('server_error  Set-Cookie: session=stolen');
+    expect(error.data).toEqual({ ...data, step: 'callback' });
   });
 });
 
-describe('callback without a usable code', () => {
-  it('rejects a callback with neither code nor error as AuthorizationFailed', async () => {
-    const error = await expectConnectorError(
-      finish({ state, redirectUri: callbackData.redirectUri }),
-      ConnectorErrorCodes.AuthorizationFailed
-    );
+describe('a callback without a usable code', () => {
+  it('is refused as AuthorizationFailed when it has neither code nor error', async () => {
+    const error = await failedCallback({ redirectUri: signInPageUri }, ConnectorErrorCodes.AuthorizationFailed);
 
-    expect(error.data.errorDescription).toContain('neither an authorization code nor an error');
-    expect(error.data.step).toBe('callback');
+    expect(error.data).toEqual({
+      errorDescription: 'The callback from Hugging Face carries neither an authorization code nor an error.',
+      step: 'callback',
+    });
   });
 
   it.each([
-    { case: 'a different state', data: { ...callbackData, state: 'forged-state' } },
-    { case: 'an empty state', data: { ...callbackData, state: '' } },
-  ])('rejects $case as AuthorizationFailed', async ({ data }) => {
-    const error = await expectConnectorError(finish(data), ConnectorErrorCodes.AuthorizationFailed);
-
-    expect(error.data.errorDescription).toContain('state does not match');
-    expect(error.data.step).toBe('callback');
-  });
-
-  it.each([
-    { case: 'a string', data: `code=${authorizationCode}&state=${state}` },
+    { case: 'a string', data: 'code=hf-code&state=logto-state' },
     { case: 'null', data: null },
     { case: 'undefined', data: undefined },
-    { case: 'an array', data: [authorizationCode, state] },
-    { case: 'an array of the right object', data: [{ ...callbackData }] },
+    { case: 'an array', data: ['hf-code', 'logto-state'] },
+    { case: 'an array of the right object', data: [{ code: 'hf-code' }] },
     { case: 'a number', data: 42 },
-    { case: 'a number as code', data: { ...callbackData, code: 12_345 } },
-    { case: 'an array as code', data: { ...callbackData, code: [authorizationCode, 'second'] } },
-    { case: 'an object as state', data: { ...callbackData, state: { value: state } } },
-    { case: 'a number as error', data: { error: 500, state } },
-    { case: 'a huge code', data: { ...callbackData, code: 'c'.repeat(5000) } },
-    { case: 'a huge error_description', data: { error: 'server_error', error_description: 'd'.repeat(5000) } },
-  ])('rejects $case as InvalidRequestParameters', async ({ data }) => {
-    const error = await expectConnectorError(
-      finish(data),
-      ConnectorErrorCodes.InvalidRequestParameters
-    );
+    { case: 'a number as code', data: { code: 12_345 } },
+    { case: 'an array as code', data: { code: ['hf-code', 'second'] } },
+    { case: 'an object as state', data: { code: 'hf-code', state: { value: 'logto-state' } } },
+    { case: 'a number as error', data: { error: 500 } },
+    { case: 'a code of 5,000 characters', data: { code: 'c'.repeat(5000) } },
+    { case: 'an error_description of 5,000 characters', data: { error: 'server_error', error_description: 'd'.repeat(5000) } },
+  ])('is refused as InvalidRequestParameters when it is $case', async ({ data }) => {
+    const error = await failedCallback(data, ConnectorErrorCodes.InvalidRequestParameters);
 
-    expect(error.data.errorDescription).toContain('The callback data is malformed');
-    expect(error.data.step).toBe('callback');
-  });
-});
-
-describe('session of the callback', () => {
-  it.each([
-    { case: 'an empty session', session: undefined },
-    { case: 'a session without a verifier', session: { redirectUri, state } },
-    {
-      case: 'a session without a state',
-      session: { redirectUri, codeVerifier: 'v'.repeat(43), scope: 'profile' },
-    },
-    {
-      case: 'a session with a verifier too short for PKCE',
-      session: { redirectUri, state, codeVerifier: 'short', scope: 'profile' },
-    },
-    {
-      // What a sign-in started before scopes were kept as a list saved.
-      case: 'a session whose scope is text, not a list',
-      session: { hubUrl, clientId, redirectUri, state, codeVerifier: 'v'.repeat(43), scope: 'profile' },
-    },
-  ])('rejects $case as General', async ({ session }) => {
-    const error = await expectConnectorError(
-      connector.getUserInfo(callbackData, createSessionStore(session).getSession),
-      ConnectorErrorCodes.General
-    );
-
-    expect(error.data.errorDescription).toContain('holds no Hugging Face PKCE verifier or state');
+    expect(error.data).toEqual({
+      errorDescription:
+        'The callback data is malformed: code, state, error and error_description must be short texts.',
+      step: 'callback',
+    });
   });
 });

@@ -1,294 +1,100 @@
-import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
+import { ConnectorErrorCodes } from '@logto/connector-kit';
 import { describe, expect, it } from 'vitest';
 
-import { resolveConfig } from '../../src/config.js';
-import createConnector from '../../src/index.js';
+import { type ResolvedConfig, resolveConfig } from '../../src/config.js';
+import { clientId, clientSecret, expectConnectorError } from '../support/kit.js';
 
-import {
-  clientId,
-  clientSecret,
-  createSessionStore,
-  createTestConnector,
-  expectConnectorError,
-  isolateNetwork,
-  startSignIn,
-} from './fixtures.js';
+/** The error `resolveConfig` throws for `raw`. */
+const rejection = async (raw: unknown) =>
+  expectConnectorError(
+    new Promise((resolve) => {
+      resolve(resolveConfig(raw));
+    }),
+    ConnectorErrorCodes.InvalidConfig
+  );
 
-isolateNetwork();
+const invalid = (problems: string) => ({
+  errorDescription: `The Hugging Face connector's config is invalid. ${problems}`,
+  step: 'config',
+});
 
-// Hugging Face's documented scopes (hub-docs oauth.md, August 2026), then read-mcp, which its own
-// MCP server requests.
-const knownScopeList =
-  'openid, profile, email, read-billing, read-memberships, read-repos, gated-repos, contribute-repos, write-repos, manage-repos, read-collections, write-collections, inference-api, read-endpoints, write-endpoints, jobs, webhooks, write-discussions, read-mcp';
+const hrefsOf = ({ endpoints }: ResolvedConfig) => ({
+  issuer: endpoints.issuer,
+  authorization: endpoints.authorization.href,
+  token: endpoints.token.href,
+  userInfo: endpoints.userInfo.href,
+  jwks: endpoints.jwks.href,
+});
 
-const extraScopesHint = 'For a scope Hugging Face added after this release, list it in extraScopes too.';
+const hubUrlOnlyProblem = 'hubUrl: hubUrl must not contain credentials, a query or a fragment.';
+const notShaped = (quoted: string) =>
+  `${quoted} is not shaped like a Hugging Face scope: lower-case letters and digits in words joined by single hyphens, starting with a letter, at most 64 characters (for example read-mcp).`;
+const notAnOrgId = (quoted: string) =>
+  `orgIds: ${quoted} is not a Hugging Face organization ID: use the organization's 24-character ID (its "sub" in userinfo), not its name.`;
 
-const withCredentials = (extra: Record<string, unknown>) => ({ clientId, clientSecret, ...extra });
-
-describe('config rejections', () => {
+describe('a config the connector refuses', () => {
   it.each([
-    { case: 'missing clientId', raw: { clientSecret }, fragments: ['clientId: clientId is required.'] },
-    {
-      case: 'blank clientId',
-      raw: { clientId: '   ', clientSecret },
-      fragments: ['clientId: clientId is required.'],
-    },
-    { case: 'missing clientSecret', raw: { clientId }, fragments: ['clientSecret: clientSecret is required.'] },
-    {
-      case: 'blank clientSecret',
-      raw: { clientId, clientSecret: '' },
-      fragments: ['clientSecret: clientSecret is required.'],
-    },
-    {
-      case: 'a comma-separated scope',
-      raw: withCredentials({ scope: 'profile,email' }),
-      fragments: ['separated by spaces, not commas: "profile,email"', `Known scopes: ${knownScopeList}.`],
-    },
-    {
-      case: 'a duplicate scope',
-      raw: withCredentials({ scope: 'openid profile openid' }),
-      fragments: ['The scope "openid" is listed more than once.'],
-    },
-    {
-      case: 'an unknown scope',
-      raw: withCredentials({ scope: 'profile read-everything' }),
-      fragments: [
-        `scope: Unknown Hugging Face scope "read-everything". Known scopes: ${knownScopeList}. ${extraScopesHint}`,
-      ],
-    },
-    {
-      case: 'a mistyped scope',
-      raw: withCredentials({ scope: 'openid profle' }),
-      fragments: [`scope: Unknown Hugging Face scope "profle". Known scopes: ${knownScopeList}. ${extraScopesHint}`],
-    },
-    {
-      case: 'a mistyped scope beside an extra scope',
-      raw: withCredentials({ scope: 'profle read-papers', extraScopes: 'read-papers' }),
-      fragments: ['scope: Unknown Hugging Face scope "profle".'],
-    },
-    {
-      case: 'a scope listed in extraScopes with another spelling',
-      raw: withCredentials({ scope: 'profile read-paper', extraScopes: 'read-papers' }),
-      fragments: ['scope: Unknown Hugging Face scope "read-paper".'],
-    },
-    ...[
-      ['with an underscore and capitals', 'Read_Papers'],
-      ['with a leading hyphen', '-read-papers'],
-      ['with a trailing hyphen', 'read-papers-'],
-      ['with a double hyphen', 'read--papers'],
-      ['starting with a digit', '2fa'],
-      ['with a non-ASCII letter', 'r\u00E9ad-papers'],
-      ['with a colon', 'read:papers', '"read:papers"'],
-      // Quoted in at most 60 characters.
-      ['of 65 characters', `read-${'p'.repeat(60)}`, `"read-${'p'.repeat(55)}…"`],
-    ].map(([shape, extra, quoted]) => ({
-      case: `an extra scope ${shape}`,
-      raw: withCredentials({ extraScopes: `read-mcp ${extra}` }),
-      fragments: [
-        `extraScopes: ${quoted ?? `"${extra}"`} is not shaped like a Hugging Face scope: lower-case letters and digits in words joined by single hyphens, starting with a letter, at most 64 characters (for example read-mcp).`,
-      ],
-    })),
-    {
-      case: 'comma-separated extra scopes',
-      raw: withCredentials({ extraScopes: 'read-papers,read-mcp' }),
-      fragments: ['extraScopes: Scopes are separated by spaces, not commas: "read-papers,read-mcp"'],
-    },
-    {
-      case: 'extra scopes that are not text',
-      raw: withCredentials({ extraScopes: ['read-papers'] }),
-      fragments: ['extraScopes: extraScopes must be text: scopes separated by spaces.'],
-    },
-    {
-      case: 'an organization name in orgIds',
-      raw: withCredentials({ orgIds: 'huggingface' }),
-      fragments: ['"huggingface" is not a Hugging Face organization ID'],
-    },
-    {
-      case: 'a 23-character orgId',
-      raw: withCredentials({ orgIds: '5e67bd5b1009063689407478 5e67bd5b100906368940747' }),
-      fragments: ['"5e67bd5b100906368940747" is not a Hugging Face organization ID'],
-    },
-    {
-      case: 'a non-hex orgId',
-      raw: withCredentials({ orgIds: '5e67bd5b100906368940747z' }),
-      fragments: ['"5e67bd5b100906368940747z" is not a Hugging Face organization ID'],
-    },
-    {
-      case: 'a hubUrl that is not a URL',
-      raw: withCredentials({ hubUrl: 'huggingface.co' }),
-      fragments: ['hubUrl: hubUrl "huggingface.co" is not an absolute URL'],
-    },
-    {
-      case: 'a plain http hubUrl on a public host',
-      raw: withCredentials({ hubUrl: 'http://huggingface.co' }),
-      fragments: ['hubUrl: hubUrl must use https'],
-    },
-    {
-      case: 'a hubUrl with credentials',
-      raw: withCredentials({ hubUrl: 'https://admin:hunter22@hub.test' }),
-      fragments: ['hubUrl: hubUrl must not contain credentials, a query or a fragment.'],
-    },
-    {
-      case: 'a hubUrl with a user name only',
-      raw: withCredentials({ hubUrl: 'https://admin@hub.test' }),
-      fragments: ['hubUrl: hubUrl must not contain credentials, a query or a fragment.'],
-    },
-    {
-      case: 'a hubUrl with a password only',
-      raw: withCredentials({ hubUrl: 'https://:hunter22@hub.test' }),
-      fragments: ['hubUrl: hubUrl must not contain credentials, a query or a fragment.'],
-    },
-    {
-      case: 'a hubUrl with a query',
-      raw: withCredentials({ hubUrl: 'https://hub.test/?mirror=1' }),
-      fragments: ['hubUrl: hubUrl must not contain credentials, a query or a fragment.'],
-    },
-    {
-      case: 'a requestTimeoutMs below the minimum',
-      raw: withCredentials({ requestTimeoutMs: 499 }),
-      fragments: ['requestTimeoutMs: requestTimeoutMs must be at least 500.'],
-    },
-    {
-      case: 'a requestTimeoutMs above the maximum',
-      raw: withCredentials({ requestTimeoutMs: 30_001 }),
-      fragments: ['requestTimeoutMs: requestTimeoutMs must be at most 30000.'],
-    },
-    {
-      case: 'a plain http hubUrl on a name that starts like a loopback address',
-      raw: withCredentials({ hubUrl: 'http://127.0.0.1.example.com' }),
-      fragments: ['hubUrl: hubUrl must use https'],
-    },
-    {
-      case: 'a hubUrl of another scheme on a loopback host',
-      raw: withCredentials({ hubUrl: 'ftp://localhost' }),
-      fragments: ['hubUrl: hubUrl must use https'],
-    },
-    {
-      case: 'authorizedOrgs that is a number',
-      raw: withCredentials({ authorizedOrgs: 42 }),
-      fragments: ['authorizedOrgs: authorizedOrgs must be text or a list of organization names or IDs.'],
-    },
-    {
-      case: 'a requestTimeoutMs of true',
-      raw: withCredentials({ requestTimeoutMs: true }),
-      fragments: ['requestTimeoutMs: requestTimeoutMs must be a number of milliseconds.'],
-    },
-    {
-      case: 'a requestTimeoutMs that is not a number',
-      raw: withCredentials({ requestTimeoutMs: 'soon' }),
-      fragments: ['requestTimeoutMs: requestTimeoutMs must be a number of milliseconds.'],
-    },
-    {
-      case: 'authorizedOrgs without the profile scope',
-      raw: withCredentials({ scope: 'openid email', authorizedOrgs: 'huggingface' }),
-      fragments: ['authorizedOrgs: authorizedOrgs needs the "profile" scope'],
-    },
-    {
-      case: 'an invalid authorizedOrgs entry',
-      raw: withCredentials({ scope: 'openid', authorizedOrgs: 'huggingface, big/science' }),
-      fragments: ['authorizedOrgs: "big/science" is not a Hugging Face organization name or ID.'],
-    },
-    {
+    ['a missing clientId', { clientId: undefined }, 'clientId: clientId is required.'],
+    ['a blank clientId', { clientId: '   ' }, 'clientId: clientId is required.'],
+    ['a missing clientSecret', { clientSecret: undefined }, 'clientSecret: clientSecret is required.'],
+    ['a clientSecret that is a number', { clientSecret: 73_519_884_102 }, 'clientSecret: clientSecret must be text.'],
+    [
       // Hugging Face issues 36-character secrets; a 15-character one is a truncated paste.
-      case: 'a client secret of 15 characters',
-      raw: { clientId, clientSecret: 'abcdefghijklmno' },
-      fragments: ['clientSecret: clientSecret is shorter than 16 characters'],
-    },
-    {
-      case: 'a one-character client secret',
-      raw: { clientId, clientSecret: 'x' },
-      fragments: ['clientSecret: clientSecret is shorter than 16 characters'],
-    },
-  ])('rejects $case with InvalidConfig and a readable message', async ({ raw, fragments }) => {
-    const connector = await createTestConnector(raw);
-    const store = createSessionStore();
+      'a clientSecret of 15 characters',
+      { clientSecret: 'Short-Secret-9Q' },
+      "clientSecret: clientSecret is shorter than 16 characters; Hugging Face's client secrets are 36. Copy the whole secret from the Hugging Face app's settings.",
+    ],
+    ['a scope listed twice', { scope: 'openid profile openid' }, 'scope: The scope "openid" is listed more than once.'],
+    ['an extra scope of a bad shape', { extraScopes: 'read-mcp Read_Papers' }, `extraScopes: ${notShaped('"Read_Papers"')}`],
+    [
+      // Its own problem is the one to report, not the scope it would have allowed.
+      'an extra scope of a bad shape beside a scope it would allow',
+      { scope: 'profile read-papers', extraScopes: 'read-papers 2fa' },
+      `extraScopes: ${notShaped('"2fa"')}`,
+    ],
+    ['extra scopes that are not text', { extraScopes: ['read-papers'] }, 'extraScopes: extraScopes must be text: scopes separated by spaces.'],
+    ['an organization name in orgIds', { orgIds: 'huggingface' }, notAnOrgId('"huggingface"')],
+    ['a 23-character orgId', { orgIds: '5e67bd5b1009063689407478 5e67bd5b100906368940747' }, notAnOrgId('"5e67bd5b100906368940747"')],
+    ['a non-hex orgId', { orgIds: '5e67bd5b100906368940747z' }, notAnOrgId('"5e67bd5b100906368940747z"')],
+    ['a hubUrl that is not a URL', { hubUrl: 'huggingface.co' }, 'hubUrl: hubUrl "huggingface.co" is not an absolute URL, e.g. https://huggingface.co.'],
+    ['a plain http hubUrl on a public host', { hubUrl: 'http://huggingface.co' }, 'hubUrl: hubUrl must use https (plain http is allowed only for a loopback host).'],
+    [
+      'a plain http hubUrl on a name that starts like a loopback address',
+      { hubUrl: 'http://127.0.0.1.example.com' },
+      'hubUrl: hubUrl must use https (plain http is allowed only for a loopback host).',
+    ],
+    ['a hubUrl of another scheme on a loopback host', { hubUrl: 'ftp://localhost' }, 'hubUrl: hubUrl must use https (plain http is allowed only for a loopback host).'],
+    ['a hubUrl with a user name only', { hubUrl: 'https://admin@hub.test' }, hubUrlOnlyProblem],
+    ['a hubUrl with a password only', { hubUrl: 'https://:hunter22@hub.test' }, hubUrlOnlyProblem],
+    ['a hubUrl with a query', { hubUrl: 'https://hub.test/?mirror=1' }, hubUrlOnlyProblem],
+    ['a hubUrl with a fragment', { hubUrl: 'https://hub.test/#mirror' }, hubUrlOnlyProblem],
+    ['a requestTimeoutMs below the minimum', { requestTimeoutMs: 499 }, 'requestTimeoutMs: requestTimeoutMs must be at least 500.'],
+    ['a requestTimeoutMs above the maximum', { requestTimeoutMs: 30_001 }, 'requestTimeoutMs: requestTimeoutMs must be at most 30000.'],
+    ['a requestTimeoutMs with a fraction', { requestTimeoutMs: 1500.5 }, 'requestTimeoutMs: requestTimeoutMs must be a whole number of milliseconds.'],
+    ['a requestTimeoutMs of true', { requestTimeoutMs: true }, 'requestTimeoutMs: requestTimeoutMs must be a number of milliseconds.'],
+    ['a requestTimeoutMs that is not a number', { requestTimeoutMs: 'soon' }, 'requestTimeoutMs: requestTimeoutMs must be a number of milliseconds.'],
+    ['authorizedOrgs that is a number', { authorizedOrgs: 42 }, 'authorizedOrgs: authorizedOrgs must be text or a list of organization names or IDs.'],
+    [
+      'authorizedOrgs without the profile scope',
+      { scope: 'openid email', authorizedOrgs: 'huggingface' },
+      'authorizedOrgs: authorizedOrgs needs the "profile" scope, which returns the user\'s organizations: add it to scope.',
+    ],
+    [
+      'an authorizedOrgs entry that is not a name, quoted without its control characters',
+      { authorizedOrgs: 'acme\r\nInjectedLine,big/sc\u0000ience\u202e' },
+      'authorizedOrgs: "big/sc ience " is not a Hugging Face organization name or ID.',
+    ],
+  ])('%s, with InvalidConfig and a readable message', async (_case, fields, problem) => {
+    const error = await rejection({ clientId, clientSecret, ...fields });
 
-    const error = await expectConnectorError(
-      startSignIn(connector, store),
-      ConnectorErrorCodes.InvalidConfig
-    );
-
-    expect(error.data.errorDescription).toMatch(/^The Hugging Face connector's config is invalid\. /);
-    expect(error.data.step).toBe('config');
-    for (const fragment of fragments) {
-      expect(error.data.errorDescription).toContain(fragment);
-    }
-    expect(error.message).not.toContain(clientSecret);
-    expect(JSON.stringify(error.data)).not.toContain(clientSecret);
-    expect(store.setSession).not.toHaveBeenCalled();
+    expect(error.data).toEqual(invalid(problem));
   });
 
-  it('does not echo a short client secret', async () => {
-    const connector = await createTestConnector({ clientId, clientSecret: 'Short-Secret-9Q' });
+  it('names every problem of a config with several, each after its key', async () => {
+    const error = await rejection({ clientId: '', clientSecret, scope: 'admin' });
 
-    const error = await expectConnectorError(
-      startSignIn(connector, createSessionStore()),
-      ConnectorErrorCodes.InvalidConfig,
-      'clientSecret is shorter than 16 characters'
-    );
-
-    expect(JSON.stringify(error.data)).not.toContain('Short-Secret-9Q');
-    expect(error.message).not.toContain('Short-Secret-9Q');
-  });
-
-  it.each([
-    ['scope', { scope: `profile ${'s'.repeat(200_000)}` }, 's'],
-    ['orgIds', { orgIds: 'f'.repeat(200_000) }, 'f'],
-    ['authorizedOrgs', { authorizedOrgs: `a/${'b'.repeat(200_000)}` }, 'b'],
-    ['hubUrl', { hubUrl: `hub${'h'.repeat(200_000)}` }, 'h'],
-  ])('quotes a huge bad %s briefly', async (_, extra, filler) => {
-    const connector = await createTestConnector(withCredentials(extra));
-
-    const error = await expectConnectorError(
-      startSignIn(connector, createSessionStore()),
-      ConnectorErrorCodes.InvalidConfig
-    );
-
-    // At most 60 characters of the input are quoted, then a "…".
-    expect(error.data.errorDescription).toContain(filler.repeat(50));
-    expect(error.data.errorDescription).not.toContain(filler.repeat(61));
-    expect(error.data.errorDescription).toContain('…"');
-  });
-
-  it('quotes bad input without its control characters', async () => {
-    const connector = await createTestConnector(
-      withCredentials({ authorizedOrgs: 'acme\r\nInjectedLine,big/sc\u0000ience\u202e' })
-    );
-
-    const error = await expectConnectorError(
-      startSignIn(connector, createSessionStore()),
-      ConnectorErrorCodes.InvalidConfig,
-      '"big/sc ience " is not a Hugging Face organization name or ID.'
-    );
-
-    // eslint-disable-next-line no-control-regex -- the test is that no control character is left
-    expect(error.data.errorDescription).not.toMatch(/[\u0000-\u001F\u202E]/);
-  });
-
-  it('does not echo a client secret of the wrong type', async () => {
-    const connector = await createTestConnector({ clientId, clientSecret: 73_519_884_102 });
-
-    const error = await expectConnectorError(
-      startSignIn(connector, createSessionStore()),
-      ConnectorErrorCodes.InvalidConfig
-    );
-
-    expect(error.data.errorDescription).toContain('clientSecret: clientSecret must be text.');
-    expect(JSON.stringify(error)).not.toContain('73519884102');
-    expect(error.message).not.toContain('73519884102');
-  });
-
-  it('names every problem of a config with several', async () => {
-    const connector = await createTestConnector({ clientId: '', clientSecret, scope: 'admin' });
-
-    const error = await expectConnectorError(
-      startSignIn(connector, createSessionStore()),
-      ConnectorErrorCodes.InvalidConfig
-    );
-
-    // Each problem is a sentence of its own, after the key it is about.
     expect(error.data.errorDescription).toContain(
-      'clientId: clientId is required. scope: Unknown Hugging Face scope "admin"'
+      'is invalid. clientId: clientId is required. scope: Unknown Hugging Face scope "admin". Known scopes: openid, profile, email,'
     );
   });
 
@@ -296,197 +102,82 @@ describe('config rejections', () => {
     ['null', null, 'null'],
     ['a list', [clientId, clientSecret], 'array'],
     ['a text', 'clientId=x', 'string'],
-  ])('says a config that is %s is not an object, without a key in front', (_, raw, received) => {
-    expect(() => resolveConfig(raw)).toThrow(
-      expect.objectContaining({
-        code: ConnectorErrorCodes.InvalidConfig,
-        data: {
-          errorDescription: `The Hugging Face connector's config is invalid. Expected object, received ${received}`,
-          step: 'config',
-        },
-      })
-    );
+  ])('says a config that is %s is not an object, without a key in front', async (_case, raw, received) => {
+    const error = await rejection(raw);
+
+    expect(error.data).toEqual(invalid(`Expected object, received ${received}`));
   });
 });
 
-describe('config loading', () => {
-  it('turns a failing getConfig into a General error that does not quote Logto\'s text', async () => {
-    const connector = await createConnector({
-      // eslint-disable-next-line @typescript-eslint/require-await -- Logto's getConfig is async: its failure is a rejection
-      getConfig: async () => {
-        throw new Error(`database down, password=${clientSecret}`);
-      },
-    });
+describe('a config the connector takes', () => {
+  it.each([
+    ['no optional field', {}],
+    [
+      'blank and null fields, as an emptied console field holds',
+      { scope: '  ', extraScopes: '', orgIds: '', authorizedOrgs: null, hubUrl: ' ', requestTimeoutMs: null },
+    ],
+  ])('with %s requests nothing beyond the defaults from https://huggingface.co, 5000 ms at a time', (_case, fields) => {
+    const config = resolveConfig({ clientId, clientSecret, ...fields });
 
-    const error = await expectConnectorError(
-      startSignIn(connector, createSessionStore()),
-      ConnectorErrorCodes.General,
-      "Logto could not load the Hugging Face connector's config"
-    );
-
-    expect(JSON.stringify(error)).not.toContain('database down');
-    expect(JSON.stringify(error)).not.toContain(clientSecret);
-  });
-
-  it('keeps the code of a ConnectorError that getConfig throws, as connector-kit\'s validateConfig does', async () => {
-    const connector = await createConnector({
-      // eslint-disable-next-line @typescript-eslint/require-await -- Logto's getConfig is async: its failure is a rejection
-      getConfig: async () => {
-        throw new ConnectorError(ConnectorErrorCodes.InvalidConfig, 'clientId: Required');
-      },
-    });
-
-    // connector-kit keeps a text as `data.message`; Logto shows that data as it is.
-    await expect(startSignIn(connector, createSessionStore())).rejects.toEqual(
-      expect.objectContaining({
-        code: ConnectorErrorCodes.InvalidConfig,
-        data: { message: 'clientId: Required' },
-      })
-    );
-  });
-});
-
-describe('accepted configs', () => {
-  it.each(['http://localhost:8080', 'http://127.0.0.1:9000', 'http://127.8.9.10', 'http://[::1]:7000'])(
-    'accepts the plain http loopback hub %s',
-    async (hubUrl) => {
-      const connector = await createTestConnector(withCredentials({ hubUrl }));
-
-      const url = await startSignIn(connector, createSessionStore());
-
-      expect(`${url.origin}${url.pathname}`).toBe(`${hubUrl}/oauth/authorize`);
+    expect(config).toMatchObject({ hubUrl: 'https://huggingface.co', timeoutMs: 5000 });
+    for (const key of ['scope', 'extraScopes', 'orgIds', 'authorizedOrgs']) {
+      expect(config).not.toHaveProperty(key, expect.anything());
     }
-  );
-
-  it('requests the profile scope from https://huggingface.co by default', async () => {
-    const connector = await createTestConnector({ clientId, clientSecret });
-
-    const url = await startSignIn(connector, createSessionStore());
-
-    expect(`${url.origin}${url.pathname}`).toBe('https://huggingface.co/oauth/authorize');
-    expect(url.searchParams.get('scope')).toBe('profile');
-  });
-
-  it('treats blank and null fields as absent', async () => {
-    const connector = await createTestConnector({
-      clientId,
-      clientSecret,
-      scope: '  ',
-      orgIds: '',
-      authorizedOrgs: null,
-      hubUrl: ' ',
-      requestTimeoutMs: null,
+    expect(hrefsOf(config)).toEqual({
+      issuer: 'https://huggingface.co',
+      authorization: 'https://huggingface.co/oauth/authorize',
+      token: 'https://huggingface.co/oauth/token',
+      userInfo: 'https://huggingface.co/oauth/userinfo',
+      jwks: 'https://huggingface.co/oauth/jwks',
     });
-
-    const url = await startSignIn(connector, createSessionStore());
-
-    expect(`${url.origin}${url.pathname}`).toBe('https://huggingface.co/oauth/authorize');
-    expect(url.searchParams.get('scope')).toBe('profile');
-    expect(url.searchParams.has('orgIds')).toBe(false);
   });
 
-  it('requests read-mcp, which Hugging Face\'s own MCP server uses', async () => {
-    const connector = await createTestConnector(withCredentials({ scope: 'profile read-mcp' }));
-
-    const url = await startSignIn(connector, createSessionStore());
-
-    expect(url.searchParams.get('scope')).toBe('profile read-mcp');
-  });
-
-  it('requests a scope outside the known list once extraScopes lists it', async () => {
-    const connector = await createTestConnector(
-      withCredentials({ scope: 'profile read-papers', extraScopes: ' read-papers\nwrite-papers ' })
-    );
-
-    const url = await startSignIn(connector, createSessionStore());
-
-    expect(url.searchParams.get('scope')).toBe('profile read-papers');
-  });
-
-  it('accepts extra scopes of Hugging Face\'s shape up to 64 characters', () => {
-    const longest = `read-${'p'.repeat(59)}`;
-
-    const config = resolveConfig(withCredentials({ extraScopes: `x ${longest} read2-v2-papers` }));
-
-    expect(config.extraScopes).toEqual(['x', longest, 'read2-v2-papers']);
-  });
-
-  it('accepts a known scope in extraScopes, so a release that learns a scope keeps the config valid', () => {
-    const config = resolveConfig(withCredentials({ scope: 'openid profile', extraScopes: 'profile read-mcp' }));
-
-    expect(config.scope).toEqual(['openid', 'profile']);
-  });
-
-  it('reads a scope typed with spaces, tabs or line breaks around and between the scopes', async () => {
-    const connector = await createTestConnector(withCredentials({ scope: ' openid\tprofile \n email ' }));
-
-    const url = await startSignIn(connector, createSessionStore());
-
-    // RFC 6749 §3.3: the scope parameter is a list of scopes separated by single spaces.
-    expect(url.searchParams.get('scope')).toBe('openid profile email');
-  });
-
-  it('accepts a 16-character client secret and a UUID one, as Hugging Face issues', () => {
-    for (const secret of ['abcdefghijklmnop', '83c688e9-1429-4b0f-911b-dc145db70f34']) {
-      expect(resolveConfig({ clientId, clientSecret: secret }).clientSecret).toBe(secret);
-    }
-  });
-
-  it('trims the client credentials', () => {
-    const config = resolveConfig({ clientId: ` ${clientId} `, clientSecret: `${clientSecret}\n` });
-
-    expect(config.clientId).toBe(clientId);
-    expect(config.clientSecret).toBe(clientSecret);
-  });
-
-  it('defaults the request timeout to 5000 ms and accepts a numeric text', () => {
-    expect(resolveConfig({ clientId, clientSecret }).timeoutMs).toBe(5000);
-    expect(resolveConfig(withCredentials({ requestTimeoutMs: '1500' })).timeoutMs).toBe(1500);
-  });
-
-  it(
-    'drops the trailing slashes of a hub URL path of 100,000 slashes',
-    () => {
-      const manySlashes = `https://hub.test/${'/'.repeat(100_000)}mirror//`;
-
-      const { endpoints } = resolveConfig(withCredentials({ hubUrl: manySlashes }));
-
-      expect(endpoints.token.href).toBe(`https://hub.test/${'/'.repeat(100_000)}mirror/oauth/token`);
-    }
-  );
-
-  it('takes a hub URL pasted between non-breaking spaces, and one whose path is only slashes', () => {
-    const pasted = resolveConfig(withCredentials({ hubUrl: '\u00A0https://hub.test/mirror\u00A0' }));
-    const slashes = resolveConfig(withCredentials({ hubUrl: 'https://hub.test///' }));
-
-    expect(pasted.endpoints.token.href).toBe('https://hub.test/mirror/oauth/token');
-    expect(slashes.endpoints.token.href).toBe('https://hub.test/oauth/token');
-  });
-
-  it('reads organization IDs separated by commas, spaces or line breaks, with separators at either end', () => {
-    const first = '5e67bd5b1009063689407478';
-    const second = '65a1b2c3d4e5f60718293a4b';
-
-    const { orgIds } = resolveConfig(withCredentials({ orgIds: `, ${first},\n ${second} ,` }));
-
-    expect(orgIds).toEqual([first, second]);
-  });
-
-  it('derives every endpoint from the hub URL, dropping a trailing slash', () => {
-    const { endpoints } = resolveConfig(withCredentials({ hubUrl: 'https://hub.test/mirror/' }));
-
-    expect({
-      issuer: endpoints.issuer,
-      authorization: endpoints.authorization.href,
-      token: endpoints.token.href,
-      userInfo: endpoints.userInfo.href,
-      jwks: endpoints.jwks.href,
-    }).toEqual({
+  it('derives every endpoint from the hub URL, keeping its path without the trailing slash', () => {
+    expect(hrefsOf(resolveConfig({ clientId, clientSecret, hubUrl: 'https://hub.test/mirror/' }))).toEqual({
       issuer: 'https://hub.test',
       authorization: 'https://hub.test/mirror/oauth/authorize',
       token: 'https://hub.test/mirror/oauth/token',
       userInfo: 'https://hub.test/mirror/oauth/userinfo',
       jwks: 'https://hub.test/mirror/oauth/jwks',
     });
+  });
+
+  it.each([
+    ['a plain http hub on localhost', 'http://localhost:8080', 'http://localhost:8080/oauth/token'],
+    ['a plain http hub on 127.0.0.1', 'http://127.0.0.1:9000', 'http://127.0.0.1:9000/oauth/token'],
+    ['a plain http hub elsewhere in 127.0.0.0/8', 'http://127.8.9.10', 'http://127.8.9.10/oauth/token'],
+    ['a plain http hub on [::1]', 'http://[::1]:7000', 'http://[::1]:7000/oauth/token'],
+    ['a hub URL pasted between non-breaking spaces', '\u00A0https://hub.test/mirror\u00A0', 'https://hub.test/mirror/oauth/token'],
+    ['a hub URL whose path is only slashes', 'https://hub.test///', 'https://hub.test/oauth/token'],
+    [
+      'a hub URL path ending in 100,000 slashes, in one pass',
+      `https://hub.test/${'/'.repeat(100_000)}mirror${'/'.repeat(100_000)}`,
+      `https://hub.test/${'/'.repeat(100_000)}mirror/oauth/token`,
+    ],
+  ])('takes %s', (_case, hubUrl, token) => {
+    expect(resolveConfig({ clientId, clientSecret, hubUrl }).endpoints.token.href).toBe(token);
+  });
+
+  it.each([
+    ['a client secret of 16 characters', { clientSecret: 'abcdefghijklmnop' }, { clientSecret: 'abcdefghijklmnop' }],
+    [
+      'a client secret that is a UUID, as Hugging Face issues',
+      { clientSecret: '83c688e9-1429-4b0f-911b-dc145db70f34' },
+      { clientSecret: '83c688e9-1429-4b0f-911b-dc145db70f34' },
+    ],
+    ['client credentials between spaces, trimmed', { clientId: ` ${clientId} `, clientSecret: `${clientSecret}\n` }, { clientId, clientSecret }],
+    ['a requestTimeoutMs given as text', { requestTimeoutMs: '1500' }, { timeoutMs: 1500 }],
+    [
+      'a scope that names a scope extraScopes lists',
+      { scope: 'profile read-papers', extraScopes: 'read-papers' },
+      { scope: ['profile', 'read-papers'], extraScopes: ['read-papers'] },
+    ],
+    [
+      'organization IDs separated by commas, spaces or line breaks, lower-cased, each once',
+      { orgIds: ', 5E67BD5B1009063689407478,\n 65a1b2c3d4e5f60718293a4b ,5e67bd5b1009063689407478' },
+      { orgIds: ['5e67bd5b1009063689407478', '65a1b2c3d4e5f60718293a4b'] },
+    ],
+  ])('reads %s', (_case, fields, expected) => {
+    expect(resolveConfig({ clientId, clientSecret, ...fields })).toMatchObject(expected);
   });
 });

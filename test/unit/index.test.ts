@@ -1,0 +1,56 @@
+import { ConnectorError, ConnectorErrorCodes, ConnectorType } from '@logto/connector-kit';
+import { describe, expect, it } from 'vitest';
+
+import { huggingFaceConfigGuard, metadata } from '../../src/index.js';
+import {
+  clientSecret,
+  createTestConnector,
+  expectConnectorError,
+  isolateNetwork,
+  startSignIn,
+} from '../support/kit.js';
+
+isolateNetwork();
+
+describe('the default export', () => {
+  it('builds the social connector Logto registers, with the metadata and the config guard', async () => {
+    const connector = await createTestConnector({});
+
+    expect(connector).toMatchObject({ metadata, type: ConnectorType.Social, configGuard: huggingFaceConfigGuard });
+  });
+});
+
+describe('the config of each call', () => {
+  it('is validated: an invalid one fails the call with InvalidConfig at the config step', async () => {
+    const error = await expectConnectorError(
+      startSignIn({ config: { clientId: ' ' } }),
+      ConnectorErrorCodes.InvalidConfig,
+      'clientId: clientId is required.'
+    );
+
+    expect(error.data.step).toBe('config');
+  });
+
+  it("turns a getConfig that fails into General, without quoting Logto's text", async () => {
+    const connector = await createTestConnector(new Error(`database down, password=${clientSecret}`));
+
+    const error = await expectConnectorError(startSignIn({ connector }), ConnectorErrorCodes.General);
+
+    expect(error.data).toEqual({
+      errorDescription:
+        "Logto could not load the Hugging Face connector's config. Check that the connector is configured in the console and that Logto's database is reachable.",
+    });
+  });
+
+  it("keeps the code and data of a ConnectorError getConfig throws, as connector-kit's validateConfig does", async () => {
+    const connector = await createTestConnector(
+      new ConnectorError(ConnectorErrorCodes.InvalidConfig, 'clientId: Required')
+    );
+
+    // connector-kit keeps a text as `data.message`; Logto shows that data as it is.
+    await expect(startSignIn({ connector })).rejects.toMatchObject({
+      code: ConnectorErrorCodes.InvalidConfig,
+      data: { message: 'clientId: Required' },
+    });
+  });
+});
