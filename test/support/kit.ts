@@ -10,7 +10,7 @@
  * use-social-sign-in-listener.ts`); the Account Center posts the whole query, `state` included
  * (`packages/account/src/pages/SocialCallback/index.tsx`).
  */
-import { type SocialConnector, type SocialUserInfo } from '@logto/connector-kit';
+import { type SocialConnector, type SocialUserInfo, type TokenResponse } from '@logto/connector-kit';
 import {
   base64url,
   exportJWK,
@@ -269,6 +269,66 @@ export const signInUpToUserInfo = async (
   const signIn = await startSignIn(options);
   tokenEndpoint(signIn).reply(200, { ...tokenSuccess, ...tokenExtras });
   return signIn;
+};
+
+/** A refresh token as Logto keeps it in its secret vault; no error may ever contain it. */
+export const refreshToken = 'hf_oauth_refresh_testRefreshToken5e1f';
+
+/** Client credentials, as a connector is configured with them. */
+type Client = { clientId: string; clientSecret: string };
+
+/**
+ * Hugging Face's token endpoint for a refresh of `token` by `client`, matching only the exact form
+ * body, the form content type and the client's Basic authentication; the caller adds the answer.
+ */
+export const refreshEndpoint = (
+  hubUrl: string,
+  token = refreshToken,
+  client: Client = { clientId, clientSecret }
+): nock.Interceptor =>
+  nock(hubUrl)
+    .post('/oauth/token', new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }).toString())
+    .matchHeader('content-type', 'application/x-www-form-urlencoded')
+    .basicAuth({ user: client.clientId, pass: client.clientSecret });
+
+/**
+ * Logto's refresh of a stored token set: `getAccessTokenByRefreshToken` on a connector of its own,
+ * as Logto creates one per request.
+ */
+export const refreshAsLogto = async (
+  hubUrl: string,
+  token = refreshToken,
+  client: Client = { clientId, clientSecret }
+): Promise<TokenResponse> => {
+  const connector = await createTestConnector({ ...client, hubUrl });
+  return connector.getAccessTokenByRefreshToken!(token);
+};
+
+/**
+ * Holds the request `interceptor` matches until the test answers it: `arrived` settles when the
+ * request reaches the hub, `answer` then sends the status and body.
+ */
+export const hold = (
+  interceptor: nock.Interceptor
+): { arrived: Promise<void>; answer: (status: number, body: nock.Body) => void } => {
+  let send: ((status: number, body: nock.Body) => void) | undefined;
+  const arrived = new Promise<void>((resolve) => {
+    interceptor.reply((_uri, _body, callback) => {
+      send = (status, body) => {
+        callback(null, [status, body]);
+      };
+      resolve();
+    });
+  });
+  return {
+    arrived,
+    answer: (status, body) => {
+      if (!send) {
+        throw new Error('The held request has not arrived yet.');
+      }
+      send(status, body);
+    },
+  };
 };
 
 /** An RSA key pair whose public half a key set publishes under `kid`. */

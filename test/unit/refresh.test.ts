@@ -2,27 +2,43 @@
  * Refreshing a stored token once, however many ask: Logto refreshes without a lock, so every
  * Account API read between a token's expiry and the write of the new one calls
  * `getAccessTokenByRefreshToken` with the same refresh token, which Hugging Face rotates on use.
- * Each call here goes through a connector of its own, as Logto creates one per request.
+ * `Date` stands still at noon unless a test moves it.
  */
 import { ConnectorErrorCodes, type TokenResponse } from '@logto/connector-kit';
-import nock from 'nock';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { resolveConfig } from '../../src/config.js';
 import { refreshOnce } from '../../src/refresh.js';
 
 import { settleOnFakeClock, timersDue, useFakeClock } from '../support/fake-clock.js';
-import { nextHubUrl } from './crypto-fixtures.js';
-import { clientId, clientSecret, createTestConnector, expectConnectorError, isolateNetwork } from './fixtures.js';
+import {
+  clientId,
+  clientSecret,
+  expectConnectorError,
+  hold,
+  isolateNetwork,
+  newHubUrl,
+  refreshAsLogto,
+  refreshEndpoint,
+  refreshToken,
+} from '../support/kit.js';
 
 isolateNetwork();
+
+const noon = Date.parse('2026-12-01T12:00:00Z');
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'], now: noon });
+});
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
-/** The refresh token Logto holds in its secret vault. */
-const refreshToken = 'rt-5e1f9a7c3b2d4680-stored';
+/** Moves `Date` to `ms` after noon. */
+const at = (ms: number) => {
+  vi.setSystemTime(noon + ms);
+};
 
 /** Hugging Face's answer to the refresh: a new access token and the rotated refresh token. */
 const rotatedAnswer = Object.freeze({
@@ -30,92 +46,33 @@ const rotatedAnswer = Object.freeze({
   token_type: 'bearer',
   expires_in: 28_800,
   scope: 'profile',
-  refresh_token: 'rt-77aa11bb22cc33dd-rotated',
+  refresh_token: 'hf_oauth_refresh_rotated77aa11bb',
 });
 
-/** What Logto receives for {@link rotatedAnswer}, `expires_in` as given. */
-const storedAnswer = (expiresIn: number): TokenResponse => ({
-  access_token: 'hf_oauth_access_rotated0123456789',
-  token_type: 'bearer',
-  expires_in: expiresIn,
-  scope: 'profile',
-  refresh_token: 'rt-77aa11bb22cc33dd-rotated',
-});
+const { expires_in: _, ...withoutExpiry } = rotatedAnswer;
+
+/** What Logto receives for {@link rotatedAnswer}, with `expires_in` as given. */
+const storedAnswer = (expiresIn: number): TokenResponse => ({ ...rotatedAnswer, expires_in: expiresIn });
 
 /** Another answer, so that a test can tell which request a caller's answer came from. */
 const otherAnswer = Object.freeze({
   access_token: 'hf_oauth_access_other9876543210',
   token_type: 'bearer',
-  expires_in: 28_800,
-  refresh_token: 'rt-0f0e0d0c0b0a0908-other',
+  refresh_token: 'hf_oauth_refresh_other0f0e0d0c',
 });
 
-type Client = { clientId: string; clientSecret: string };
-
-const ourClient: Client = { clientId, clientSecret };
-
-/** The HTTP Basic credentials the token request carries: base64 of `client_id:client_secret`. */
+/** What the HTTP Basic credentials of the token request carry: base64 of `client_id:client_secret`. */
 const basicCredentials = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
-
-/** Logto's call, on a connector of its own. */
-const refresh = async (hubUrl: string, token = refreshToken, client: Client = ourClient) => {
-  const connector = await createTestConnector({ ...client, hubUrl });
-  if (!connector.getAccessTokenByRefreshToken) {
-    throw new TypeError('The connector does not offer getAccessTokenByRefreshToken.');
-  }
-  return connector.getAccessTokenByRefreshToken(token);
-};
-
-/** The refresh request, matched on its exact form body and Basic client authentication. */
-const refreshRequest = (hubUrl: string, token = refreshToken, client: Client = ourClient) =>
-  nock(hubUrl)
-    .post('/oauth/token', `grant_type=refresh_token&refresh_token=${token}`)
-    .basicAuth({ user: client.clientId, pass: client.clientSecret });
-
-/**
- * A refresh request the test answers by hand: `arrived` settles when it reaches the hub,
- * `answer` sends the status and body.
- */
-const heldRefresh = (hubUrl: string) => {
-  let send: ((status: number, body: nock.Body) => void) | undefined;
-  const arrived = new Promise<void>((resolve) => {
-    refreshRequest(hubUrl).reply((_uri, _body, callback) => {
-      send = (status, body) => {
-        callback(null, [status, body]);
-      };
-      resolve();
-    });
-  });
-  return {
-    arrived,
-    answer: (status: number, body: nock.Body) => {
-      if (!send) {
-        throw new Error('The refresh request has not arrived yet.');
-      }
-      send(status, body);
-    },
-  };
-};
-
-/** Freezes `Date` only (sockets keep real time) and moves it by hand. */
-const freezeDate = () => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  return {
-    advance: (ms: number) => {
-      vi.setSystemTime(Date.now() + ms);
-    },
-  };
-};
 
 /**
  * Eight refreshes of one refresh token, each on a connector of its own, started together; resolves
- * once the first token request reached the hub, where the test answers it by hand (`shared`). A
- * second request would meet `second`.
+ * once the first token request has reached the hub, where the test answers it by hand (`shared`).
+ * A second request would meet `second`.
  */
 const eightRefreshesWhileHeld = async (hubUrl: string) => {
-  const shared = heldRefresh(hubUrl);
-  const second = refreshRequest(hubUrl).reply(200, otherAnswer);
-  const calls = Array.from({ length: 8 }, async () => refresh(hubUrl));
+  const shared = hold(refreshEndpoint(hubUrl));
+  const second = refreshEndpoint(hubUrl).reply(200, otherAnswer);
+  const calls = Array.from({ length: 8 }, async () => refreshAsLogto(hubUrl));
   for (const call of calls) {
     // Each outcome is checked in turn; until then a rejection is not an unhandled one.
     call.catch(() => undefined);
@@ -126,17 +83,16 @@ const eightRefreshesWhileHeld = async (hubUrl: string) => {
 
 describe('concurrent refreshes of one refresh token', () => {
   it('send one token request, and every caller gets its answer', async () => {
-    const { shared, calls, second } = await eightRefreshesWhileHeld(nextHubUrl('refresh'));
+    const { shared, calls, second } = await eightRefreshesWhileHeld(newHubUrl('refresh'));
 
     shared.answer(200, rotatedAnswer);
-    const answers = await Promise.all(calls);
 
-    expect(answers).toEqual(Array.from({ length: 8 }, () => storedAnswer(28_800)));
+    await expect(Promise.all(calls)).resolves.toEqual(Array.from({ length: 8 }, () => storedAnswer(28_800)));
     expect(second.isDone()).toBe(false);
   });
 
   it("share the request's failure: every caller gets the ConnectorError, without the refresh token or the client credentials", async () => {
-    const { shared, calls, second } = await eightRefreshesWhileHeld(nextHubUrl('refresh'));
+    const { shared, calls, second } = await eightRefreshesWhileHeld(newHubUrl('refresh'));
 
     shared.answer(400, {
       error: 'invalid_grant',
@@ -164,164 +120,168 @@ describe('concurrent refreshes of one refresh token', () => {
   });
 });
 
-describe('a caller that arrives after the refresh with the rotated-out refresh token', () => {
-  it('gets the same answer within 30 seconds, expires_in counting the whole seconds since', async () => {
-    const hubUrl = nextHubUrl('refresh');
-    const clock = freezeDate();
-    refreshRequest(hubUrl).reply(200, rotatedAnswer);
-    const second = refreshRequest(hubUrl).reply(400, { error: 'invalid_grant' });
-    await expect(refresh(hubUrl)).resolves.toEqual(storedAnswer(28_800));
+describe('a caller that comes after the refresh with the rotated-out refresh token', () => {
+  it('gets the same answer for 30 s, expires_in less the whole seconds since; then Hugging Face refuses the token', async () => {
+    const hubUrl = newHubUrl('refresh');
+    refreshEndpoint(hubUrl).reply(200, rotatedAnswer);
+    const second = refreshEndpoint(hubUrl).reply(400, { error: 'invalid_grant' });
+    await expect(refreshAsLogto(hubUrl)).resolves.toEqual(storedAnswer(28_800));
 
-    clock.advance(10_500);
-    await expect(refresh(hubUrl)).resolves.toEqual(storedAnswer(28_790));
-    clock.advance(19_499);
-    await expect(refresh(hubUrl)).resolves.toEqual(storedAnswer(28_771));
-
-    expect(second.isDone()).toBe(false);
-  });
-
-  it('after 30 seconds, presents it to Hugging Face, which refuses the rotated-out token', async () => {
-    const hubUrl = nextHubUrl('refresh');
-    const clock = freezeDate();
-    refreshRequest(hubUrl).reply(200, rotatedAnswer);
-    const second = refreshRequest(hubUrl).reply(400, { error: 'invalid_grant' });
-    await refresh(hubUrl);
-
-    clock.advance(30_000);
-
-    await expectConnectorError(refresh(hubUrl), ConnectorErrorCodes.SocialAccessTokenInvalid);
-    expect(second.isDone()).toBe(true);
-  });
-
-  it('gets an answer whose access token lives 10 seconds only until 1 second before it expires', async () => {
-    const hubUrl = nextHubUrl('refresh');
-    const clock = freezeDate();
-    refreshRequest(hubUrl).reply(200, { ...rotatedAnswer, expires_in: 10 });
-    const second = refreshRequest(hubUrl).reply(200, otherAnswer);
-    await expect(refresh(hubUrl)).resolves.toEqual(storedAnswer(10));
-
-    clock.advance(8999);
-    await expect(refresh(hubUrl)).resolves.toEqual(storedAnswer(2));
+    at(10_500);
+    await expect(refreshAsLogto(hubUrl)).resolves.toEqual(storedAnswer(28_790));
+    at(29_999);
+    await expect(refreshAsLogto(hubUrl)).resolves.toEqual(storedAnswer(28_771));
     expect(second.isDone()).toBe(false);
 
-    clock.advance(1);
-    await expect(refresh(hubUrl)).resolves.toEqual(expect.objectContaining({ access_token: otherAnswer.access_token }));
+    at(30_000);
+    await expectConnectorError(refreshAsLogto(hubUrl), ConnectorErrorCodes.SocialAccessTokenInvalid);
     expect(second.isDone()).toBe(true);
   });
 
-  it('never gets an answer whose access token lives 1 second or less', async () => {
-    const hubUrl = nextHubUrl('refresh');
-    freezeDate();
-    refreshRequest(hubUrl).reply(200, { ...rotatedAnswer, expires_in: 1 });
-    const second = refreshRequest(hubUrl).reply(200, otherAnswer);
-    await expect(refresh(hubUrl)).resolves.toEqual(storedAnswer(1));
+  it('gets an answer whose access token lives 10 s only until 1 s before it expires', async () => {
+    const hubUrl = newHubUrl('refresh');
+    refreshEndpoint(hubUrl).reply(200, { ...rotatedAnswer, expires_in: 10 });
+    const second = refreshEndpoint(hubUrl).reply(200, otherAnswer);
+    await expect(refreshAsLogto(hubUrl)).resolves.toEqual(storedAnswer(10));
 
-    await expect(refresh(hubUrl)).resolves.toEqual(expect.objectContaining({ access_token: otherAnswer.access_token }));
-    expect(second.isDone()).toBe(true);
+    at(8999);
+    await expect(refreshAsLogto(hubUrl)).resolves.toEqual(storedAnswer(2));
+    expect(second.isDone()).toBe(false);
+
+    at(9000);
+    await expect(refreshAsLogto(hubUrl)).resolves.toEqual(otherAnswer);
   });
 
-  it('gets an answer without expires_in as it came, for 30 seconds', async () => {
-    const hubUrl = nextHubUrl('refresh');
-    const clock = freezeDate();
-    const { expires_in: _, ...withoutExpiry } = rotatedAnswer;
-    refreshRequest(hubUrl).reply(200, withoutExpiry);
-    const second = refreshRequest(hubUrl).reply(200, otherAnswer);
-    await refresh(hubUrl);
+  it('never gets an answer whose access token lives 1 s or less', async () => {
+    const hubUrl = newHubUrl('refresh');
+    refreshEndpoint(hubUrl).reply(200, { ...rotatedAnswer, expires_in: 1 });
+    refreshEndpoint(hubUrl).reply(200, otherAnswer);
+    await expect(refreshAsLogto(hubUrl)).resolves.toEqual(storedAnswer(1));
 
-    clock.advance(29_999);
-    await expect(refresh(hubUrl)).resolves.toEqual({
-      access_token: 'hf_oauth_access_rotated0123456789',
-      token_type: 'bearer',
-      scope: 'profile',
-      refresh_token: 'rt-77aa11bb22cc33dd-rotated',
-    });
+    await expect(refreshAsLogto(hubUrl)).resolves.toEqual(otherAnswer);
+  });
+
+  it('gets an answer without expires_in as it came, for 30 s', async () => {
+    const hubUrl = newHubUrl('refresh');
+    refreshEndpoint(hubUrl).reply(200, withoutExpiry);
+    const second = refreshEndpoint(hubUrl).reply(200, otherAnswer);
+    await refreshAsLogto(hubUrl);
+
+    at(29_999);
+    await expect(refreshAsLogto(hubUrl)).resolves.toStrictEqual(withoutExpiry);
     expect(second.isDone()).toBe(false);
   });
 
   it('sends its own request after a failure: a failure is not remembered', async () => {
-    const hubUrl = nextHubUrl('refresh');
-    freezeDate();
-    refreshRequest(hubUrl).reply(503, { error: 'temporarily_unavailable' });
-    const second = refreshRequest(hubUrl).reply(200, rotatedAnswer);
-    await expectConnectorError(refresh(hubUrl), ConnectorErrorCodes.General, 'token endpoint answered 503');
+    const hubUrl = newHubUrl('refresh');
+    refreshEndpoint(hubUrl).reply(503, { error: 'temporarily_unavailable' });
+    refreshEndpoint(hubUrl).reply(200, rotatedAnswer);
+    await expectConnectorError(refreshAsLogto(hubUrl), ConnectorErrorCodes.General, 'token endpoint answered 503');
 
-    await expect(refresh(hubUrl)).resolves.toEqual(storedAnswer(28_800));
-    expect(second.isDone()).toBe(true);
+    await expect(refreshAsLogto(hubUrl)).resolves.toEqual(storedAnswer(28_800));
   });
 });
 
 describe('an answer is only ever handed to the same client', () => {
   it.each([
-    ['another client ID', { clientId: 'hf-unit-other-client', clientSecret }],
-    ['another client secret', { clientId, clientSecret: 'unit-other-client-secret-Pq27' }],
-  ])('a refresh of the same token by %s sends its own request', async (_, otherClient) => {
-    const hubUrl = nextHubUrl('refresh');
-    freezeDate();
-    refreshRequest(hubUrl).reply(200, rotatedAnswer);
-    const theirs = refreshRequest(hubUrl, refreshToken, otherClient).reply(200, otherAnswer);
-    await refresh(hubUrl);
+    ['another client ID', { clientId: 'hf-other-client-id', clientSecret }, false],
+    ['another client secret', { clientId, clientSecret: 'hf-other-client-secret-Pq27' }, false],
+    ['the same client of another hub', { clientId, clientSecret }, true],
+  ])('a refresh of the same token by %s sends its own request', async (_, client, otherHub) => {
+    const hubUrl = newHubUrl('refresh');
+    const theirHubUrl = otherHub ? newHubUrl('refresh') : hubUrl;
+    refreshEndpoint(hubUrl).reply(200, rotatedAnswer);
+    refreshEndpoint(theirHubUrl, refreshToken, client).reply(200, otherAnswer);
+    await refreshAsLogto(hubUrl);
 
-    await expect(refresh(hubUrl, refreshToken, otherClient)).resolves.toEqual(
-      expect.objectContaining({ access_token: otherAnswer.access_token })
-    );
-    expect(theirs.isDone()).toBe(true);
-  });
-
-  it('a refresh of the same token on another hub sends its own request', async () => {
-    const hubUrl = nextHubUrl('refresh');
-    const otherHubUrl = nextHubUrl('refresh');
-    freezeDate();
-    refreshRequest(hubUrl).reply(200, rotatedAnswer);
-    const theirs = refreshRequest(otherHubUrl).reply(200, otherAnswer);
-    await refresh(hubUrl);
-
-    await expect(refresh(otherHubUrl)).resolves.toEqual(
-      expect.objectContaining({ access_token: otherAnswer.access_token })
-    );
-    expect(theirs.isDone()).toBe(true);
+    await expect(refreshAsLogto(theirHubUrl, refreshToken, client)).resolves.toEqual(otherAnswer);
   });
 });
 
 describe('what the refreshes leave in the process', () => {
-  it('forgets the answer 30 s after it came, by a timer that does not hold Logto\'s process', async () => {
-    const hubUrl = nextHubUrl('refresh');
-    const start = Date.parse('2026-12-01T12:00:00Z');
-    useFakeClock(start);
+  it.each([
+    ['after 30 s', rotatedAnswer, 30_000],
+    ['1 s before its access token expires', { ...rotatedAnswer, expires_in: 10 }, 9000],
+    ['after 30 s when it has no expires_in', withoutExpiry, 30_000],
+  ])("forgets the answer %s, by a timer that does not hold Logto's process", async (_, answer, forgetMs) => {
+    const hubUrl = newHubUrl('refresh');
+    useFakeClock(noon);
     const created = vi.spyOn(globalThis, 'setTimeout');
-    const shared = heldRefresh(hubUrl);
+    const shared = hold(refreshEndpoint(hubUrl));
+    const second = refreshEndpoint(hubUrl).reply(200, otherAnswer);
 
-    const calls = Promise.all(Array.from({ length: 8 }, async () => refresh(hubUrl)));
+    const calls = Promise.all(Array.from({ length: 8 }, async () => refreshAsLogto(hubUrl)));
     await settleOnFakeClock(shared.arrived);
-    shared.answer(200, rotatedAnswer);
+    shared.answer(200, answer);
     await settleOnFakeClock(calls);
 
-    expect(timersDue()).toEqual([start + 30_000]);
-    const unreferenced = created.mock.results.map(({ value }) => value as NodeJS.Timeout).filter((timer) => !timer.hasRef());
+    expect(timersDue()).toEqual([noon + forgetMs]);
+    const unreferenced = created.mock.results
+      .map(({ value }) => value as NodeJS.Timeout)
+      .filter((timer) => !timer.hasRef());
     expect(unreferenced).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(30_000);
+    await vi.advanceTimersByTimeAsync(forgetMs);
     expect(vi.getTimerCount()).toBe(0);
+
+    // Forgotten by the timer itself: with the wall clock set back, no answer is handed out.
+    vi.setSystemTime(noon + 1000);
+    await expect(settleOnFakeClock(refreshAsLogto(hubUrl))).resolves.toMatchObject({
+      outcome: { value: otherAnswer },
+    });
+    expect(second.isDone()).toBe(true);
   });
 
-  it('at most 1000 refreshes are remembered; the oldest is forgotten first', async () => {
-    // Driven below the connector: 1001 token requests through the transport would take seconds.
-    const config = resolveConfig({ clientId, clientSecret, hubUrl: nextHubUrl('refresh') });
-    freezeDate();
+  it("leaves a newer refresh of the same token alone when a stale answer's timer runs", async () => {
+    const hubUrl = newHubUrl('refresh');
+    useFakeClock(noon);
+    refreshEndpoint(hubUrl).reply(200, { ...rotatedAnswer, expires_in: 10 });
+    refreshEndpoint(hubUrl).reply(200, rotatedAnswer);
+    await settleOnFakeClock(refreshAsLogto(hubUrl));
+
+    // The wall clock jumps past the first answer's 9 s, which its timer has still to wait.
+    vi.setSystemTime(noon + 9000);
+    await settleOnFakeClock(refreshAsLogto(hubUrl));
+    await vi.advanceTimersByTimeAsync(9000);
+
+    await expect(settleOnFakeClock(refreshAsLogto(hubUrl))).resolves.toMatchObject({
+      outcome: { value: storedAnswer(28_791) },
+    });
+  });
+
+  it('remembers at most 1000 refreshes, forgetting the oldest first, even one still in flight', async () => {
+    // Below the connector: 1001 token requests through the transport would take seconds.
+    const config = resolveConfig({ clientId, clientSecret, hubUrl: newHubUrl('refresh') });
     const requests = new Map<string, number>();
     const refreshOf = async (token: string) =>
       refreshOnce(config, token, () => {
         requests.set(token, (requests.get(token) ?? 0) + 1);
         return Promise.resolve(storedAnswer(28_800));
       });
-    const tokens = Array.from({ length: 1001 }, (_, index) => `rt-bulk-${index}`);
+    let failOldest: (reason: Error) => void = () => undefined;
+    const oldest = refreshOnce(
+      config,
+      'rt-bulk-0',
+      async () =>
+        new Promise((_resolve, reject) => {
+          failOldest = reject;
+        })
+    );
+    const tokens = Array.from({ length: 1000 }, (_, index) => `rt-bulk-${index + 1}`);
     await Promise.all(tokens.map(refreshOf));
-    expect(requests.size).toBe(1001);
 
-    await refreshOf('rt-bulk-1');
-    await refreshOf('rt-bulk-1000');
+    // Pushed out while in flight: a refresh of its token sends a request of its own, whose answer
+    // the oldest one's late failure leaves in place.
     await refreshOf('rt-bulk-0');
+    failOldest(new Error('no answer'));
+    await expect(oldest).rejects.toThrow('no answer');
+    await refreshOf('rt-bulk-0');
+    await refreshOf('rt-bulk-1000');
+    await refreshOf('rt-bulk-1');
 
-    expect(requests.get('rt-bulk-1')).toBe(1);
-    expect(requests.get('rt-bulk-1000')).toBe(1);
-    expect(requests.get('rt-bulk-0')).toBe(2);
+    expect(Object.fromEntries(['rt-bulk-0', 'rt-bulk-1', 'rt-bulk-1000'].map((token) => [token, requests.get(token)]))).toEqual({
+      'rt-bulk-0': 1,
+      'rt-bulk-1': 2,
+      'rt-bulk-1000': 1,
+    });
   });
 });

@@ -1,275 +1,345 @@
-import { ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit';
-import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+/**
+ * The token endpoint: the code exchange and the refresh, each one request that is never retried,
+ * what Hugging Face's answers to them mean, and what Logto's secret vault keeps (token storage).
+ */
+import { ConnectorErrorCodes } from '@logto/connector-kit';
+import { describe, expect, it } from 'vitest';
 
 import { createRedactor } from '../../src/redaction.js';
 import { processTokenResponse, type TokenGrant } from '../../src/token.js';
-
 import {
   accessToken,
-  authorizationCode,
-  callbackData,
   clientId,
   clientSecret,
-  createSessionStore,
-  createTestConnector,
+  createSigningKey,
   expectConnectorError,
-  hubUrlFor,
   isolateNetwork,
-  recordUnmatchedRequests,
-  redirectUri,
-  savedCodeVerifier,
-  type SessionStore,
+  jwksOf,
+  keySetEndpoint,
+  newHubUrl,
+  refreshAsLogto,
+  refreshEndpoint,
+  refreshToken,
+  type ScriptedAnswer,
+  script,
+  signIdToken,
   startSignIn,
   tokenEndpoint,
   tokenSuccess,
+  unsecuredIdToken,
+  userId,
   userInfoEndpoint,
-} from './fixtures.js';
+  validIdTokenClaims,
+} from '../support/kit.js';
 
 isolateNetwork();
 
-const hubUrl = hubUrlFor('token');
-const userId = '6512f0d5c9a8b7e6d5c4b3a2';
+/** What the HTTP Basic credentials of the token request carry: base64 of `client_id:client_secret`. */
+const basicCredentials = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
 
-let connector: SocialConnector;
-let store: SessionStore;
-let codeVerifier: string;
-let unmatched: ReturnType<typeof recordUnmatchedRequests>;
+describe('token storage', () => {
+  it('keeps the whole answer to the code exchange, expires_in read as a number, beside the user', async () => {
+    const signIn = await startSignIn({ config: { scope: 'openid profile' } });
+    const key = await createSigningKey('storage-key');
+    const idToken = await signIdToken(validIdTokenClaims(signIn), { key: key.privateKey, kid: key.kid });
+    keySetEndpoint(signIn.hubUrl).reply(200, jwksOf(key));
+    const answer = { ...tokenSuccess, expires_in: '28800', refresh_token: refreshToken, id_token: idToken };
+    // The exact form, with the redirect URI saved in the session, and the client's Basic authentication.
+    tokenEndpoint(signIn).reply(200, answer);
+    userInfoEndpoint(signIn.hubUrl).reply(200, { sub: userId });
 
-beforeEach(async () => {
-  connector = await createTestConnector({ clientId, clientSecret, hubUrl });
-  store = createSessionStore();
-  await startSignIn(connector, store);
-  codeVerifier = await savedCodeVerifier(store);
-  unmatched = recordUnmatchedRequests();
-});
-
-afterEach(() => {
-  unmatched.stop();
-});
-
-const finish = async () => connector.getUserInfo(callbackData, store.getSession);
-
-describe('code exchange request', () => {
-  it("posts the exact form with the session's redirect URI and Basic client authentication", async () => {
-    const token = tokenEndpoint(hubUrl, codeVerifier).reply(200, tokenSuccess);
-    const userInfo = userInfoEndpoint(hubUrl).reply(200, { sub: userId, name: 'Ada' });
-
-    const result = await finish();
-
-    expect(result).toMatchObject({ id: userId, name: 'Ada' });
-    expect(token.isDone()).toBe(true);
-    expect(userInfo.isDone()).toBe(true);
-    expect(unmatched.requests).toEqual([]);
-  });
-
-  it('sends redirect_uri from the session, never the one in the callback data', async () => {
-    const wrongRedirect = nock(hubUrl)
-      .post('/oauth/token', (body: Record<string, string>) => body.redirect_uri !== redirectUri)
-      .reply(200, tokenSuccess);
-    const token = tokenEndpoint(hubUrl, codeVerifier).reply(200, tokenSuccess);
-    userInfoEndpoint(hubUrl).reply(200, { sub: userId });
-
-    await finish();
-
-    expect(token.isDone()).toBe(true);
-    expect(wrongRedirect.isDone()).toBe(false);
-  });
-
-  it('returns the token response to token storage, with a string expires_in as a number', async () => {
-    const token = tokenEndpoint(hubUrl, codeVerifier).reply(200, {
-      ...tokenSuccess,
-      expires_in: '28800',
-      refresh_token: 'hf_oauth_refreshToken2c8d1e',
-    });
-    userInfoEndpoint(hubUrl).reply(200, { sub: userId });
-
-    const { tokenResponse } = await connector.getTokenResponseAndUserInfo!(
-      callbackData,
-      store.getSession
+    const { tokenResponse, userInfo } = await signIn.connector.getTokenResponseAndUserInfo!(
+      signIn.signInPagePost,
+      signIn.store.getSession
     );
 
-    expect(tokenResponse).toEqual({
+    expect(signIn.connector.metadata.isTokenStorageSupported).toBe(true);
+    expect(tokenResponse).toStrictEqual({
       access_token: accessToken,
       token_type: 'bearer',
       expires_in: 28_800,
       scope: 'profile',
-      refresh_token: 'hf_oauth_refreshToken2c8d1e',
+      refresh_token: refreshToken,
+      id_token: idToken,
     });
-    expect(token.isDone()).toBe(true);
+    expect(userInfo).toMatchObject({ id: userId });
   });
 
-  it.each(['Bearer', 'bearer', 'BEARER'])('accepts the token type %s', async (tokenType) => {
-    const token = tokenEndpoint(hubUrl, codeVerifier).reply(200, {
-      ...tokenSuccess,
-      token_type: tokenType,
-    });
-    const userInfo = userInfoEndpoint(hubUrl).reply(200, { sub: userId });
+  it('leaves out what Hugging Face did not send', async () => {
+    const signIn = await startSignIn();
+    tokenEndpoint(signIn).reply(200, { access_token: accessToken, token_type: 'Bearer' });
+    userInfoEndpoint(signIn.hubUrl).reply(200, { sub: userId });
 
-    await expect(finish()).resolves.toMatchObject({ id: userId });
-    expect(token.isDone()).toBe(true);
-    expect(userInfo.isDone()).toBe(true);
+    const { tokenResponse } = await signIn.connector.getTokenResponseAndUserInfo!(
+      signIn.signInPagePost,
+      signIn.store.getSession
+    );
+
+    expect(tokenResponse).toStrictEqual({ access_token: accessToken, token_type: 'Bearer' });
+  });
+
+  it('keeps the rotated tokens of a refresh, without its ID token: no nonce or subject is known to check it', async () => {
+    const hubUrl = newHubUrl('refresh');
+    const fresh = {
+      access_token: 'hf_oauth_access_fresh0123456789',
+      token_type: 'bearer',
+      expires_in: 28_800,
+      scope: 'openid profile',
+      refresh_token: 'hf_oauth_refresh_rotated7c2d',
+    };
+    const idToken = unsecuredIdToken({ iss: hubUrl, aud: clientId, sub: 'attacker-chosen-sub' });
+    refreshEndpoint(hubUrl).reply(200, { ...fresh, id_token: idToken });
+
+    await expect(refreshAsLogto(hubUrl)).resolves.toStrictEqual(fresh);
   });
 });
 
-describe('code exchange failures', () => {
-  it('turns 400 invalid_grant into SocialAuthCodeInvalid', async () => {
-    const token = tokenEndpoint(hubUrl, codeVerifier).reply(400, {
-      error: 'invalid_grant',
-      error_description: 'Invalid authorization code',
-    });
+type Grant = TokenGrant['grantType'];
 
-    const error = await expectConnectorError(finish(), ConnectorErrorCodes.SocialAuthCodeInvalid);
+/** One token request of `grant`, through the connector as Logto calls it, answered with `answer`. */
+const ask = async (grant: Grant, answer: ScriptedAnswer) => {
+  if (grant === 'refresh_token') {
+    const hubUrl = newHubUrl('refresh');
+    const { seen } = script(refreshEndpoint(hubUrl), answer);
+    return { outcome: refreshAsLogto(hubUrl), seen };
+  }
+  const signIn = await startSignIn();
+  const { seen } = script(tokenEndpoint(signIn), answer);
+  return { outcome: signIn.finish(), seen };
+};
 
-    expect(error.data.errorDescription).toContain('Hugging Face rejected the authorization code');
-    expect(error.data).toMatchObject({
-      step: 'token',
-      status: 400,
-      error: 'invalid_grant',
-      error_description: 'Invalid authorization code',
-    });
-    expect(token.isDone()).toBe(true);
+describe('a token request that fails', () => {
+  type Failure = { grant: Grant; answer: ScriptedAnswer; code: ConnectorErrorCodes; message: string; data: Record<string, unknown> };
+
+  it.each<[string, Failure]>([
+    [
+      'the code exchange: code refused (400 invalid_grant)',
+      {
+        grant: 'authorization_code',
+        answer: { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid authorization code' } },
+        code: ConnectorErrorCodes.SocialAuthCodeInvalid,
+        message:
+          'Hugging Face rejected the authorization code: it expired, was already used, or does not match the redirect URI or PKCE verifier. Start the sign-in again.',
+        data: { step: 'token', status: 400, error: 'invalid_grant', error_description: 'Invalid authorization code' },
+      },
+    ],
+    [
+      'a refresh: refresh token refused (400 invalid_grant), which it echoes',
+      {
+        grant: 'refresh_token',
+        answer: { status: 400, body: { error: 'invalid_grant', error_description: `refresh token ${refreshToken} of ${basicCredentials} was revoked` } },
+        code: ConnectorErrorCodes.SocialAccessTokenInvalid,
+        message: 'Hugging Face rejected the refresh token: it expired, was revoked or was already used. The user must sign in again.',
+        data: { step: 'refresh', status: 400, error: 'invalid_grant', error_description: 'refresh token [redacted] of [redacted] was revoked' },
+      },
+    ],
+    // RFC 6749 5.2: a failed client authentication is invalid_client, answered 400 or 401; a 401
+    // means the Basic credentials were refused whatever the body says.
+    [
+      'the code exchange: client refused (401 invalid_client), echoing the secret',
+      {
+        grant: 'authorization_code',
+        answer: { status: 401, body: { error: 'invalid_client', error_description: `secret ${clientSecret} is unknown` } },
+        code: ConnectorErrorCodes.InvalidConfig,
+        message:
+          'Hugging Face rejected the client ID or client secret. Copy both again from the Hugging Face app settings into the connector config.',
+        data: { step: 'token', status: 401, error: 'invalid_client', error_description: 'secret [redacted] is unknown' },
+      },
+    ],
+    [
+      'a refresh: client refused (401 invalid_client)',
+      {
+        grant: 'refresh_token',
+        answer: { status: 401, body: { error: 'invalid_client' } },
+        code: ConnectorErrorCodes.InvalidConfig,
+        message: 'Hugging Face rejected the client ID or client secret.',
+        data: { step: 'refresh', status: 401, error: 'invalid_client' },
+      },
+    ],
+    [
+      'the code exchange: client refused (400 invalid_client)',
+      {
+        grant: 'authorization_code',
+        answer: { status: 400, body: { error: 'invalid_client' } },
+        code: ConnectorErrorCodes.InvalidConfig,
+        message: 'Hugging Face rejected the client ID or client secret.',
+        data: { step: 'token', status: 400, error: 'invalid_client' },
+      },
+    ],
+    [
+      'the code exchange: client refused (401 without an OAuth error)',
+      {
+        grant: 'authorization_code',
+        answer: { status: 401, body: 'Unauthorized' },
+        code: ConnectorErrorCodes.InvalidConfig,
+        message: 'Hugging Face rejected the client ID or client secret.',
+        data: { step: 'token', status: 401 },
+      },
+    ],
+    [
+      'the code exchange: 500 with a text body',
+      {
+        grant: 'authorization_code',
+        answer: { status: 500, body: 'upstream database unavailable', headers: { 'content-type': 'text/plain' } },
+        code: ConnectorErrorCodes.General,
+        message: "Hugging Face's token endpoint answered 500 (upstream database unavailable).",
+        data: { step: 'token', status: 500, error_description: 'upstream database unavailable' },
+      },
+    ],
+    [
+      'a refresh: 500 with a text body echoing the secrets',
+      {
+        grant: 'refresh_token',
+        answer: { status: 500, body: `failed on refresh_token=${refreshToken}&secret=${clientSecret}` },
+        code: ConnectorErrorCodes.General,
+        message: "Hugging Face's token endpoint answered 500 (failed on refresh_token=[redacted]&secret=[redacted]).",
+        data: { step: 'refresh', status: 500 },
+      },
+    ],
+    [
+      'the code exchange: 503, not retried',
+      {
+        grant: 'authorization_code',
+        answer: { status: 503, body: 'busy' },
+        code: ConnectorErrorCodes.General,
+        message: "Hugging Face's token endpoint answered 503 (busy).",
+        data: { step: 'token', status: 503 },
+      },
+    ],
+    [
+      'a refresh: 429, not retried',
+      {
+        grant: 'refresh_token',
+        answer: { status: 429, body: 'slow down', headers: { 'retry-after': '0' } },
+        code: ConnectorErrorCodes.General,
+        message: "Hugging Face's token endpoint answered 429 (slow down).",
+        data: { step: 'refresh', status: 429 },
+      },
+    ],
+    [
+      'a refresh: a reset connection, not retried',
+      {
+        grant: 'refresh_token',
+        answer: { networkError: 'ECONNRESET' },
+        code: ConnectorErrorCodes.General,
+        message: 'could not be reached (ECONNRESET). Check the hub URL and the network, then try again.',
+        data: { step: 'refresh' },
+      },
+    ],
+    [
+      'the code exchange: a redirect to another host, not followed',
+      {
+        grant: 'authorization_code',
+        answer: { status: 302, headers: { location: 'https://elsewhere.test/oauth/token' } },
+        code: ConnectorErrorCodes.General,
+        message: "Hugging Face's token endpoint answered with a redirect (302), which is not followed. Check the hub URL.",
+        data: { step: 'token', status: 302 },
+      },
+    ],
+    [
+      'a refresh: a redirect, not followed',
+      {
+        grant: 'refresh_token',
+        answer: { status: 307, headers: { location: '/oauth/token-elsewhere' } },
+        code: ConnectorErrorCodes.General,
+        message: "Hugging Face's token endpoint answered with a redirect (307), which is not followed.",
+        data: { step: 'refresh', status: 307 },
+      },
+    ],
+    [
+      // RFC 9110 15.4.5: nothing was asked conditionally.
+      'the code exchange: 304, which is not a redirect',
+      {
+        grant: 'authorization_code',
+        answer: { status: 304 },
+        code: ConnectorErrorCodes.General,
+        message: "Hugging Face's token endpoint answered 304.",
+        data: { step: 'token', status: 304 },
+      },
+    ],
+    [
+      'the code exchange: a success whose body is HTML',
+      {
+        grant: 'authorization_code',
+        answer: { status: 200, body: '<html>Hub</html>', headers: { 'content-type': 'text/html' } },
+        code: ConnectorErrorCodes.InvalidResponse,
+        message: "Hugging Face's token response is malformed (body).",
+        data: { step: 'token', status: 200 },
+      },
+    ],
+    [
+      'a refresh: a malformed success echoing the secrets',
+      {
+        grant: 'refresh_token',
+        answer: { status: 200, body: { access_token: 42, refresh_token: refreshToken, note: clientSecret } },
+        code: ConnectorErrorCodes.InvalidResponse,
+        message: "Hugging Face's token response is malformed (access_token, token_type).",
+        data: { step: 'refresh', status: 200 },
+      },
+    ],
+  ])('%s', async (_, { grant, answer, code, message, data }) => {
+    const { outcome, seen } = await ask(grant, answer);
+
+    const error = await expectConnectorError(outcome, code, message);
+
+    expect(error.data).toMatchObject(data);
+    expect(seen).toHaveLength(1);
+    const exposed = [error.message, JSON.stringify(error.data), String(error.stack)].join('\n');
+    for (const secret of [refreshToken, clientSecret, basicCredentials]) {
+      expect(exposed).not.toContain(secret);
+    }
   });
 
-  it('turns 401 invalid_client into InvalidConfig about the client credentials', async () => {
-    const token = tokenEndpoint(hubUrl, codeVerifier).reply(401, { error: 'invalid_client' });
+  it('keeps why no answer could be read as a non-enumerable cause, outside the data Logto shows', async () => {
+    const { outcome } = await ask('authorization_code', { status: 200, body: 'x'.repeat(2 * 1024 * 1024) });
 
-    const error = await expectConnectorError(finish(), ConnectorErrorCodes.InvalidConfig);
+    const error = await expectConnectorError(outcome, ConnectorErrorCodes.InvalidResponse, 'is too large');
 
-    expect(error.data.errorDescription).toContain('client ID or client secret');
-    expect(error.data).toMatchObject({ status: 401, error: 'invalid_client' });
-    expect(token.isDone()).toBe(true);
-  });
-
-  // RFC 6749 §5.2: a failed client authentication is invalid_client, answered 400 or 401; a 401
-  // means the Basic credentials were refused whatever the body says.
-  it.each([
-    { case: '400 invalid_client', status: 400, body: { error: 'invalid_client' } },
-    { case: '401 without an OAuth error', status: 401, body: 'Unauthorized' },
-  ])('turns $case into InvalidConfig about the client credentials', async ({ status, body }) => {
-    const token = tokenEndpoint(hubUrl, codeVerifier).reply(status, body);
-
-    const error = await expectConnectorError(finish(), ConnectorErrorCodes.InvalidConfig);
-
-    expect(error.data.errorDescription).toContain('client ID or client secret');
-    expect(error.data).toMatchObject({ step: 'token', status });
-    expect(token.isDone()).toBe(true);
-  });
-
-  it('turns a 500 with a text body into General carrying that text', async () => {
-    const token = tokenEndpoint(hubUrl, codeVerifier).reply(500, 'upstream database unavailable', {
-      'content-type': 'text/plain',
-    });
-
-    const error = await expectConnectorError(finish(), ConnectorErrorCodes.General);
-
-    expect(error.data.errorDescription).toBe(
-      "Hugging Face's token endpoint answered 500 (upstream database unavailable)."
-    );
-    expect(error.data).toMatchObject({ status: 500, error_description: 'upstream database unavailable' });
-    expect(token.isDone()).toBe(true);
-  });
-
-  it('does not follow a redirect to another host', async () => {
-    const token = tokenEndpoint(hubUrl, codeVerifier).reply(302, '', {
-      location: 'https://elsewhere.test/oauth/token',
-    });
-    const elsewhere = nock('https://elsewhere.test').post('/oauth/token').reply(200, tokenSuccess);
-
-    const error = await expectConnectorError(finish(), ConnectorErrorCodes.General);
-
-    expect(error.data.errorDescription).toContain(
-      "Hugging Face's token endpoint answered with a redirect (302), which is not followed"
-    );
-    expect(token.isDone()).toBe(true);
-    expect(elsewhere.isDone()).toBe(false);
-    expect(unmatched.requests).toEqual([]);
-  });
-
-  it('does not call a 304 a redirect: nothing was asked conditionally (RFC 9110 15.4.5)', async () => {
-    const token = tokenEndpoint(hubUrl, codeVerifier).reply(304);
-
-    const error = await expectConnectorError(finish(), ConnectorErrorCodes.General);
-
-    expect(error.data.errorDescription).toBe("Hugging Face's token endpoint answered 304.");
-    expect(token.isDone()).toBe(true);
-  });
-
-  it('keeps a transport failure as a non-enumerable cause, outside the data Logto shows', async () => {
-    const token = tokenEndpoint(hubUrl, codeVerifier).reply(200, 'x'.repeat(2 * 1024 * 1024));
-
-    const error = await expectConnectorError(finish(), ConnectorErrorCodes.InvalidResponse);
-
-    expect(error.data.errorDescription).toContain('is too large');
     expect(error.cause).toBeInstanceOf(Error);
     expect((error.cause as Error).name).toBe('TransportError');
-    // What a log of the cause shows: why there was no usable answer, and its detail.
-    expect((error.cause as Error).message).toBe(`too_large: body over ${1024 * 1024} bytes`);
+    expect((error.cause as Error).message).toBe('too_large: body over 1048576 bytes');
     expect(Object.keys(error)).not.toContain('cause');
     expect(JSON.stringify(error.data)).not.toContain('TransportError');
-    expect(token.isDone()).toBe(true);
-  });
-
-  it('never retries the token request: a 503 yields exactly one request', async () => {
-    const token = tokenEndpoint(hubUrl, codeVerifier).reply(503, 'busy');
-
-    const error = await expectConnectorError(finish(), ConnectorErrorCodes.General);
-
-    expect(error.data.errorDescription).toBe("Hugging Face's token endpoint answered 503 (busy).");
-    expect(token.isDone()).toBe(true);
-    expect(unmatched.requests).toEqual([]);
-  });
-
-  it('turns a body that is not JSON into InvalidResponse', async () => {
-    const token = tokenEndpoint(hubUrl, codeVerifier).reply(200, '<html>Hub</html>', {
-      'content-type': 'text/html',
-    });
-
-    const error = await expectConnectorError(finish(), ConnectorErrorCodes.InvalidResponse);
-
-    expect(error.data.errorDescription).toBe("Hugging Face's token response is malformed (body).");
-    expect(token.isDone()).toBe(true);
   });
 });
 
-describe('processTokenResponse on a 200', () => {
-  const grant: TokenGrant = {
-    grantType: 'authorization_code',
-    code: authorizationCode,
-    redirectUri,
-    codeVerifier: 'v'.repeat(43),
-  };
-  const ok = (body: string) => ({ status: 200, body });
+describe("reading a success (Hugging Face's quirks accepted on purpose)", () => {
+  const grant: TokenGrant = { grantType: 'refresh_token', refreshToken };
+  const read = (body: string) => processTokenResponse({ status: 200, body }, grant, createRedactor());
+  const json = (changes: Record<string, unknown>) => JSON.stringify({ ...tokenSuccess, ...changes });
 
   it.each([
-    { case: 'not JSON', body: 'access_token=hf_oauth_x', fields: 'body' },
-    { case: 'a JSON array', body: JSON.stringify([tokenSuccess]), fields: 'body' },
-    { case: 'no access_token', body: JSON.stringify({ token_type: 'bearer' }), fields: 'access_token' },
-    { case: 'an empty access_token', body: JSON.stringify({ ...tokenSuccess, access_token: '' }), fields: 'access_token' },
-    { case: 'token_type "mac"', body: JSON.stringify({ ...tokenSuccess, token_type: 'mac' }), fields: 'token_type' },
-    { case: 'no token_type', body: JSON.stringify({ access_token: accessToken }), fields: 'token_type' },
-    { case: 'an empty object', body: '{}', fields: 'access_token, token_type' },
-    { case: 'a non-numeric expires_in', body: JSON.stringify({ ...tokenSuccess, expires_in: '8h' }), fields: 'expires_in' },
-  ])('rejects $case as InvalidResponse', async ({ body, fields }) => {
-    const error = await expectConnectorError(
-      Promise.resolve().then(() => processTokenResponse(ok(body), grant, createRedactor())),
-      ConnectorErrorCodes.InvalidResponse
-    );
-
-    expect(error.data.errorDescription).toBe(`Hugging Face's token response is malformed (${fields}).`);
-    expect(error.data.step).toBe('token');
+    ['token_type Bearer', { token_type: 'Bearer' }, { token_type: 'Bearer' }],
+    ['token_type BEARER', { token_type: 'BEARER' }, { token_type: 'BEARER' }],
+    ['expires_in as a numeric text', { expires_in: '28800' }, { expires_in: 28_800 }],
+    ['expires_in of 30 days, the longest Hugging Face issues', { expires_in: 2_592_000 }, { expires_in: 2_592_000 }],
+    ['expires_in of a year, the longest accepted', { expires_in: 31_536_000 }, { expires_in: 31_536_000 }],
+  ])('accepts %s', (_, changes, expected) => {
+    expect(read(json(changes))).toStrictEqual({ ...tokenSuccess, ...expected });
   });
 
   it.each([
-    { expiresIn: '28800', expected: 28_800 },
-    { expiresIn: 28_800, expected: 28_800 },
-  ])('reads expires_in $expiresIn as $expected', ({ expiresIn, expected }) => {
-    const tokens = processTokenResponse(
-      ok(JSON.stringify({ ...tokenSuccess, expires_in: expiresIn })),
-      grant,
-      createRedactor()
+    ['not JSON', 'access_token=hf_oauth_x', 'body'],
+    ['a JSON array', JSON.stringify([tokenSuccess]), 'body'],
+    ['an empty object', '{}', 'access_token, token_type'],
+    ['no access_token', JSON.stringify({ token_type: 'bearer' }), 'access_token'],
+    ['an empty access_token', json({ access_token: '' }), 'access_token'],
+    ['token_type mac', json({ token_type: 'mac' }), 'token_type'],
+    ['no token_type', JSON.stringify({ access_token: accessToken }), 'token_type'],
+    ['an expires_in of 8h', json({ expires_in: '8h' }), 'expires_in'],
+    ['an expires_in of 1e999, which JSON reads as Infinity', json({}).replace('28800', '1e999'), 'expires_in'],
+    ['a negative expires_in', json({ expires_in: -1 }), 'expires_in'],
+    ['a fractional expires_in', json({ expires_in: 3600.5 }), 'expires_in'],
+    ['an expires_in over a year', json({ expires_in: 31_536_001 }), 'expires_in'],
+    ['an expires_in text over a year', json({ expires_in: '99999999999' }), 'expires_in'],
+    ['an empty refresh_token', json({ refresh_token: '' }), 'refresh_token'],
+    ['an empty id_token', json({ id_token: '' }), 'id_token'],
+  ])('refuses %s as InvalidResponse naming the fields', (_, body, fields) => {
+    expect(() => read(body)).toThrow(
+      expect.objectContaining({
+        code: ConnectorErrorCodes.InvalidResponse,
+        data: { errorDescription: `Hugging Face's token response is malformed (${fields}).`, step: 'refresh', status: 200 },
+      })
     );
-
-    expect(tokens.expires_in).toBe(expected);
   });
 });
