@@ -13,15 +13,7 @@ const acmeId = '5e67bd5b1009063689407478';
 const otherOrgId = '61f0c0ffee0c0ffee0c0ffee';
 const acme = { sub: acmeId, name: 'Acme Research', preferred_username: 'acme-research', plan: 'team' };
 const other = { sub: otherOrgId, name: 'Other Lab', preferred_username: 'other-lab' };
-const malformedEntries = [
-  null,
-  'acme-research',
-  42,
-  [acmeId],
-  {},
-  { sub: 42, preferred_username: ['acme-research'] },
-  { name: 'acme-research' },
-];
+const malformedEntries = [null, 'acme-research', 42, [acmeId], {}, { sub: 42, preferred_username: ['acme-research'] }, { name: 'acme-research' }];
 
 /** Signs in with the rule `authorizedOrgs` as a user whose userinfo lists `orgs` (none when undefined). */
 const signInWith = async (authorizedOrgs: unknown, orgs: unknown) =>

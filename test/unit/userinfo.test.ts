@@ -5,6 +5,8 @@
 import { ConnectorErrorCodes, socialUserInfoGuard } from '@logto/connector-kit';
 import { describe, expect, it } from 'vitest';
 
+import { createRedactor } from '../../src/redaction.js';
+import { processUserInfoResponse, skipSubjectCheck } from '../../src/userinfo.js';
 import {
   createSigningKey,
   expectConnectorError,
@@ -105,6 +107,16 @@ describe('answers refused', () => {
     expect(userInfo.rawData).toEqual(JSON.parse(nested(16)));
     expect(JSON.parse(JSON.stringify(userInfo))).toEqual(userInfo);
     expect(socialUserInfoGuard.safeParse(userInfo).success).toBe(true);
+  });
+});
+
+describe('reading the profile', () => {
+  it('keeps in orgs[] only the entries shaped like an organization', () => {
+    const body = JSON.stringify({ sub: userId, orgs: [null, 'acme-research', { sub: 'x' }] });
+
+    const { profile } = processUserInfoResponse({ status: 200, body }, skipSubjectCheck, createRedactor());
+
+    expect(profile.orgs).toEqual([{ sub: 'x' }]);
   });
 });
 
