@@ -331,6 +331,21 @@ export const hold = (
   };
 };
 
+/**
+ * Signs in up to the userinfo, which gives `answer`, and returns what `getUserInfo` gives Logto.
+ *
+ * @param answer - The userinfo endpoint's answer.
+ * @param options - As for {@link startSignIn}.
+ */
+export const signInWithUserInfo = async (
+  answer: ScriptedAnswer,
+  options: SignInOptions = {}
+): Promise<SocialUserInfo> => {
+  const signIn = await signInUpToUserInfo(options);
+  script(userInfoEndpoint(signIn.hubUrl).matchHeader('accept', 'application/json'), answer);
+  return signIn.finish();
+};
+
 /** An RSA key pair whose public half a key set publishes under `kid`. */
 export type SigningKey = { kid: string; privateKey: CryptoKey; publicJwk: JWK };
 
