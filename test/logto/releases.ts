@@ -31,7 +31,7 @@ export const logtoReleases: readonly LogtoRelease[] = Object.freeze([
 export const newestRelease: LogtoRelease = logtoReleases.at(-1)!;
 
 /** What every supported core ships with the same range, so a connector may import it without declaring more than core provides. */
-export const sharedCoreDependencies: Readonly<Record<string, string>> = {
+const sharedCoreDependencies = {
   '@silverhand/essentials': '^2.9.1',
   got: '^14.0.0',
   ky: '^1.2.3',
