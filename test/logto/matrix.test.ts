@@ -144,10 +144,12 @@ describe.each(logtoReleases)('Logto $releases (connector-kit $connectorKit, jose
     expect(userinfo.status).toBe(200);
   });
 
-  it("reports failures as core's ConnectorError: a cancelled sign-in as authorization_failed, a config without secret as invalid_config", async () => {
-    await expect(signIn(release, { cancel: true }, 'getUserInfo', { scope: 'profile' })).rejects.toMatchObject({
-      failure: { isConnectorError: true, code: 'authorization_failed', message: expect.stringContaining('cancelled') },
+  it("reports failures as core's ConnectorError: an outsider refused by the organization rule as authorization_failed, without their email; a config without secret as invalid_config", async () => {
+    const refused = signIn(release, { username: 'outsider' }, 'getUserInfo', { scope: 'profile', authorizedOrgs: 'ml-lab' });
+    await expect(refused).rejects.toMatchObject({
+      failure: { isConnectorError: true, code: 'authorization_failed', message: expect.stringContaining('not a member of an authorized organization') },
     });
+    expect(JSON.stringify(await refused.catch((error: unknown) => error))).not.toContain(userNamed('outsider').email);
     const request = { state: 's', redirectUri: `${logtoEndpoint}/callback/c`, connectorId: 'c', connectorFactoryId: ourFactoryId, jti: randomUUID(), headers: {} };
     await expect(callConnector(release, 'getAuthorizationUri', { clientSecret: undefined }, request)).rejects.toMatchObject({
       failure: { isConnectorError: true, code: 'invalid_config', message: expect.stringContaining('clientSecret is required') },
