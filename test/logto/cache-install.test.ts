@@ -1,6 +1,6 @@
 /**
  * What an install into .cache/ says and leaves behind (scripts/cache-install.mjs), with npm
- * commands that need no network: `npm --version`, and scripts of a package.json written here.
+ * commands that need no network: scripts of a package.json written here.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -16,9 +16,7 @@ import { folderMegabytes, installIntoCache, writePackageJson } from '../../scrip
 let parent: string;
 let target: string;
 let lines: string[];
-const log = (line: string) => {
-  lines.push(line);
-};
+const log = (line: string) => lines.push(line);
 
 beforeEach(async () => {
   parent = await mkdtemp(path.join(tmpdir(), 'cache-install-'));
@@ -34,55 +32,35 @@ afterEach(async () => {
 /** Folders the install left beside the target, other than the target. */
 const leftovers = async () => (await readdir(parent)).filter((name) => name !== 'thing');
 
-/** An install whose npm step runs `script` from a package.json in the new folder. */
+/** An install of "The thing", 12 MB, whose npm step runs `script` from a package.json in the new folder. */
 const installRunning = (script: string, finish?: (folder: string) => void) => {
   let folder = '';
-  const installed = installIntoCache({
-    target,
-    title: 'The thing',
-    megabytes: 12,
-    prepare: async (building) => {
-      folder = building;
-      await writePackageJson(building, { scripts: { step: script } });
-      return building;
-    },
-    npmArgs: ['run', '--silent', 'step'],
-    finish,
-    log,
+  const prepare = vi.fn(async (building: string) => {
+    folder = building;
+    await writePackageJson(building, { scripts: { step: script } });
+    return building;
   });
-  return { installed, folder: () => folder };
+  const installed = installIntoCache({ target, title: 'The thing', megabytes: 12, prepare, npmArgs: ['run', '--silent', 'step'], finish, log });
+  return { installed, prepare, folder: () => folder };
 };
 
 describe('installIntoCache', () => {
-  it('says what it fetches, how big, where and that it is reused, then what it took', async () => {
-    await installIntoCache({
-      target,
-      title: 'The thing',
-      megabytes: 12,
-      prepare: async (building) => {
-        await writeFile(path.join(building, 'marker'), 'prepared');
-        return building;
-      },
-      npmArgs: ['--version'],
-      log,
-    });
+  it('says what it fetches, how big, where and that it is reused, then what it took, and puts the folder in place', async () => {
+    await expect(installRunning('node -e ""').installed).resolves.toBe(target);
 
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toBe(
-      `The thing: downloading from the npm registry into ${target}, about 12 MB on disk (once: later runs reuse it).`
-    );
-    expect(lines[1]).toMatch(/^The thing: installed, \d+ MB in \d+ s\.$/);
-    expect(existsSync(path.join(target, 'marker'))).toBe(true);
+    expect(lines).toEqual([
+      `The thing: downloading from the npm registry into ${target}, about 12 MB on disk (once: later runs reuse it).`,
+      expect.stringMatching(/^The thing: installed, \d+ MB in \d+ s\.$/),
+    ]);
+    expect(existsSync(path.join(target, 'package.json'))).toBe(true);
     expect(await leftovers()).toEqual([]);
   });
 
   it('does nothing and says nothing when the folder is there', async () => {
     await mkdir(target);
-    const prepare = vi.fn((building: string) => Promise.resolve(building));
+    const { installed, prepare } = installRunning('node -e ""');
 
-    await expect(
-      installIntoCache({ target, title: 'The thing', megabytes: 12, prepare, npmArgs: ['--version'], log })
-    ).resolves.toBe(target);
+    await expect(installed).resolves.toBe(target);
     expect(prepare).not.toHaveBeenCalled();
     expect(lines).toEqual([]);
   });
@@ -101,25 +79,21 @@ describe('installIntoCache', () => {
     await writeFile(path.join(folder(), 'go'), '');
     await installed;
 
-    expect(lines[1]).toMatch(/^The thing: still installing \(\d+ s so far\)$/);
-    expect(lines[2]).toMatch(/^The thing: installed/);
-    expect(lines).toHaveLength(3);
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^The thing: still installing \(\d+ s so far\)$/), expect.stringMatching(/^The thing: installed/)]);
   });
 
-  it("fails with npm's output and the title when npm fails, leaving nothing behind", async () => {
-    const { installed } = installRunning('node -e "console.error(\'no route to the registry\'); process.exit(3)"');
-
-    await expect(installed).rejects.toThrow(/while installing The thing:[\s\S]*no route to the registry/);
-    expect(existsSync(target)).toBe(false);
-    expect(await leftovers()).toEqual([]);
-  });
-
-  it('keeps nothing when the check after npm refuses the install', async () => {
-    const { installed } = installRunning('node -e ""', () => {
-      throw new Error('npm left out the CLI');
-    });
-
-    await expect(installed).rejects.toThrow('npm left out the CLI');
+  it.each([
+    ["npm fails: npm's output and the title", 'node -e "console.error(\'no route to the registry\'); process.exit(3)"', undefined, /while installing The thing:[\s\S]*no route to the registry/],
+    [
+      'the check after npm refuses the install: its reason',
+      'node -e ""',
+      () => {
+        throw new Error('npm left out the CLI');
+      },
+      /npm left out the CLI/,
+    ],
+  ])('when %s, and nothing left behind', async (_case, script, finish, reason) => {
+    await expect(installRunning(script, finish).installed).rejects.toThrow(reason);
     expect(existsSync(target)).toBe(false);
     expect(await leftovers()).toEqual([]);
   });

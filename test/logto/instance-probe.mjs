@@ -1,36 +1,29 @@
-// Runs inside a Logto instance, as Logto core does: started (forked, with an IPC channel) from
-// the instance's `packages/core`, it loads `packages/core/connectors` with the instance's own
-// `@logto/cli` loader, then calls the loaded connector when the test asks. Every connector
-// import therefore resolves from core's node_modules, jose included. Plain JavaScript, so that
-// the instance's Node runs it without a loader.
+// Runs as Logto core does, forked in an instance's `packages/core`: loads `packages/core/connectors`
+// with the instance's own `@logto/cli` loader (so every connector import resolves from core's
+// node_modules), then calls the loaded connector when the test asks. Plain JavaScript, so that the
+// instance's Node runs it without a loader.
 //
-// Messages in:  { id, op, ...arguments }; out: { id, result } or { id, failure }.
-// The connector session travels as JSON text, as Logto stores it between requests.
+// Messages in: { id, op, ...arguments }; out: { id, result } or { id, failure }, and { id: 0 } once ready.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const core = process.cwd();
-const coreRequire = createRequire(path.join(core, 'package.json'));
-const importFromCore = async (specifier) => import(pathToFileURL(coreRequire.resolve(specifier)).href);
+import { createLogtoSessionStore } from '../../stand-in/logto/session.mjs';
 
+const coreFile = path.join(process.cwd(), 'package.json');
+const coreRequire = createRequire(coreFile);
 const cliPackage = path.dirname(coreRequire.resolve('@logto/cli/package.json'));
-const kit = await importFromCore('@logto/connector-kit');
-const { getConnectorPackagesFromDirectory } = await import(
-  pathToFileURL(path.join(cliPackage, 'lib', 'utils.js')).href
-);
-const { loadConnectorFactories } = await import(
-  pathToFileURL(path.join(cliPackage, 'lib', 'connector', 'index.js')).href
-);
+const importFromCli = async (file) => import(pathToFileURL(path.join(cliPackage, 'lib', file)).href);
 
-/** @type {Map<string, { createConnector: Function, path: string }>} */
+const kit = await import(pathToFileURL(coreRequire.resolve('@logto/connector-kit')).href);
+const { getConnectorPackagesFromDirectory } = await importFromCli('utils.js');
+const { loadConnectorFactories } = await importFromCli(path.join('connector', 'index.js'));
+
+/** The factories `load` found, by id. */
 const factories = new Map();
 
-/**
- * The folder and version of the package `name` as Node's resolution finds it from `fromFile`
- * (not every package exports its package.json).
- */
+/** The folder and version of `name` as Node's resolution finds it from `fromFile` (not every package exports its package.json). */
 const packageSeenFrom = (fromFile, name) => {
   const folder = createRequire(fromFile)
     .resolve.paths(name)
@@ -40,34 +33,6 @@ const packageSeenFrom = (fromFile, name) => {
     throw new Error(`${name} is not reachable from ${fromFile}`);
   }
   return { folder, version: JSON.parse(readFileSync(path.join(folder, 'package.json'), 'utf8')).version };
-};
-const coreFile = path.join(core, 'package.json');
-
-const describeError = (error) => ({
-  isConnectorError: error instanceof kit.ConnectorError,
-  name: error?.name,
-  code: error?.code,
-  message: error?.message,
-  data: error?.data,
-});
-
-const connectorOf = async ({ factoryId, config }) => {
-  const factory = factories.get(factoryId);
-  if (!factory) {
-    throw new Error(`No loaded factory ${factoryId}`);
-  }
-  return factory.createConnector({ getConfig: async () => config });
-};
-
-const sessionStore = (json) => {
-  let stored = json;
-  return {
-    getSession: async () => (stored === undefined ? {} : JSON.parse(stored)),
-    setSession: async (value) => {
-      stored = JSON.stringify(value);
-    },
-    json: () => stored,
-  };
 };
 
 const operations = {
@@ -81,56 +46,41 @@ const operations = {
     return {
       node: process.versions.node,
       cli: packageSeenFrom(coreFile, '@logto/cli'),
-      connectorKit: packageSeenFrom(coreFile, '@logto/connector-kit'),
       loaderConnectorKit: packageSeenFrom(path.join(cliPackage, 'lib', 'connector', 'loader.js'), '@logto/connector-kit'),
       packages,
-      factories: loaded.map(({ metadata, path: folder }) => ({
-        id: metadata.id,
+      factories: loaded.map(({ metadata, type, path: folder }) => ({
+        metadata,
+        type,
         path: folder,
-        readme: metadata.readme,
         jose: packageSeenFrom(path.join(folder, 'lib', 'index.js'), 'jose'),
         connectorKit: packageSeenFrom(path.join(folder, 'lib', 'index.js'), '@logto/connector-kit'),
       })),
     };
   },
 
-  /** `getAuthorizationUri`, with the session Logto would store. */
-  async authorize({ factoryId, config, request }) {
-    const connector = await connectorOf({ factoryId, config });
-    const session = sessionStore();
-    const url = await connector.getAuthorizationUri(request, session.setSession);
-    return { url, sessionJson: session.json() };
-  },
-
-  /** `getUserInfo` with what Logto's page posted and the stored session. */
-  async getUserInfo({ factoryId, config, data, sessionJson }) {
-    const connector = await connectorOf({ factoryId, config });
-    return { userInfo: await connector.getUserInfo(data, sessionStore(sessionJson).getSession) };
-  },
-
-  /** The token-storage variant of the callback, as Logto calls it with token storage on. */
-  async getTokenResponseAndUserInfo({ factoryId, config, data, sessionJson }) {
-    const connector = await connectorOf({ factoryId, config });
-    return connector.getTokenResponseAndUserInfo(data, sessionStore(sessionJson).getSession);
-  },
-
-  /** What Logto calls once a stored access token has expired. */
-  async getAccessTokenByRefreshToken({ factoryId, config, refreshToken }) {
-    const connector = await connectorOf({ factoryId, config });
-    return connector.getAccessTokenByRefreshToken(refreshToken);
+  /**
+   * Calls `method` of a connector the loaded factory creates, as Logto does: with the session it
+   * keeps as JSON text between requests (`setSession` for `getAuthorizationUri`, `getSession` after).
+   */
+  async connector({ factoryId, config, method, argument, sessionJson }) {
+    const factory = factories.get(factoryId);
+    if (!factory) {
+      throw new Error(`No loaded factory ${factoryId}`);
+    }
+    const connector = await factory.createConnector({ getConfig: async () => config });
+    const session = createLogtoSessionStore(sessionJson);
+    const result = await connector[method](argument, method === 'getAuthorizationUri' ? session.setSession : session.getSession);
+    return { result, sessionJson: session.json() };
   },
 };
 
 process.on('message', async ({ id, op, ...input }) => {
   try {
-    const operation = operations[op];
-    if (!operation) {
-      throw new Error(`Unknown operation ${op}`);
-    }
-    process.send({ id, result: await operation(input) });
+    process.send({ id, result: await operations[op](input) });
   } catch (error) {
-    process.send({ id, failure: describeError(error) });
+    const { name, code, message, data } = error ?? {};
+    process.send({ id, failure: { isConnectorError: error instanceof kit.ConnectorError, name, code, message, data } });
   }
 });
 
-process.send({ ready: true });
+process.send({ id: 0 });

@@ -1,35 +1,30 @@
 /**
- * Runs Logto's side of an instance in its own Node process, as Logto does: the release's CLI for
- * `logto connector add`, and a long-lived process in `packages/core` (see `instance-probe.mjs`)
+ * Runs Logto's side of an instance in Node processes of its own, as Logto does: the release's CLI
+ * for `logto connector add`, and a long-lived process in `packages/core` (`instance-probe.mjs`)
  * that loads the connectors with the release's loader and calls the loaded connector.
  */
-import { type ChildProcess, execFile, fork } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { type LogtoInstance } from './skeleton.js';
+import { type ConnectorMetadata } from '@logto/connector-kit';
 
-const execFileAsync = promisify(execFile);
+import { type LogtoRelease } from './releases.js';
+import { createLogtoInstance, type LogtoInstance } from './skeleton.js';
+
+/** This connector's factory id, as Logto lists it. */
+export const ourFactoryId = 'huggingface-oidc-universal';
 
 const quietEnvironment = () => ({ ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' });
 
-/**
- * Runs the instance's own `logto connector add <tarball> --path <root>` with `node` and returns
- * what it printed.
- */
-export const addConnectorWithCli = async (
-  instance: LogtoInstance,
-  tarball: string,
-  node: string
-): Promise<string> => {
-  const cliBin = path.join(instance.cliPackage, 'bin', 'logto.js');
-  const args = [cliBin, 'connector', 'add', tarball, '--path', instance.root];
-  const { stdout, stderr } = await execFileAsync(node, args, {
+/** Runs the instance's own `logto connector add <tarball> --path <root>` with `node` and returns what it printed. */
+export const addConnectorWithCli = async (instance: LogtoInstance, tarball: string, node: string): Promise<string> => {
+  const args = [path.join(instance.core, 'node_modules', '@logto', 'cli', 'bin', 'logto.js'), 'connector', 'add', tarball, '--path', instance.root];
+  const { stdout, stderr } = await promisify(execFile)(node, args, {
     cwd: instance.root,
     env: quietEnvironment(),
     timeout: 120_000,
-    maxBuffer: 16 * 1024 * 1024,
   }).catch((error: unknown) => {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
     throw new Error(`logto ${args.slice(1).join(' ')} failed:\n${stdout}\n${stderr}`, { cause: error });
@@ -37,125 +32,102 @@ export const addConnectorWithCli = async (
   return `${stdout}${stderr}`;
 };
 
-/** A package as the loader's `getConnectorPackagesFromDirectory` lists it. */
-export type ConnectorPackage = { name: string; path: string };
-
 /** A package folder and version, as Node's resolution finds it from some file. */
 export type ResolvedPackage = { folder: string; version: string };
 
-/** What `load` reports. */
-export type LoadReport = {
-  /** The Node version the instance runs on. */
-  node: string;
-  cli: ResolvedPackage;
-  /** Core's `@logto/connector-kit`. */
-  connectorKit: ResolvedPackage;
-  /** The `@logto/connector-kit` the loader checks ranges against. */
-  loaderConnectorKit: ResolvedPackage;
-  packages: ConnectorPackage[];
-  factories: Array<{
-    id: string;
-    path: string;
-    readme: string;
-    /** What the connector's own `import 'jose'` and `import '@logto/connector-kit'` reach. */
-    jose: ResolvedPackage;
-    connectorKit: ResolvedPackage;
-  }>;
-};
+/** A factory as the loader returned it, with what the connector's own imports of jose and connector-kit reach. */
+export type LoadedFactory = { metadata: ConnectorMetadata; type: string; path: string; jose: ResolvedPackage; connectorKit: ResolvedPackage };
 
-/** An error as it reached the instance: whether it is core's `ConnectorError`, and its fields. */
-export type InstanceFailure = {
-  isConnectorError: boolean;
-  name?: string;
-  code?: string;
-  message?: string;
-  data?: unknown;
-};
+/**
+ * What the probe's `load` reports: the instance's Node version, its `@logto/cli`, the connector-kit
+ * the loader checks ranges against, the packages `getConnectorPackagesFromDirectory` listed, and the factories loaded.
+ */
+export type LoadReport = { node: string; cli: ResolvedPackage; loaderConnectorKit: ResolvedPackage; packages: Array<{ name: string; path: string }>; factories: LoadedFactory[] };
 
-/** Thrown by {@link InstanceProcess.call} when the connector (or the loader) threw. */
+/** Thrown by {@link LoadedInstance.call} when the connector (or the loader) threw: the error as it reached the instance. */
 export class InstanceCallError extends Error {
-  constructor(readonly failure: InstanceFailure) {
+  constructor(readonly failure: { isConnectorError: boolean; name?: string; code?: string; message?: string; data?: unknown }) {
     super(`${failure.name ?? 'Error'} ${failure.code ?? ''}: ${failure.message ?? ''}`);
   }
 }
 
-/** The running instance process. */
-export type InstanceProcess = {
+type ProbeMessage = { id: number; result?: unknown; failure?: InstanceCallError['failure'] };
+
+/** A new instance whose connectors the release's loader has loaded, in a process of its own that stays to call them. */
+export type LoadedInstance = {
+  instance: LogtoInstance;
+  load: LoadReport;
+  /** This connector's factory; throws, with what the process printed, when the loader skipped it. */
+  ours: () => LoadedFactory;
   /** Runs one operation of `instance-probe.mjs` and returns its result. */
-  call: <T>(op: string, input?: Record<string, unknown>) => Promise<T>;
+  call: (op: string, input: Record<string, unknown>) => Promise<unknown>;
   /** Everything the process printed so far (the loader's `skip … due to error` lines included). */
   output: () => string;
-  /** Ends the process. */
   close: () => Promise<void>;
 };
 
-const probeFile = fileURLToPath(new URL('instance-probe.mjs', import.meta.url));
-
-type ProbeMessage = { ready?: true; id?: number; result?: unknown; failure?: InstanceFailure };
-
-/** Starts `instance-probe.mjs` in `instance.core` with `node` and waits until it is ready. */
-export const startInstanceProcess = async (
-  instance: LogtoInstance,
-  node: string
-): Promise<InstanceProcess> => {
+/**
+ * Creates an instance of `release`, lets `install` put connectors into it, then starts
+ * `instance-probe.mjs` in its `packages/core` with `node` and has it load them.
+ */
+export const startLoadedInstance = async (
+  release: LogtoRelease,
+  node: string,
+  install: (instance: LogtoInstance) => Promise<unknown>
+): Promise<LoadedInstance> => {
+  const instance = await createLogtoInstance(release);
+  await install(instance).catch(async (error: unknown) => {
+    await instance.dispose();
+    throw error;
+  });
   let printed = '';
-  const child: ChildProcess = fork(probeFile, [], {
+  const child = fork(fileURLToPath(new URL('instance-probe.mjs', import.meta.url)), [], {
     cwd: instance.core,
     execPath: node,
     env: quietEnvironment(),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    printed += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    printed += chunk.toString();
-  });
-
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  let nextId = 0;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      for (const { reject } of pending.values()) {
-        reject(new Error(`The instance process exited (${code ?? signal}):\n${printed}`));
-      }
-      pending.clear();
-      resolve();
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => {
+      printed += chunk.toString();
     });
-  });
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const waiting = new Map<number, (message: ProbeMessage) => void>();
+  child.on('message', (message: ProbeMessage) => waiting.get(message.id)?.(message));
 
-  await new Promise<void>((resolve, reject) => {
-    child.on('message', (message: ProbeMessage) => {
-      if (message.ready) {
-        resolve();
-        return;
-      }
-      const waiting = pending.get(message.id ?? -1);
-      pending.delete(message.id ?? -1);
-      if (message.failure) {
-        waiting?.reject(new InstanceCallError(message.failure));
-      } else {
-        waiting?.resolve(message.result);
-      }
-    });
-    void exited.then(() => {
-      reject(new Error(`The instance process exited before it was ready:\n${printed}`));
-    });
-  });
-
-  return {
-    call: async <T>(op: string, input: Record<string, unknown> = {}) =>
-      new Promise<T>((resolve, reject) => {
-        nextId += 1;
-        pending.set(nextId, { resolve: resolve as (value: unknown) => void, reject });
-        child.send({ id: nextId, op, ...input });
-      }),
-    output: () => printed,
-    close: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill();
-      }
-      await exited;
-    },
+  /** The answer to message `id` (0: the probe is ready). */
+  const answer = async (id: number) => {
+    const died = exited.then(() => Promise.reject(new Error(`The instance process exited:\n${printed}`)));
+    const message = await Promise.race([new Promise<ProbeMessage>((resolve) => waiting.set(id, resolve)), died]);
+    waiting.delete(id);
+    if (message.failure) throw new InstanceCallError(message.failure);
+    return message.result;
   };
+  let lastId = 0;
+  const call = async (op: string, input: Record<string, unknown>) => {
+    const id = ++lastId;
+    const answered = answer(id);
+    child.send({ id, op, ...input });
+    return answered;
+  };
+  const close = async () => {
+    child.kill();
+    await exited;
+    await instance.dispose();
+  };
+
+  try {
+    await answer(0);
+    const load = (await call('load', { connectors: instance.connectors })) as LoadReport;
+    const ours = () => {
+      const found = load.factories.find(({ metadata }) => metadata.id === ourFactoryId);
+      if (!found) throw new Error(`Logto ${release.releases}'s loader skipped ${ourFactoryId}:\n${printed}`);
+      return found;
+    };
+    return { instance, load, ours, call, output: () => printed, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 };

@@ -17,11 +17,8 @@ export const sectionOf = (markdown: string, heading: string): string => {
   return lines.slice(start + 1, next < 0 ? undefined : next).join('\n');
 };
 
-/** One fenced code block: its info string (language) and its text. */
-export type CodeBlock = { language: string; code: string };
-
-/** The fenced code blocks of `markdown`, in order. */
-export const codeBlocksOf = (markdown: string): CodeBlock[] =>
+/** The fenced code blocks of `markdown`, in order: each one's info string (language) and text. */
+export const codeBlocksOf = (markdown: string): Array<{ language: string; code: string }> =>
   [...markdown.matchAll(/^```([^\n`]*)\n([\s\S]*?)^```$/gm)].map(([, language = '', code = '']) => ({
     language: language.trim(),
     code,

@@ -5,56 +5,31 @@
  * stand-in, the connector running inside the instance's process on Node 22 as in Logto.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { realpath } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, realpath, symlink } from 'node:fs/promises';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { ensureOfficialConnector } from '../../scripts/logto-tools.mjs';
 import { ensureNode22 } from '../../scripts/node22.mjs';
-import { driveSignIn, type SignInChoice } from '../../stand-in/index.js';
-import { startHfStandIn, type StandIn, userNamed } from '../../stand-in/index.js';
-import {
-  addConnectorWithCli,
-  InstanceCallError,
-  type InstanceFailure,
-  type InstanceProcess,
-  type LoadReport,
-  startInstanceProcess,
-} from './instance-process.js';
+import { driveSignIn, type SignInChoice, startHfStandIn, type StandIn, userNamed } from '../../stand-in/index.js';
+import { addConnectorWithCli, type LoadedInstance, ourFactoryId, startLoadedInstance } from './instance-process.js';
 import { packPackage, type PackedPackage, releasePackedPackage } from './pack.js';
-import { type LogtoRelease, logtoReleases } from './releases.js';
-import { createLogtoInstance, ensureSkeleton, type LogtoInstance } from './skeleton.js';
+import { type LogtoRelease, logtoReleases, newestRelease } from './releases.js';
 
-const factoryId = 'huggingface-oidc-universal';
 const installedName = 'connector-huggingface';
 const logtoEndpoint = 'http://127.0.0.1:3001';
 const app = { clientId: 'logto-matrix-app', clientSecret: 'logto-matrix-secret-3Rf7' };
 
-const ada = userNamed('ada');
-const blank = userNamed('blank');
-const outsider = userNamed('outsider');
-
 /** One release's instance, set up once for all its tests. */
-type Row = {
-  instance: LogtoInstance;
-  cliOutput: string;
-  process: InstanceProcess;
-  load: LoadReport;
-};
+type Row = LoadedInstance & { cliOutput: string; addedFolders: string[] };
 
 let hf: StandIn;
 let packed: PackedPackage;
 const rows = new Map<LogtoRelease, Row>();
 
-const setUpRow = async (release: LogtoRelease, node: string): Promise<Row> => {
-  const instance = await createLogtoInstance(release);
-  const cliOutput = await addConnectorWithCli(instance, packed.tarball, node);
-  const process = await startInstanceProcess(instance, node);
-  const load = await process.call<LoadReport>('load', { connectors: instance.connectors });
-  return { instance, cliOutput, process, load };
-};
-
-/** Runs `work` on every item, two at a time. */
+/** Runs `work` on every item, two at a time (cold skeletons install meanwhile): the machine has few cores. */
 const inPairs = async <T>(items: readonly T[], work: (item: T) => Promise<unknown>) => {
   for (let index = 0; index < items.length; index += 2) {
     // eslint-disable-next-line no-await-in-loop -- a pair must finish before the next starts
@@ -64,21 +39,27 @@ const inPairs = async <T>(items: readonly T[], work: (item: T) => Promise<unknow
 
 beforeAll(async () => {
   const node = await ensureNode22();
-  [hf, packed] = await Promise.all([
-    startHfStandIn({ clients: [app] }),
-    packPackage(),
-    // Cold skeletons install two at a time; the machine has few cores.
-    inPairs(logtoReleases, ensureSkeleton),
-  ]);
+  let official: string;
+  [hf, packed, official] = await Promise.all([startHfStandIn({ clients: [app] }), packPackage(), ensureOfficialConnector()]);
   await inPairs(logtoReleases, async (release) => {
-    rows.set(release, await setUpRow(release, node));
+    let cliOutput = '';
+    let addedFolders: string[] = [];
+    const loaded = await startLoadedInstance(release, node, async (instance) => {
+      cliOutput = await addConnectorWithCli(instance, packed.tarball, node);
+      addedFolders = await readdir(instance.connectors);
+      if (release === newestRelease) {
+        // What `logto connector link` makes of an official connector built in Logto's workspace: a
+        // symlink, so it keeps resolving its own dependencies (`@logto/connector-oauth`, which core
+        // lacks) from where it was installed.
+        await symlink(official, path.join(instance.connectors, '@logto-connector-huggingface'));
+      }
+    });
+    rows.set(release, { ...loaded, cliOutput, addedFolders });
   });
 }, 900_000);
 
 afterAll(async () => {
-  await Promise.all(
-    [...rows.values()].flatMap(({ instance, process }) => [process.close(), instance.dispose()])
-  );
+  await Promise.all([...rows.values()].map(async ({ close }) => close()));
   // `hf` is unset when beforeAll failed before assigning it.
   await Promise.all([(hf as StandIn | undefined)?.close(), releasePackedPackage()]);
 });
@@ -89,149 +70,100 @@ const rowOf = (release: LogtoRelease) => {
   return row;
 };
 
-/** A sign-in through the row's loaded connector, driven as Logto's sign-in page drives it. */
-const signIn = async (
-  release: LogtoRelease,
-  choice: SignInChoice,
-  config: Record<string, unknown>,
-  finish: 'getUserInfo' | 'getTokenResponseAndUserInfo' = 'getUserInfo'
-) => {
-  const { process } = rowOf(release);
-  const fullConfig = { ...app, hubUrl: hf.url, ...config };
-  const state = randomBytes(12).toString('base64url');
-  const connectorId = `hf${randomBytes(6).toString('hex')}`;
-  const redirectUri = `${logtoEndpoint}/callback/${connectorId}`;
-  const { url, sessionJson } = await process.call<{ url: string; sessionJson: string }>('authorize', {
-    factoryId,
-    config: fullConfig,
-    request: { state, redirectUri, connectorId, connectorFactoryId: factoryId, jti: randomUUID(), headers: {} },
-  });
-  const query = await driveSignIn(url, redirectUri, choice);
-  // The sign-in page checks `state` itself and posts the rest of the query with `redirectUri`.
-  expect(query.state).toBe(state);
-  const { state: _checked, ...rest } = query;
-  return process.call<Record<string, unknown>>(finish, {
-    factoryId,
-    config: fullConfig,
-    data: { ...rest, redirectUri },
-    sessionJson,
-  });
-};
+/** Calls `method` of the connector the row's loader loaded, with `config` over the app's credentials. */
+const callConnector = async (release: LogtoRelease, method: string, config: object, argument: unknown, sessionJson?: string) =>
+  (await rowOf(release).call('connector', { factoryId: ourFactoryId, config: { ...app, hubUrl: hf.url, ...config }, method, argument, sessionJson })) as {
+    result: unknown;
+    sessionJson?: string;
+  };
 
-/** The failure a call reached the instance with; fails when the call succeeded. */
-const failureOf = async (call: Promise<unknown>): Promise<InstanceFailure> => {
-  const outcome = await call.then(
-    (result) => ({ result }),
-    (error: unknown) => ({ error })
-  );
-  if (!('error' in outcome)) {
-    throw new Error(`Expected a failure, got ${JSON.stringify(outcome.result)}`);
-  }
-  if (!(outcome.error instanceof InstanceCallError)) {
-    throw outcome.error;
-  }
-  return outcome.error.failure;
+/** A sign-in through the row's loaded connector, driven as Logto's sign-in page drives it. */
+const signIn = async (release: LogtoRelease, choice: SignInChoice, finish: string, config: object) => {
+  const connectorId = `hf${randomBytes(6).toString('hex')}`;
+  const request = { state: randomBytes(12).toString('base64url'), redirectUri: `${logtoEndpoint}/callback/${connectorId}`, connectorId, connectorFactoryId: ourFactoryId, jti: randomUUID(), headers: {} };
+  const started = await callConnector(release, 'getAuthorizationUri', config, request);
+  // The sign-in page checks `state` itself and posts the rest of the query with `redirectUri`.
+  const { state, ...query } = await driveSignIn(started.result as string, request.redirectUri, choice);
+  expect(state).toBe(request.state);
+  return (await callConnector(release, finish, config, { ...query, redirectUri: request.redirectUri }, started.sessionJson)).result;
 };
 
 describe.each(logtoReleases)('Logto $releases (connector-kit $connectorKit, jose $jose, CLI $cli)', (release) => {
-  it('logto connector add installs the tarball without dependencies', () => {
-    const { cliOutput, load, instance } = rowOf(release);
+  const installed = () => path.join(rowOf(release).instance.connectors, installedName);
+
+  it("is added by the release's CLI as the connector's folder alone, without dependencies", () => {
+    const { cliOutput, addedFolders } = rowOf(release);
     expect(cliOutput).toContain(`Added ${packed.name} v${packed.version}`);
     expect(cliOutput).not.toMatch(/Failed to add|Finished with \d+ error/);
-    expect(load.packages).toContainEqual({ name: packed.name, path: path.join(instance.connectors, installedName) });
+    expect(addedFolders).toEqual([installedName]);
+    expect(existsSync(path.join(installed(), 'node_modules'))).toBe(false);
   });
 
-  it("runs on Node 22, with the release's CLI and core's connector-kit in the loader", async () => {
-    const { load, instance } = rowOf(release);
+  it("is loaded on Node 22 by the release's loader, which checks our range against core's connector-kit, the one we import, with core's jose", async () => {
+    const { load, output, instance, ours } = rowOf(release);
+    const coreModules = path.join(instance.core, 'node_modules');
     expect(load.node).toMatch(/^22\./);
     expect(load.cli.version).toBe(release.cli);
-    expect(load.connectorKit.version).toBe(release.connectorKit);
-    expect(await realpath(load.loaderConnectorKit.folder)).toBe(await realpath(load.connectorKit.folder));
-    expect(load.connectorKit.folder).toBe(path.join(instance.core, 'node_modules', '@logto', 'connector-kit'));
+    expect(load.packages).toContainEqual({ name: packed.name, path: installed() });
+    expect(ours().path).toBe(installed());
+    expect(output()).not.toContain('skip');
+    expect(ours().connectorKit).toEqual({ folder: path.join(coreModules, '@logto', 'connector-kit'), version: release.connectorKit });
+    expect(await realpath(load.loaderConnectorKit.folder)).toBe(await realpath(ours().connectorKit.folder));
+    expect(ours().jose.folder).toBe(path.join(coreModules, 'jose'));
+    expect(ours().jose.version.split('.')[0]).toBe(release.jose.replace(/^\^/, '').split('.')[0]);
   });
 
-  it("is loaded by the release's loader", () => {
-    const { load, process, instance } = rowOf(release);
-    const ours = load.factories.find(({ id }) => id === factoryId);
-    expect(ours, process.output()).toBeDefined();
-    expect(ours?.path).toBe(path.join(instance.connectors, installedName));
-    expect(process.output()).not.toContain('skip');
-  });
-
-  it("imports core's connector-kit and the newest jose of core's major", () => {
-    const { load, instance } = rowOf(release);
-    const ours = load.factories.find(({ id }) => id === factoryId);
-    const coreModules = path.join(instance.core, 'node_modules');
-    expect(ours?.connectorKit).toEqual({
-      folder: path.join(coreModules, '@logto', 'connector-kit'),
-      version: release.connectorKit,
+  it('gives Logto its metadata, with the logos and the console guide inlined from the installed files', async () => {
+    const { ours } = rowOf(release);
+    const dataUri = async (file: string) => `data:image/svg+xml;base64,${(await readFile(path.join(installed(), file))).toString('base64')}`;
+    expect(ours().type).toBe('Social');
+    expect(ours().metadata).toMatchObject({
+      target: 'huggingface',
+      platform: 'Universal',
+      isTokenStorageSupported: true,
+      logo: await dataUri('logo.svg'),
+      logoDark: await dataUri('logo-dark.svg'),
+      readme: await readFile(path.join(installed(), 'CONSOLE-GUIDE.md'), 'utf8'),
     });
-    expect(ours?.jose.folder).toBe(path.join(coreModules, 'jose'));
-    expect(ours?.jose.version.split('.')[0]).toBe(release.jose.replace(/^\^/, '').split('.')[0]);
   });
 
-  it('signs ada in with the profile scope: id, name and avatar, no email', async () => {
-    const { userInfo } = await signIn(release, { username: 'ada' }, { scope: 'profile' });
-    expect(userInfo).toMatchObject({ id: ada.sub, name: 'Ada Lovelace', avatar: `${hf.url}/avatars/ada.svg` });
-    expect(userInfo).not.toHaveProperty('email');
-  });
+  it('signs ada in with token storage, verifying the ID token against the key set, and refreshes the access token', async () => {
+    const config = { scope: 'openid profile email' };
+    const keySetReads = hf.requestCounts['/oauth/jwks'] ?? 0;
+    const { tokenResponse, userInfo } = (await signIn(release, { username: 'ada' }, 'getTokenResponseAndUserInfo', config)) as {
+      tokenResponse: { access_token: string; refresh_token: string };
+      userInfo: unknown;
+    };
+    expect(userInfo).toMatchObject({ id: userNamed('ada').sub, email: 'ada@example.com' });
+    expect(tokenResponse).toMatchObject({ id_token: expect.any(String), refresh_token: expect.any(String) });
+    expect(hf.requestCounts['/oauth/jwks'] ?? 0).toBeGreaterThan(keySetReads);
 
-  it('signs ada in with openid profile email, verifying the ID token against the JWKS', async () => {
-    const before = hf.requestCounts['/oauth/jwks'] ?? 0;
-    const { tokenResponse, userInfo } = await signIn(
-      release,
-      { username: 'ada' },
-      { scope: 'openid profile email' },
-      'getTokenResponseAndUserInfo'
-    );
-    expect(tokenResponse).toHaveProperty('id_token');
-    expect(userInfo).toMatchObject({ id: ada.sub, email: 'ada@example.com' });
-    expect(hf.requestCounts['/oauth/jwks'] ?? 0).toBeGreaterThan(before);
-  });
-
-  it("drops blank's unverified email", async () => {
-    const { userInfo } = await signIn(release, { username: 'blank' }, { scope: 'openid profile email' });
-    expect(userInfo).toMatchObject({ id: blank.sub });
-    expect(userInfo).not.toHaveProperty('email');
-  });
-
-  it('lets a member of an authorized organization in and refuses a non-member', async () => {
-    const config = { scope: 'profile', authorizedOrgs: 'ml-lab' };
-    const { userInfo } = await signIn(release, { username: 'ada' }, config);
-    expect(userInfo).toMatchObject({ id: ada.sub });
-
-    const refused = await failureOf(signIn(release, { username: 'outsider' }, config));
-    expect(refused).toMatchObject({ isConnectorError: true, code: 'authorization_failed' });
-    expect(refused.message).toContain('not a member of an authorized organization');
-    expect(JSON.stringify(refused)).not.toContain(outsider.email);
-  });
-
-  it('hands Logto tokens to store and refreshes the access token', async () => {
-    const { tokenResponse } = await signIn(
-      release,
-      { username: 'ada' },
-      { scope: 'profile' },
-      'getTokenResponseAndUserInfo'
-    );
-    const stored = tokenResponse as { access_token?: string; refresh_token?: string };
-    expect(stored.refresh_token).toEqual(expect.any(String));
-
-    const refreshed = await rowOf(release).process.call<{ access_token?: string }>('getAccessTokenByRefreshToken', {
-      factoryId,
-      config: { ...app, hubUrl: hf.url, scope: 'profile' },
-      refreshToken: stored.refresh_token,
-    });
-    expect(refreshed.access_token).toEqual(expect.any(String));
-    expect(refreshed.access_token).not.toBe(stored.access_token);
-    const userinfo = await fetch(`${hf.url}/oauth/userinfo`, {
-      headers: { authorization: `Bearer ${String(refreshed.access_token)}` },
-    });
+    const refreshed = (await callConnector(release, 'getAccessTokenByRefreshToken', config, tokenResponse.refresh_token)).result as { access_token: string };
+    expect(refreshed.access_token).not.toBe(tokenResponse.access_token);
+    const userinfo = await fetch(`${hf.url}/oauth/userinfo`, { headers: { authorization: `Bearer ${refreshed.access_token}` } });
     expect(userinfo.status).toBe(200);
   });
 
-  it("reports a cancelled sign-in as core's ConnectorError authorization_failed", async () => {
-    const cancelled = await failureOf(signIn(release, { cancel: true }, { scope: 'profile' }));
-    expect(cancelled).toMatchObject({ isConnectorError: true, code: 'authorization_failed' });
-    expect(cancelled.message).toContain('cancelled');
+  it("reports failures as core's ConnectorError: an outsider refused by the organization rule as authorization_failed, without their email; a config without secret as invalid_config", async () => {
+    const refused = signIn(release, { username: 'outsider' }, 'getUserInfo', { scope: 'profile', authorizedOrgs: 'ml-lab' });
+    await expect(refused).rejects.toMatchObject({
+      failure: { isConnectorError: true, code: 'authorization_failed', message: expect.stringContaining('not a member of an authorized organization') },
+    });
+    expect(JSON.stringify(await refused.catch((error: unknown) => error))).not.toContain(userNamed('outsider').email);
+    const request = { state: 's', redirectUri: `${logtoEndpoint}/callback/c`, connectorId: 'c', connectorFactoryId: ourFactoryId, jti: randomUUID(), headers: {} };
+    await expect(callConnector(release, 'getAuthorizationUri', { clientSecret: undefined }, request)).rejects.toMatchObject({
+      failure: { isConnectorError: true, code: 'invalid_config', message: expect.stringContaining('clientSecret is required') },
+    });
+  });
+});
+
+describe(`Logto ${newestRelease.releases} with the official @logto/connector-huggingface linked too`, () => {
+  it('loads both, each with a factory id of its own, for the one target huggingface', () => {
+    const { load, output } = rowOf(newestRelease);
+    const factories = load.factories.map(({ metadata }) => [metadata.id, metadata.target]);
+    expect(factories.sort(), output()).toEqual([
+      ['huggingface-oidc-universal', 'huggingface'],
+      ['huggingface-universal', 'huggingface'],
+    ]);
   });
 });

@@ -8,67 +8,39 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { extract, list } from 'tar';
+import { extract } from 'tar';
+import { z } from 'zod';
 
-const execFileAsync = promisify(execFile);
+import { cacheRoot, repoRoot } from '../../scripts/cache-install.mjs';
 
-/** Absolute path of this repository's root. */
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+/**
+ * What one `npm pack` produced: npm's name and version, the `.tgz`, its entries
+ * (`package/lib/index.js`, …), its `package/` folder unpacked, and the temporary folder holding both.
+ */
+export type PackedPackage = { name: string; version: string; tarball: string; entries: string[]; packageDirectory: string; directory: string };
 
-/** What one `npm pack` produced. */
-export type PackedPackage = {
-  /** Package name, as npm reported it. */
-  name: string;
-  /** Package version, as npm reported it. */
-  version: string;
-  /** Absolute path of the `.tgz` file. */
-  tarball: string;
-  /** Every path inside the tarball, e.g. `package/lib/index.js`. */
-  entries: string[];
-  /** Absolute path of the tarball's `package/` folder, unpacked. */
-  packageDirectory: string;
-  /** The temporary folder holding both. */
-  directory: string;
-};
-
-const packTimeoutMs = 120_000;
-const lockWaitMs = 150_000;
-const packLockDirectory = path.join(repoRoot, '.cache', 'pack.lock');
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-/** A lock left by a process that died, or one whose owner never got to write its pid. */
+/** A lock whose owner died, or that has had no owner's pid for 10 s. */
 const isStale = async (directory: string) => {
   const pid = Number(await readFile(path.join(directory, 'pid'), 'utf8').catch(() => ''));
   if (Number.isInteger(pid) && pid > 0) {
-    return !isAlive(pid);
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code !== 'EPERM';
+    }
   }
-  const created = await stat(directory).then(
-    ({ mtimeMs }) => mtimeMs,
-    () => Date.now()
-  );
-  return Date.now() - created > 10_000;
+  const { mtimeMs } = await stat(directory).catch(() => ({ mtimeMs: Date.now() }));
+  return Date.now() - mtimeMs > 10_000;
 };
 
 /**
  * Runs `work` while holding the lock `lockDirectory`, shared by every process on this machine; waits
  * at most `waitMs` for it. A lock whose owner died is taken over.
  */
-export const withFileLock = async <T>(
-  lockDirectory: string,
-  waitMs: number,
-  work: () => Promise<T>
-): Promise<T> => {
+export const withFileLock = async <T>(lockDirectory: string, waitMs: number, work: () => Promise<T>): Promise<T> => {
   await mkdir(path.dirname(lockDirectory), { recursive: true });
   const deadline = Date.now() + waitMs;
   // Polling a lock: each attempt waits for the one before it.
@@ -100,63 +72,26 @@ export const withFileLock = async <T>(
   }
 };
 
-/**
- * Runs `work` while holding the pack lock: `prepack` rebuilds `lib/` in place
- * (`rm -rf lib && tsc`), so two test files packing at once would pack each other's half-written
- * output.
- */
-const withPackLock = async <T>(work: () => Promise<T>): Promise<T> =>
-  withFileLock(packLockDirectory, lockWaitMs, work);
+const npmPackResult = z.array(z.object({ name: z.string(), version: z.string(), filename: z.string() })).nonempty();
 
-type NpmPackResult = { name: string; version: string; filename: string };
-
-const readPackResult = (stdout: string): NpmPackResult => {
-  const parsed: unknown = JSON.parse(stdout);
-  const first: unknown = Array.isArray(parsed) ? parsed[0] : undefined;
-  if (
-    typeof first === 'object' &&
-    first !== null &&
-    'name' in first &&
-    'version' in first &&
-    'filename' in first &&
-    typeof first.name === 'string' &&
-    typeof first.version === 'string' &&
-    typeof first.filename === 'string'
-  ) {
-    return { name: first.name, version: first.version, filename: first.filename };
-  }
-  throw new Error(`Unexpected output of npm pack --json: ${stdout.slice(0, 500)}`);
-};
-
-const packCacheRoot = path.join(repoRoot, '.cache', 'pack');
+/** The first result of `npm pack --json`'s output. */
+const readPackResult = (stdout: string) => npmPackResult.parse(JSON.parse(stdout))[0];
 
 /** Every file whose content can change the tarball, `lib/` excepted since `prepack` rebuilds it from `src/`. */
 const packInputFiles = async (): Promise<string[]> => {
-  const manifest = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {
-    files?: string[];
-  };
-  const roots = [
-    'package.json',
-    'package-lock.json',
-    'tsconfig.json',
-    'tsconfig.build.json',
-    'src',
-    ...(manifest.files ?? []).filter((entry) => entry !== 'lib'),
-  ];
-  const files = await Promise.all(
+  const { files = [] } = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { files?: string[] };
+  const roots = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', ...files.filter((entry) => entry !== 'lib')];
+  const found = await Promise.all(
     roots.map(async (entry) => {
-      const absolute = path.join(repoRoot, entry);
-      const info = await stat(absolute).catch(() => undefined);
+      const info = await stat(path.join(repoRoot, entry)).catch(() => undefined);
       if (!info?.isDirectory()) {
         return info ? [entry] : [];
       }
-      const names = await readdir(absolute, { recursive: true, withFileTypes: true });
-      return names
-        .filter((dirent) => dirent.isFile())
-        .map((dirent) => path.relative(repoRoot, path.join(dirent.parentPath, dirent.name)));
+      const names = await readdir(path.join(repoRoot, entry), { recursive: true, withFileTypes: true });
+      return names.filter((dirent) => dirent.isFile()).map((dirent) => path.relative(repoRoot, path.join(dirent.parentPath, dirent.name)));
     })
   );
-  return files.flat().sort();
+  return found.flat().sort();
 };
 
 /** A digest of the pack's inputs: equal digests pack equal tarballs. */
@@ -171,64 +106,46 @@ const packInputDigest = async (): Promise<string> => {
 
 /**
  * Runs `npm pack` into `destination`, or copies the tarball an earlier test file packed from the
- * same inputs (every test file of a run packs, and each `npm pack` rebuilds `lib/`).
+ * same inputs. It holds a lock meanwhile: `prepack` rebuilds `lib/` in place (`rm -rf lib && tsc`),
+ * so two test files packing at once would pack each other's half-written output.
  */
-const packOrReuse = async (destination: string): Promise<NpmPackResult> =>
-  withPackLock(async () => {
-    const cached = path.join(packCacheRoot, await packInputDigest());
-    const result = await readFile(path.join(cached, 'result.json'), 'utf8').then(
-      (text) => readPackResult(text),
-      () => undefined
-    );
+const packOrReuse = async (destination: string) =>
+  withFileLock(path.join(cacheRoot, 'pack.lock'), 150_000, async () => {
+    const packCache = path.join(cacheRoot, 'pack');
+    const cached = path.join(packCache, await packInputDigest());
+    const result = await readFile(path.join(cached, 'result.json'), 'utf8').then(readPackResult, () => undefined);
     if (result) {
       await copyFile(path.join(cached, result.filename), path.join(destination, result.filename));
       return result;
     }
-    const { stdout } = await execFileAsync('npm', ['pack', '--json', '--pack-destination', destination], {
-      cwd: repoRoot,
-      timeout: packTimeoutMs,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const { stdout } = await promisify(execFile)('npm', ['pack', '--json', '--pack-destination', destination], { cwd: repoRoot, timeout: 120_000 });
     const packed = readPackResult(stdout);
-    await rm(packCacheRoot, { recursive: true, force: true });
+    await rm(packCache, { recursive: true, force: true });
     await mkdir(cached, { recursive: true });
     await copyFile(path.join(destination, packed.filename), path.join(cached, packed.filename));
     await writeFile(path.join(cached, 'result.json'), JSON.stringify([packed]));
     return packed;
   });
 
-const packInto = async (destination: string): Promise<PackedPackage> => {
-  const { name, version, filename } = await packOrReuse(destination);
-  const tarball = path.join(destination, filename);
-
-  const entries: string[] = [];
-  await list({
-    file: tarball,
-    onReadEntry: (entry) => {
-      entries.push(entry.path);
-    },
-  });
-
-  const unpacked = path.join(destination, 'unpacked');
-  await mkdir(unpacked);
-  await extract({ file: tarball, cwd: unpacked });
-
-  return {
-    name,
-    version,
-    tarball,
-    entries,
-    packageDirectory: path.join(unpacked, 'package'),
-    directory: destination,
-  };
-};
+/** The files of `folder`, sorted, as the entries of a tarball of it under `package/`. */
+export const entriesOf = async (folder: string): Promise<string[]> =>
+  (await readdir(folder, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.posix.join('package', ...path.relative(folder, path.join(entry.parentPath, entry.name)).split(path.sep)))
+    .sort();
 
 const packOnce = async (): Promise<PackedPackage> => {
-  const destination = await mkdtemp(path.join(tmpdir(), 'connector-huggingface-pack-'));
+  const directory = await mkdtemp(path.join(tmpdir(), 'connector-huggingface-pack-'));
   try {
-    return await packInto(destination);
+    const { name, version, filename } = await packOrReuse(directory);
+    const tarball = path.join(directory, filename);
+    const unpacked = path.join(directory, 'unpacked');
+    await mkdir(unpacked);
+    await extract({ file: tarball, cwd: unpacked });
+    const packageDirectory = path.join(unpacked, 'package');
+    return { name, version, tarball, entries: await entriesOf(packageDirectory), packageDirectory, directory };
   } catch (error) {
-    await rm(destination, { recursive: true, force: true });
+    await rm(directory, { recursive: true, force: true });
     throw error;
   }
 };
@@ -247,10 +164,7 @@ export const packPackage = async (): Promise<PackedPackage> => {
   return packing;
 };
 
-/**
- * Gives back a result of {@link packPackage}; the last user deletes the tarball, so the next
- * call packs afresh.
- */
+/** Gives back a result of {@link packPackage}; the last user deletes the tarball, so the next call packs afresh. */
 export const releasePackedPackage = async (): Promise<void> => {
   users = Math.max(0, users - 1);
   const current = packing;
