@@ -1,10 +1,8 @@
-// Logto's own packages that the tests and the benchmark use besides each release's skeleton:
-// Logto's CLI (`logto connector add` and its loader, test/logto/install.test.ts) and the official
-// `@logto/connector-huggingface` (beside ours in that test, and measured against ours by
-// `npm run bench`). Both want Node 22, so they are installed into .cache/ on first use, not by
-// `npm ci`.
+// The official `@logto/connector-huggingface`, which the tests and the benchmark use besides each
+// release's skeleton: loaded beside ours in the release matrix, and measured against ours by
+// `npm run bench`. It wants Node 22, so it is installed into .cache/ on first use, not by `npm ci`.
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { cacheRoot, installIntoCache, quietNpmOptions, repoRoot, writePackageJson } from './cache-install.mjs';
@@ -14,9 +12,6 @@ export const officialConnectorVersion = '0.4.8';
 
 /** Roughly how many megabytes the official connector's install takes on disk. */
 export const officialConnectorMegabytes = 20;
-
-/** Roughly how many megabytes one Logto CLI install takes on disk. */
-export const logtoCliMegabytes = 90;
 
 /** Where the official connector is installed. */
 export const officialConnectorFolder = path.join(cacheRoot, 'official-connector', officialConnectorVersion);
@@ -100,48 +95,4 @@ export const ensureOfficialConnector = async (log) => {
     log,
   });
   return officialConnectorPackage;
-};
-
-/**
- * Where Logto's CLI `version` is installed.
- *
- * @param {string} version
- * @returns {string}
- */
-export const logtoCliFolder = (version) => path.join(cacheRoot, 'logto-cli', version);
-
-/**
- * The folder of Logto's CLI `version` (its `bin/logto.js`, `lib/`), once installed.
- *
- * @param {string} version
- * @returns {string}
- */
-export const logtoCliPackage = (version) => path.join(logtoCliFolder(version), 'node_modules', '@logto', 'cli');
-
-/**
- * Installs Logto's CLI `version` with its own dependencies (its own connector-kit among them)
- * into .cache/logto-cli/<version> when missing.
- *
- * @param {string} version
- * @param {(line: string) => void} [log] - Where the install's progress lines go.
- * @returns {Promise<string>} The CLI's package folder.
- */
-export const ensureLogtoCli = async (version, log) => {
-  await installIntoCache({
-    target: logtoCliFolder(version),
-    title: `Logto CLI ${version}`,
-    megabytes: logtoCliMegabytes,
-    prepare: async (folder) => {
-      await writePackageJson(folder, { dependencies: { '@logto/cli': version } });
-      return folder;
-    },
-    npmArgs: ['install', ...quietNpmOptions, '--ignore-scripts', '--engine-strict=false', '--no-package-lock'],
-    finish: async (folder) => {
-      if (!(await readdir(path.join(folder, 'node_modules', '@logto'))).includes('cli')) {
-        throw new Error(`npm installed no @logto/cli ${version}`);
-      }
-    },
-    log,
-  });
-  return logtoCliPackage(version);
 };

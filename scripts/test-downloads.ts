@@ -6,16 +6,9 @@
 import { existsSync } from 'node:fs';
 
 import { ensureSkeleton, skeletonFolder, skeletonMegabytes, skeletonsFolder } from '../test/logto/skeleton.js';
-import { logtoReleases, newestRelease } from '../test/logto/releases.js';
+import { logtoReleases } from '../test/logto/releases.js';
 import { shownPath } from './cache-install.mjs';
-import {
-  ensureLogtoCli,
-  ensureOfficialConnector,
-  logtoCliFolder,
-  logtoCliMegabytes,
-  officialConnectorFolder,
-  officialConnectorMegabytes,
-} from './logto-tools.mjs';
+import { ensureOfficialConnector, officialConnectorFolder, officialConnectorMegabytes } from './logto-tools.mjs';
 import { ensureNode22, node22Folder, node22Megabytes, runsOnNode22 } from './node22.mjs';
 
 /** One thing the suites download. */
@@ -52,17 +45,6 @@ const groups: DownloadGroup[] = [
       folder: skeletonFolder(release),
       install: async (log: (line: string) => void) => ensureSkeleton(release, log),
     })),
-  },
-  {
-    what: `Logto's CLI ${newestRelease.cli} with a connector-kit of its own, for the install test`,
-    where: shownPath(logtoCliFolder(newestRelease.cli)),
-    megabytes: logtoCliMegabytes,
-    items: [
-      {
-        folder: logtoCliFolder(newestRelease.cli),
-        install: async (log: (line: string) => void) => ensureLogtoCli(newestRelease.cli, log),
-      },
-    ],
   },
   {
     what: 'the official @logto/connector-huggingface, loaded beside this one',

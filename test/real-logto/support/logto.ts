@@ -14,7 +14,8 @@ import { promisify } from 'node:util';
 
 import { expect } from 'vitest';
 
-import { packPackage, releasePackedPackage, repoRoot } from '../../logto/pack.js';
+import { repoRoot } from '../../../scripts/cache-install.mjs';
+import { packPackage, releasePackedPackage } from '../../logto/pack.js';
 
 import { expectStatus, requestJson, type JsonResponse } from './http.js';
 import { startHub, type Hub, type HubOptions } from './hub.js';
