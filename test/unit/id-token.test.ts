@@ -180,9 +180,9 @@ describe('an ID token that fails verification', () => {
 describe('the key set', () => {
   it.each<[string, { answers: ScriptedAnswer[]; code: ConnectorErrorCodes; message: string; status?: number }]>([
     [
-      'answers 404',
+      'answers 404 with a JSON error',
       {
-        answers: [{ status: 404, body: 'not found' }],
+        answers: [{ status: 404, body: { error: 'Not Found' } }],
         code: ConnectorErrorCodes.InvalidResponse,
         message: "Hugging Face's key set at {hub}/oauth/jwks could not be read (status 404).",
         status: 404,

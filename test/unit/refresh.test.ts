@@ -268,12 +268,16 @@ describe('what the refreshes leave in the process', () => {
     );
     const tokens = Array.from({ length: 1000 }, (_, index) => `rt-bulk-${index + 1}`);
     await Promise.all(tokens.map(refreshOf));
+    // The 1001st refresh pushed out the oldest, still in flight; the next oldest is remembered.
+    await refreshOf('rt-bulk-1');
+    expect(requests.get('rt-bulk-1')).toBe(1);
 
-    // Pushed out while in flight: a refresh of its token sends a request of its own, whose answer
-    // the oldest one's late failure leaves in place.
-    await refreshOf('rt-bulk-0');
+    // A refresh of the pushed-out token sends a request of its own (pushing out rt-bulk-1), whose
+    // answer the oldest one's late failure leaves in place.
+    const again = refreshOf('rt-bulk-0');
     failOldest(new Error('no answer'));
     await expect(oldest).rejects.toThrow('no answer');
+    await again;
     await refreshOf('rt-bulk-0');
     await refreshOf('rt-bulk-1000');
     await refreshOf('rt-bulk-1');

@@ -45,7 +45,7 @@ describe('token storage', () => {
     keySetEndpoint(signIn.hubUrl).reply(200, jwksOf(key));
     const answer = { ...tokenSuccess, expires_in: '28800', refresh_token: refreshToken, id_token: idToken };
     // The exact form, with the redirect URI saved in the session, and the client's Basic authentication.
-    tokenEndpoint(signIn).reply(200, answer);
+    tokenEndpoint(signIn).matchHeader('accept', 'application/json').reply(200, answer);
     userInfoEndpoint(signIn.hubUrl).reply(200, { sub: userId });
 
     const { tokenResponse, userInfo } = await signIn.connector.getTokenResponseAndUserInfo!(
