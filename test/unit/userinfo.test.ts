@@ -140,6 +140,7 @@ describe('mapping to Logto user info', () => {
     "!#$%&'*+/=?^_`{|}~-@example.com",
     'ada..lovelace.@example.com',
     'ada@localhost',
+    'ada@x.com',
     'ada@xn--bcher-kva.example',
     'ada@123.example',
     'ada@a-b--c.example',
