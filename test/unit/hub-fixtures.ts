@@ -13,12 +13,12 @@ import { afterEach, vi } from 'vitest';
 import { sendRequest } from '../../src/http.js';
 import { until } from '../support/fake-clock.js';
 
-/** A server's view of its connections, in the order it accepted them. */
-export type Listener = { sockets: Socket[]; server: net.Server };
-
 /** A loopback hub and what it saw. */
-export type Hub = Listener & {
+export type Hub = {
   url: URL;
+  server: net.Server;
+  /** Connections the server accepted, in order. */
+  sockets: Socket[];
   /** What the server saw, in order: `connection`, then each request's method. */
   events: string[];
   /** For each request, in order, the index in `sockets` of the connection it came on. */
@@ -63,10 +63,7 @@ const listen = async (server: net.Server, host = '127.0.0.1'): Promise<number> =
   return (server.address() as AddressInfo).port;
 };
 
-/**
- * A self-signed certificate for 127.0.0.1 (valid until 2126) and its key, made for these tests
- * alone: `ca` in a request trusts it.
- */
+/** A self-signed certificate for 127.0.0.1 (valid until 2126) and its key, made for these tests alone. */
 export const loopbackCertificate = {
   key: `-----BEGIN PRIVATE KEY-----
 MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgsq7E4Ddd866z2DaA
@@ -142,7 +139,7 @@ export const startHub = async (keepAliveSeconds: number, options: HubOptions = {
 };
 
 /** Resolves once the server has accepted `count` connections in all. */
-export const acceptedConnections = async (hub: Listener, count: number): Promise<void> => {
+export const acceptedConnections = async (hub: Pick<Hub, 'sockets' | 'server'>, count: number): Promise<void> => {
   while (hub.sockets.length < count) {
     // eslint-disable-next-line no-await-in-loop -- each turn waits for the next connection
     await once(hub.server, 'connection');

@@ -1,7 +1,6 @@
 /**
- * One sign-in from the callback to Logto's user info, as `sign-in.ts` runs it. A sign-in that will
- * verify an ID token opens two connections ahead of the key set fetch (`prepareKeySetFetch`): the
- * hub's endpoints are served by nock, the connections opened ahead reach a loopback hub.
+ * One sign-in from the callback to Logto's user info, as `sign-in.ts` runs it. The hub's endpoints
+ * are served by nock; connections opened ahead of the key set fetch reach a loopback hub.
  */
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
