@@ -1,28 +1,13 @@
 /**
- * The command line of `connector-huggingface`, as the README's migrate section, docs/migrating.md
- * and the usage text describe it: the help (within 80 columns), the version, options and their
- * environment variables, what it refuses before any connection, exit codes (0 done, nothing to do
- * or dry run; 1 not migrated; 2 bad usage, told in three lines at most), what a dry run shows,
- * each outcome's message, and no secret and no control character on the terminal.
+ * `connector-huggingface` as the README, docs/migrating.md and its usage text describe it. Exit
+ * status: 0 done, nothing to do or dry run; 1 not migrated; 2 bad usage, told in one or three lines.
  */
 import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import type { Fault } from './migrate-fake-logto.js';
-import {
-  changes,
-  clientSecret,
-  credentialsOf,
-  leaks,
-  official,
-  officialConfig,
-  otherConnector,
-  run,
-  runCommand,
-  unreachableApi,
-  useFakeLogto,
-} from './migrate-fixtures.js';
+import type { FakeConnector, Fault } from './migrate-fake-logto.js';
+import { changes, clientSecret, credentialsOf, leaks, official, officialConfig, otherConnector, run, runCommand, unreachableApi, useFakeLogto } from './migrate-fixtures.js';
 
 const start = useFakeLogto();
 
@@ -52,8 +37,10 @@ const complete = { LOGTO_ENDPOINT: 'http://127.0.0.1:1', LOGTO_M2M_APP_ID: 'm2m-
 
 describe('usage', () => {
   it.each([[['--help']], [['help']], [['migrate', '--help']], [['migrate', '--dry-run', '--help']]])('%j prints the usage on stdout and exits 0', async (argv) => {
-    expect(await runCommand(argv, {})).toMatchObject({ code: 0, out: usage, err: '' });
-    expect(usage.split('\n').filter((line) => line.length > 80)).toEqual([]);
+    const result = await runCommand(argv, {});
+
+    expect(result).toMatchObject({ code: 0, out: usage, err: '' });
+    expect(result.out.split('\n').filter((line) => line.length > 80)).toEqual([]);
   });
 
   it.each([[['--version']], [['migrate', '--version']]])('%j prints the version in package.json and exits 0', async (argv) => {
@@ -63,13 +50,16 @@ describe('usage', () => {
   });
 
   it.each([
-    ['no command', [], 'No command given.'],
-    ['an unknown command', ['migrat'], 'Unknown command "migrat".'],
-    ['an unknown option', ['migrate', '--endpiont', 'http://127.0.0.1:1'], "'--endpiont'"],
-    ['a stray argument', ['migrate', 'now'], "'now'"],
-    ['no credentials', ['migrate'], 'Missing --endpoint (or LOGTO_ENDPOINT), --m2m-id (or LOGTO_M2M_APP_ID), --m2m-secret (or LOGTO_M2M_APP_SECRET).'],
-  ])('%s is bad usage: exit 2, the problem, the synopsis and a pointer to --help, nothing more', async (_, argv, problem) => {
-    const result = await runCommand(argv, {});
+    ['no command', [], {}, 'No command given.'],
+    ['an unknown command', ['migrat'], {}, 'Unknown command "migrat".'],
+    ['an unknown option', ['migrate', '--endpiont', 'http://127.0.0.1:1'], {}, "'--endpiont'"],
+    ['a stray argument', ['migrate', 'now'], {}, "'now'"],
+    ['no credentials', ['migrate'], {}, 'Missing --endpoint (or LOGTO_ENDPOINT), --m2m-id (or LOGTO_M2M_APP_ID), --m2m-secret (or LOGTO_M2M_APP_SECRET).'],
+    ['an empty LOGTO_ENDPOINT', ['migrate'], { ...complete, LOGTO_ENDPOINT: '' }, 'Missing --endpoint (or LOGTO_ENDPOINT).'],
+    ['no LOGTO_M2M_APP_ID', ['migrate'], { ...complete, LOGTO_M2M_APP_ID: undefined }, 'Missing --m2m-id (or LOGTO_M2M_APP_ID).'],
+    ['an empty LOGTO_M2M_APP_SECRET', ['migrate'], { ...complete, LOGTO_M2M_APP_SECRET: '' }, 'Missing --m2m-secret (or LOGTO_M2M_APP_SECRET).'],
+  ])('%s is bad usage: exit 2, the problem, the synopsis and a pointer to --help, nothing more', async (_, argv, env, problem) => {
+    const result = await runCommand(argv, env);
 
     expect(result.code).toBe(2);
     expect(result.out).toBe('');
@@ -77,19 +67,6 @@ describe('usage', () => {
       expect.stringContaining(problem),
       'Usage: connector-huggingface migrate [options]',
       'Run `connector-huggingface --help` for the options.',
-    ]);
-  });
-
-  it.each([
-    ['LOGTO_ENDPOINT', '--endpoint (or LOGTO_ENDPOINT)'],
-    ['LOGTO_M2M_APP_ID', '--m2m-id (or LOGTO_M2M_APP_ID)'],
-    ['LOGTO_M2M_APP_SECRET', '--m2m-secret (or LOGTO_M2M_APP_SECRET)'],
-  ] as const)('names %s alone when only it is missing or empty', async (variable, named) => {
-    const results = await Promise.all([undefined, ''].map(async (value) => runCommand(['migrate'], { ...complete, [variable]: value })));
-
-    expect(results.map(({ code, err }) => [code, err.split('\n')[0]])).toEqual([
-      [2, `Missing ${named}.`],
-      [2, `Missing ${named}.`],
     ]);
   });
 });
@@ -104,8 +81,6 @@ describe('before any connection', () => {
   it.each([
     [['--endpoint', 'http://auth.example.com'], {}, httpsOnly('--endpoint')],
     [[], { LOGTO_ENDPOINT: 'http://auth.example.com:3001' }, httpsOnly('LOGTO_ENDPOINT')],
-    [['--endpoint', 'http://10.0.0.5:3001'], {}, httpsOnly('--endpoint')],
-    [['--endpoint', 'http://localhost.example.com'], {}, httpsOnly('--endpoint')],
     [['--endpoint', 'http://127.0.0.1.example.com', '--token-endpoint', 'http://127.0.0.1:1/oidc/token'], {}, httpsOnly('--endpoint')],
     [['--token-endpoint', 'http://auth.example.com/oidc/token'], {}, httpsOnly('--token-endpoint')],
     [['--endpoint', 'https://auth.example.com'], { LOGTO_TOKEN_ENDPOINT: 'http://admin.example.com/oidc/token' }, httpsOnly('LOGTO_TOKEN_ENDPOINT')],
@@ -124,30 +99,19 @@ describe('before any connection', () => {
   });
 
   const options = { endpoint: 'http://127.0.0.1:1', appId: 'm2m-app', appSecret: 'm2m-secret-Qx7WvA9pL2' };
+  const admin = { tokenEndpoint: 'http://localhost:3002/oidc/token', resource: 'https://admin.logto.app/api' };
 
   it.each([
     ['https', ['--endpoint', 'https://auth.example.com'], {}, { endpoint: 'https://auth.example.com' }],
     ['http to localhost', ['--endpoint', 'http://localhost:3001'], {}, { endpoint: 'http://localhost:3001' }],
-    ['http to [::1]', ['--endpoint', 'http://[::1]:3001'], {}, { endpoint: 'http://[::1]:3001' }],
-    ['http to 127.0.0.53', ['--endpoint', 'http://127.0.0.53:3001'], {}, { endpoint: 'http://127.0.0.53:3001' }],
     ['a secret of 16 characters', ['--m2m-secret', 'sixteen-chars-xy'], {}, { appSecret: 'sixteen-chars-xy' }],
+    ['the token endpoint and resource options', ['--token-endpoint', admin.tokenEndpoint, '--resource', admin.resource], {}, admin],
+    ['the token endpoint and resource variables', [], { LOGTO_TOKEN_ENDPOINT: admin.tokenEndpoint, LOGTO_MANAGEMENT_API_RESOURCE: admin.resource }, admin],
     [
-      'the token endpoint and resource of the options',
-      ['--token-endpoint', 'https://auth.example.com:3002/oidc/token', '--resource', 'https://admin.logto.app/api'],
-      {},
-      { tokenEndpoint: 'https://auth.example.com:3002/oidc/token', resource: 'https://admin.logto.app/api' },
-    ],
-    [
-      'the token endpoint and resource of the environment',
-      [],
-      { LOGTO_TOKEN_ENDPOINT: 'http://localhost:3002/oidc/token', LOGTO_MANAGEMENT_API_RESOURCE: 'https://admin.logto.app/api' },
-      { tokenEndpoint: 'http://localhost:3002/oidc/token', resource: 'https://admin.logto.app/api' },
-    ],
-    [
-      'the options rather than the environment',
-      ['--endpoint', 'https://auth.example.com', '--m2m-id', 'other-app', '--m2m-secret', 'other-secret-Zq81Lp'],
-      { LOGTO_TOKEN_ENDPOINT: 'https://auth.example.com/oidc/token', LOGTO_MANAGEMENT_API_RESOURCE: 'https://admin.logto.app/api' },
-      { endpoint: 'https://auth.example.com', appId: 'other-app', appSecret: 'other-secret-Zq81Lp', tokenEndpoint: 'https://auth.example.com/oidc/token', resource: 'https://admin.logto.app/api' },
+      'the options rather than the variables',
+      ['--endpoint', 'https://auth.example.com', '--m2m-id', 'other-app', '--m2m-secret', 'other-secret-Zq81Lp', '--token-endpoint', 'https://auth.example.com/oidc/token'],
+      { LOGTO_TOKEN_ENDPOINT: 'http://localhost:3002/oidc/token' },
+      { endpoint: 'https://auth.example.com', appId: 'other-app', appSecret: 'other-secret-Zq81Lp', tokenEndpoint: 'https://auth.example.com/oidc/token' },
     ],
   ])('accepts %s and hands it to the client, then reports Logto unreachable', async (_, argv, env, expected) => {
     const { createApi, given } = unreachableApi();
@@ -205,76 +169,65 @@ describe('the dry run', () => {
 });
 
 describe('outcomes', () => {
-  const deleteForbidden: Fault = { kind: 'answer', status: 403, body: { code: 'auth.forbidden', message: 'Forbidden.' } };
-  const createRefused: Fault = { kind: 'answer', status: 400, body: { code: 'connector.invalid_config', message: "The connector's config is invalid." } };
+  const done = 'Done: Hugging Face sign-in now runs through huggingface-oidc-universal under connector id k3x9hfconn; no connector for 40 ms';
 
   it.each([
+    ['nothing to do', { connectors: [otherConnector, official({ connectorId: 'huggingface-oidc-universal' })] }, ['Nothing to do: connector k3x9hfconn already uses huggingface-oidc-universal.']],
+    ['a migration without a button to put back', { socialTargets: ['github'] }, [`${done}.`]],
     [
-      'done when this connector already serves Hugging Face',
-      { connectors: [otherConnector, official({ connectorId: 'huggingface-oidc-universal' })] },
-      [],
-      0,
-      'out',
-      ['Nothing to do: connector k3x9hfconn already uses huggingface-oidc-universal.'],
+      'a migration, each step as it happens, then both gaps',
+      {},
+      [
+        'Hugging Face sign-in is unavailable between steps 1 and 3.',
+        'Deleted the official connector k3x9hfconn.',
+        'Created huggingface-oidc-universal under the same connector id k3x9hfconn.',
+        'Put "huggingface" back among the sign-in experience\'s social buttons.',
+        `${done}, no button for 65 ms.`,
+      ],
     ],
+  ])('tells %s on stdout, exit 0', async (_, state, lines) => {
+    const result = await run(await start(state));
+
+    expect(result.code).toBe(0);
+    expect(result.out.split('\n').slice(-lines.length)).toEqual(lines);
+  });
+
+  const createRefused: Fault = { kind: 'answer', status: 400, body: { code: 'connector.invalid_config', message: "The connector's config is invalid." } };
+  const deleteForbidden: Fault = { kind: 'answer', status: 403, body: { code: 'auth.forbidden', message: 'Forbidden.' } };
+
+  it.each<[string, { connectors?: FakeConnector[] }, [string, Fault] | [], string[]]>([
     [
-      'blocked, with the reason and the fix',
+      'a plan that cannot go ahead, with the reason and the fix',
       { connectors: [otherConnector] },
       [],
-      1,
-      'err',
       [
         'No connector of the official factory "huggingface-universal" exists on this Logto instance.',
         'Nothing to migrate: create the Hugging Face connector from this connector in the console instead.',
       ],
     ],
     [
-      'migrated, each step as it happens, then both gaps',
+      'a rollback',
       {},
-      [],
-      0,
-      'out',
-      [
-        'Hugging Face sign-in is unavailable between steps 1 and 3.',
-        'Deleted the official connector k3x9hfconn.',
-        'Created huggingface-oidc-universal under the same connector id k3x9hfconn.',
-        'Put "huggingface" back among the sign-in experience\'s social buttons.',
-        'Done: Hugging Face sign-in now runs through huggingface-oidc-universal under connector id k3x9hfconn; no connector for 40 ms, no button for 65 ms.',
-      ],
-    ],
-    [
-      'migrated without a button to put back',
-      { socialTargets: ['github'] },
-      [],
-      0,
-      'out',
-      ['Done: Hugging Face sign-in now runs through huggingface-oidc-universal under connector id k3x9hfconn; no connector for 40 ms.'],
-    ],
-    [
-      'rolled back',
-      {},
-      [['POST /api/connectors', createRefused]],
-      1,
-      'err',
+      ['POST /api/connectors', createRefused],
       [
         "Not migrated: creating huggingface-oidc-universal failed (POST /api/connectors: Logto answered 400 connector.invalid_config: The connector's config is invalid.). The official connector is back under k3x9hfconn with its config; sign-in works as before.",
       ],
     ],
     [
-      'failed',
+      'a failure',
       {},
-      [['DELETE /api/connectors/k3x9hfconn', deleteForbidden]],
-      1,
-      'err',
+      ['DELETE /api/connectors/k3x9hfconn', deleteForbidden],
       ['Deleting the official connector failed, nothing was changed: DELETE /api/connectors/k3x9hfconn: Logto answered 403 auth.forbidden: Forbidden.'],
     ],
-  ] as const)('%s', async (_, state, faults, code, stream, lines) => {
+  ])('tells %s on stderr, exit 1', async (_, state, [request, fault], lines) => {
     const fake = await start(state);
-    faults.forEach(([request, fault]) => fake.fail(request, fault));
+    if (request && fault) {
+      fake.fail(request, fault);
+    }
     const result = await run(fake);
 
-    expect(result.code).toBe(code);
-    expect(result[stream].split('\n').slice(-lines.length)).toEqual(lines);
+    expect(result.code).toBe(1);
+    expect(result.err.split('\n')).toEqual(lines);
   });
 });
 
@@ -288,16 +241,6 @@ describe('secrets on the terminal', () => {
       err: 'Could not read the Logto instance, nothing was changed: POST /oidc/token (machine-to-machine token): Logto answered 401 invalid_client: client authentication failed',
     });
     expect(leaks(result.all, ['wrong-secret-value-77', fake.m2m.secret])).toEqual([]);
-  });
-
-  it('never prints the client secret or the M2M secret, even when Logto echoes them', async () => {
-    const fake = await start();
-    const message = `bad config ${JSON.stringify(officialConfig)} for ${fake.m2m.secret}`;
-    fake.fail('POST /api/connectors', { kind: 'answer', status: 400, body: { code: 'connector.invalid_config', message } });
-    const result = await run(fake);
-
-    expect(result.err).toContain('bad config');
-    expect(leaks(result.all, [clientSecret, fake.m2m.secret])).toEqual([]);
   });
 
   it('keeps the client secret out of a message cut short right inside it', async () => {

@@ -4,9 +4,9 @@
  * `libraries/sign-in-experience/index.ts`, `libraries/connector.ts`):
  * - `POST /oidc/token` gives a token for client credentials in a Basic header, each part
  *   form-encoded (RFC 6749 §2.3.1), and the default tenant's Management API resource;
- * - `POST /api/connectors` refuses an unknown factory (422 `connector.not_found_with_connector_id`),
- *   a second social connector with the same target and platform (422
- *   `connector.multiple_target_with_same_platform`) and a taken id;
+ * - `POST /api/connectors` refuses an unknown factory (422 `connector.not_found_with_connector_id`)
+ *   and a second social connector with the same target and platform (422
+ *   `connector.multiple_target_with_same_platform`);
  * - `DELETE /api/connectors/:id` drops every social target no connector serves any more from
  *   `socialSignInConnectorTargets`; `PATCH /api/sign-in-exp` keeps only served targets;
  * - `GET /api/connectors/:id` answers 404 `entity.not_found` for an unknown id;
@@ -40,16 +40,11 @@ export type Fault =
   /** Never answers. */
   | { kind: 'hang' };
 
-/** One request the fake received: its raw text, and its body read as JSON or form fields. */
-export type RecordedRequest = { method: string; path: string; headers: IncomingHttpHeaders; text: string; body: RequestBody };
+/** The fields of a request body the fake reads, from JSON or form fields. */
+type RequestBody = Partial<FakeConnector> & { socialSignInConnectorTargets?: unknown; grant_type?: string; resource?: string };
 
-/** The fields of a request body the fake reads. */
-type RequestBody = Partial<FakeConnector> & {
-  socialSignInConnectorTargets?: unknown;
-  grant_type?: string;
-  resource?: string;
-  scope?: string;
-};
+/** One request the fake received: its raw text, and its body as read. */
+type RecordedRequest = { method: string; path: string; headers: IncomingHttpHeaders; text: string; body: RequestBody };
 
 /** Factories both connectors register: the same target and platform. */
 const factories = [
@@ -57,19 +52,6 @@ const factories = [
   { id: 'huggingface-oidc-universal', target: 'huggingface', platform: 'Universal' },
   { id: 'github-universal', target: 'github', platform: 'Universal' },
 ];
-
-/** The fake instance, its state and its controls. */
-export type FakeLogto = {
-  url: string;
-  /** The machine-to-machine app; its secret holds characters form encoding changes. */
-  m2m: { id: string; secret: string };
-  connectors: FakeConnector[];
-  socialTargets: string[];
-  requests: RecordedRequest[];
-  /** Arms faults for successive requests matching `METHOD /path`. */
-  fail: (request: string, ...faults: Fault[]) => void;
-  close: () => Promise<void>;
-};
 
 const send = (response: ServerResponse, status: number, body?: unknown) => {
   if (body === undefined) {
@@ -94,22 +76,26 @@ const isBasicOf = (header: string | undefined, app: { id: string; secret: string
   }
 };
 
+/** A fake Logto, its state and its controls. */
+export type FakeLogto = Awaited<ReturnType<typeof startFakeLogto>>;
+
 /** Starts a fake Logto with the given connectors, social buttons and installed factories. */
 export const startFakeLogto = async (state: {
   connectors: FakeConnector[];
   socialTargets: string[];
   installed?: string[];
-}): Promise<FakeLogto> => {
-  const m2m = { id: 'm2m-app', secret: 'm2m:secret/Qx7%WvA9pL2' };
+}) => {
   const accessToken = 'mgmt-access-token-Zr81';
   const installed = new Set(state.installed ?? factories.map(({ id }) => id));
   const faults = new Map<string, Fault[]>();
-  const fake: Omit<FakeLogto, 'url' | 'close'> = {
-    m2m,
+  const fake = {
+    /** The machine-to-machine app; form encoding changes its secret. */
+    m2m: { id: 'm2m-app', secret: 'm2m:secret/Qx7%WvA9pL2' },
     connectors: state.connectors,
     socialTargets: state.socialTargets,
-    requests: [],
-    fail: (request, ...more) => faults.set(request, [...(faults.get(request) ?? []), ...more]),
+    requests: [] as RecordedRequest[],
+    /** Arms faults for successive requests matching `METHOD /path`. */
+    fail: (request: string, ...more: Fault[]) => faults.set(request, [...(faults.get(request) ?? []), ...more]),
   };
 
   const targetOf = (factoryId: string | undefined) => factories.find(({ id }) => id === factoryId)?.target;
@@ -122,7 +108,7 @@ export const startFakeLogto = async (state: {
   /** Applies one request; returns the answer. */
   const handle = (method: string, path: string, body: RequestBody, authorization?: string): [number, unknown?] => {
     if (method === 'POST' && path === '/oidc/token') {
-      if (!isBasicOf(authorization, m2m)) {
+      if (!isBasicOf(authorization, fake.m2m)) {
         return [401, { error: 'invalid_client', error_description: 'client authentication failed' }];
       }
       if (body.grant_type !== 'client_credentials' || body.resource !== 'https://default.logto.app/api') {
@@ -153,7 +139,7 @@ export const startFakeLogto = async (state: {
       return [204];
     }
     if (method === 'POST' && path === '/api/connectors') {
-      const { id = `generated${fake.connectors.length}`, connectorId = '', config = {}, syncProfile = false, enableTokenStorage = false } = body;
+      const { id = '', connectorId = '', config = {}, syncProfile = false, enableTokenStorage = false } = body;
       const duplicate = fake.connectors.find((connector) => targetOf(connector.connectorId) === targetOf(connectorId));
       if (!installed.has(connectorId)) {
         return [422, logtoError('connector.not_found_with_connector_id', 'Can not find connector with given standard connector id.')];
@@ -161,9 +147,6 @@ export const startFakeLogto = async (state: {
       if (duplicate) {
         const message = 'You can not have multiple social connectors that have same target and platform.';
         return [422, logtoError('connector.multiple_target_with_same_platform', message, { connectorId: duplicate.connectorId })];
-      }
-      if (fake.connectors.some((connector) => connector.id === id)) {
-        return [500, { message: 'Internal server error.' }];
       }
       const created = { id, connectorId, config, syncProfile, enableTokenStorage };
       fake.connectors.push(created);
@@ -191,35 +174,21 @@ export const startFakeLogto = async (state: {
       const apply = () => handle(method, path, body, request.headers.authorization);
 
       const fault = faults.get(`${method} ${path}`)?.shift();
-      switch (fault?.kind) {
-        case undefined: {
-          send(response, ...apply());
-          return;
-        }
-        case 'answer': {
-          send(response, fault.status, fault.body);
-          return;
-        }
-        case 'text': {
+      if (fault?.kind === 'answer') {
+        send(response, fault.status, fault.body);
+      } else if (fault?.kind === 'text') {
+        apply();
+        response.writeHead(fault.status, { 'content-type': 'text/plain', ...fault.headers }).end(fault.text);
+      } else if (fault?.kind === 'drop') {
+        if (fault.after) {
           apply();
-          response.writeHead(fault.status, { 'content-type': 'text/plain', ...fault.headers }).end(fault.text);
-          return;
         }
-        case 'drop': {
-          if (fault.after) {
-            apply();
-          }
-          response.socket?.destroy();
-          return;
-        }
-        case 'cut': {
-          response.writeHead(fault.status, { 'content-length': String(fault.text.length + 1000) });
-          response.write(fault.text, () => response.destroy());
-          return;
-        }
-        case 'hang': {
-          return;
-        }
+        response.socket?.destroy();
+      } else if (fault?.kind === 'cut') {
+        response.writeHead(fault.status, { 'content-length': String(fault.text.length + 1000) });
+        response.write(fault.text, () => response.destroy());
+      } else if (fault?.kind !== 'hang') {
+        send(response, ...apply());
       }
     });
   });

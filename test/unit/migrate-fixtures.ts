@@ -27,21 +27,7 @@ export const official = (extra: Partial<FakeConnector> = {}): FakeConnector => (
 });
 
 /** Another social connector, which the migration must leave alone. */
-export const otherConnector: FakeConnector = {
-  id: 'gh1',
-  connectorId: 'github-universal',
-  config: { clientId: 'gh', clientSecret: 'gh-secret' },
-  syncProfile: false,
-  enableTokenStorage: false,
-};
-
-/** How long each call takes on the fake clock of {@link clockedApi}. */
-const callDurations: Record<string, number> = {
-  'DELETE /api/connectors/k3x9hfconn': 1000,
-  'POST /api/connectors': 40,
-  'GET /api/sign-in-exp': 5,
-  'PATCH /api/sign-in-exp': 20,
-};
+export const otherConnector: FakeConnector = { id: 'gh1', connectorId: 'github-universal', config: { clientId: 'gh' }, syncProfile: false, enableTokenStorage: false };
 
 /**
  * Returns a starter of fake Logto instances (by default: the official connector and GitHub, both
@@ -65,6 +51,7 @@ export const useFakeLogto = () => {
  * which moves it by the call's duration: DELETE 1000 ms, POST 40, GET sign-in-exp 5, PATCH 20.
  */
 export const clockedApi: typeof createManagementApi = (options) => {
+  const durations: Record<string, number> = { 'DELETE /api/connectors/k3x9hfconn': 1000, 'POST /api/connectors': 40, 'GET /api/sign-in-exp': 5, 'PATCH /api/sign-in-exp': 20 };
   let now = 0;
   vi.spyOn(performance, 'now').mockImplementation(() => now);
   const api = createManagementApi(options);
@@ -72,7 +59,7 @@ export const clockedApi: typeof createManagementApi = (options) => {
     hide: api.hide,
     call: async (method, path, body) => {
       const answer = await api.call(method, path, body);
-      now += callDurations[`${method} ${path}`] ?? 0;
+      now += durations[`${method} ${path}`] ?? 0;
       return answer;
     },
   };

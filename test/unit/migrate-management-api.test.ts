@@ -1,12 +1,11 @@
 /**
- * The Management API client against the fake Logto: the client-credentials token request Logto
- * expects (RFC 6749 §2.3.1 and §4.4, LOGTO-FACTS), one token for every call, JSON calls with the
- * bearer token, and errors that say what Logto answered (or that it did not answer), quoting
- * Logto's text as the connector quotes Hugging Face's, never a secret.
+ * The Management API client against the fake Logto: the client-credentials token Logto expects
+ * (RFC 6749 §2.3.1 and §4.4), JSON calls with it, and errors that say what Logto answered, or
+ * that it did not, quoting Logto as the connector quotes Hugging Face and never a secret.
  */
 import { describe, expect, it } from 'vitest';
 
-import { ManagementApiError, createManagementApi } from '../../src/migrate/management-api.js';
+import { ManagementApiError, type ManagementApiOptions, createManagementApi } from '../../src/migrate/management-api.js';
 
 import type { FakeLogto } from './migrate-fake-logto.js';
 import { useFakeLogto } from './migrate-fixtures.js';
@@ -17,15 +16,13 @@ const start = useFakeLogto();
 const basicCredentials = 'm2m-app:m2m%3Asecret%2FQx7%25WvA9pL2';
 const secretForms = ['m2m:secret/Qx7%WvA9pL2', 'm2m%3Asecret%2FQx7%25WvA9pL2', Buffer.from(basicCredentials).toString('base64')];
 
-const client = (fake: FakeLogto, options: { endpoint?: string; tokenEndpoint?: string; resource?: string; timeoutMs?: number } = {}) =>
+/** A client of the fake with its app's credentials, below its endpoint unless told otherwise. */
+const client = (fake: FakeLogto, options: Partial<ManagementApiOptions> = {}) =>
   createManagementApi({ endpoint: fake.url, appId: fake.m2m.id, appSecret: fake.m2m.secret, ...options });
 
 /** The rejection of a call, which must be a ManagementApiError. */
 const failure = async (promise: Promise<unknown>) => {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason
-  );
+  const error = await promise.then(() => undefined, (reason: unknown) => reason);
   expect(error).toBeInstanceOf(ManagementApiError);
   return error as ManagementApiError;
 };
@@ -33,7 +30,7 @@ const failure = async (promise: Promise<unknown>) => {
 describe('the machine-to-machine token', () => {
   it('is asked once, as Logto expects: form-encoded Basic credentials, client_credentials, the default resource, scope all', async () => {
     const fake = await start();
-    const api = client(fake);
+    const api = client(fake, { endpoint: `${fake.url}//` });
     await api.call('GET', '/api/connectors');
     await api.call('GET', '/api/sign-in-exp');
 
@@ -42,13 +39,6 @@ describe('the machine-to-machine token', () => {
     expect(token?.headers.authorization).toBe(`Basic ${Buffer.from(basicCredentials).toString('base64')}`);
     expect(token?.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(token?.body).toEqual({ grant_type: 'client_credentials', resource: 'https://default.logto.app/api', scope: 'all' });
-  });
-
-  it('goes below an endpoint given with trailing slashes', async () => {
-    const fake = await start();
-    await client(fake, { endpoint: `${fake.url}//` }).call('GET', '/api/connectors');
-
-    expect(fake.requests.map(({ path }) => path)).toEqual(['/oidc/token', '/api/connectors']);
   });
 
   it('goes to the token endpoint and resource given, and names the request by that endpoint', async () => {
@@ -65,6 +55,7 @@ describe('the machine-to-machine token', () => {
     const api = client(fake);
 
     const error = await failure(api.call('GET', '/api/connectors'));
+    expect(error.name).toBe('ManagementApiError');
     expect(error.message).toBe('POST /oidc/token (machine-to-machine token): Logto answered 401 invalid_client: client authentication failed');
     expect([error.request, error.status, error.code, error.detail]).toEqual(['POST /oidc/token (machine-to-machine token)', 401, 'invalid_client', 'client authentication failed']);
     expect(await api.call('GET', '/api/sign-in-exp')).toEqual({ id: 'default', socialSignInConnectorTargets: ['github', 'huggingface'] });
@@ -132,17 +123,6 @@ describe('a Management API call', () => {
 });
 
 describe('a failed call', () => {
-  it("carries Logto's status, error code and message", async () => {
-    const fake = await start();
-    const error = await failure(client(fake).call('POST', '/api/connectors', { connectorId: 'huggingface-universal' }));
-
-    expect(error.name).toBe('ManagementApiError');
-    expect(error.message).toBe(
-      'POST /api/connectors: Logto answered 422 connector.multiple_target_with_same_platform: You can not have multiple social connectors that have same target and platform.'
-    );
-    expect([error.request, error.status, error.code]).toEqual(['POST /api/connectors', 422, 'connector.multiple_target_with_same_platform']);
-  });
-
   it.each([
     ['a JSON body without code or message', 500, JSON.stringify({ data: null }), 'GET /api/connectors: Logto answered 500'],
     ['an empty body', 503, '', 'GET /api/connectors: Logto answered 503'],

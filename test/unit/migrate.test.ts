@@ -1,9 +1,7 @@
 /**
- * The migration's steps (`runMigration`) against the fake Logto, on a clock that moves only when
- * a call answers: what it changes, the progress it logs, the gaps it measures (README: "The command
- * prints both gaps"; the connector gap runs from the delete's answer to the create's answer, the
- * button gap to the button's return), and how every failure after the delete ends
- * (docs/migrating.md, "What it does"). The proof inside a real Logto is
+ * `runMigration` on the fake Logto, with a clock that moves only when a call answers, so the gaps
+ * (README: no connector from the delete's answer to the create's, no button until its return) are
+ * known; failures after the delete end as docs/migrating.md says. In a real Logto:
  * test/real-logto/migration.test.ts.
  */
 import { describe, expect, it } from 'vitest';
@@ -15,32 +13,31 @@ import { apiOf, changes, official, otherConnector, useFakeLogto } from './migrat
 
 const start = useFakeLogto();
 
-/** Runs the migration of `official()` with the buttons the plan read; returns its outcome and log. */
+/** Runs the migration of `entry` with the buttons the plan read; returns its outcome and log. */
 const migrate = async (fake: FakeLogto, socialTargets = ['github', 'huggingface'], entry = official()) => {
   const log: string[] = [];
   const outcome = await runMigration(apiOf(fake), entry, socialTargets, (line) => log.push(line));
   return { outcome, log };
 };
 
+const ours = (entry = official()) => ({ ...entry, connectorId: 'huggingface-oidc-universal' });
+const signInExp = (targets: string[]): Fault => ({ kind: 'answer', status: 200, body: { socialSignInConnectorTargets: targets } });
 const refused: Fault = { kind: 'answer', status: 400, body: { code: 'connector.invalid_config', message: "The connector's config is invalid." } };
 const refusal = "POST /api/connectors: Logto answered 400 connector.invalid_config: The connector's config is invalid.";
 const serverError: Fault = { kind: 'answer', status: 500, body: { message: 'Internal server error.' } };
 const lost = (after: boolean): Fault => ({ kind: 'drop', after });
-const addButtonAgain = 'Add Hugging Face again in the console (Sign-in experience > Sign-up and sign-in > Social sign-in).';
-
+const noButton = 'putting "huggingface" back among the social buttons failed (PATCH /api/sign-in-exp: Logto answered 500: Internal server error.)';
+const addButton = 'Add Hugging Face again in the console (Sign-in experience > Sign-up and sign-in > Social sign-in).';
 const deleted = 'Deleted the official connector k3x9hfconn.';
 const created = 'Created huggingface-oidc-universal under the same connector id k3x9hfconn.';
-const buttonBack = 'Put "huggingface" back among the sign-in experience\'s social buttons.';
-const ours = (entry = official()) => ({ ...entry, connectorId: 'huggingface-oidc-universal' });
 
 describe('a migration that goes through', () => {
   it('replaces the official connector under its id with the same config, syncProfile and enableTokenStorage, then puts its button back', async () => {
     const fake = await start({ connectors: [official({ enableTokenStorage: true }), otherConnector] });
-    const result = await migrate(fake, ['github', 'huggingface'], official({ enableTokenStorage: true }));
 
-    expect(result).toEqual({
+    expect(await migrate(fake, ['github', 'huggingface'], official({ enableTokenStorage: true }))).toEqual({
       outcome: { kind: 'migrated', connectorGapMs: 40, buttonGapMs: 65, restoredButton: true },
-      log: [deleted, created, buttonBack],
+      log: [deleted, created, 'Put "huggingface" back among the sign-in experience\'s social buttons.'],
     });
     expect(changes(fake)).toEqual(['DELETE /api/connectors/k3x9hfconn', 'POST /api/connectors', 'PATCH /api/sign-in-exp']);
     expect(fake.connectors).toEqual([otherConnector, ours(official({ enableTokenStorage: true }))]);
@@ -57,22 +54,16 @@ describe('a migration that goes through', () => {
     expect(changes(fake)).toEqual(['DELETE /api/connectors/k3x9hfconn', 'POST /api/connectors']);
   });
 
-  it('leaves the buttons alone when "huggingface" is already back by the time it looks', async () => {
+  it.each([
+    ['leaves the buttons alone when "huggingface" is already back', ['github', 'huggingface'], ['github', 'huggingface'], []],
+    ['puts "huggingface" back at its place, buttons added meanwhile last, removed ones dropped', ['google', 'huggingface', 'github'], ['apple', 'github'], [['huggingface', 'github', 'apple']]],
+  ])('%s', async (_, before, now, patched) => {
     const fake = await start();
-    fake.fail('GET /api/sign-in-exp', { kind: 'answer', status: 200, body: { socialSignInConnectorTargets: ['github', 'huggingface'] } });
+    fake.fail('GET /api/sign-in-exp', signInExp(now));
+    const { outcome } = await migrate(fake, before);
 
-    expect((await migrate(fake)).outcome).toEqual({ kind: 'migrated', connectorGapMs: 40, buttonGapMs: 40, restoredButton: false });
-    expect(changes(fake)).not.toContain('PATCH /api/sign-in-exp');
-  });
-
-  it('puts "huggingface" back at its former place, keeps buttons added meanwhile last and drops removed ones', async () => {
-    const fake = await start();
-    fake.fail('GET /api/sign-in-exp', { kind: 'answer', status: 200, body: { socialSignInConnectorTargets: ['apple', 'github'] } });
-    await migrate(fake, ['google', 'huggingface', 'github']);
-
-    expect(fake.requests.filter(({ method }) => method === 'PATCH').map(({ body }) => body)).toEqual([
-      { socialSignInConnectorTargets: ['huggingface', 'github', 'apple'] },
-    ]);
+    expect(fake.requests.filter(({ method }) => method === 'PATCH').map(({ body }) => body.socialSignInConnectorTargets)).toEqual(patched);
+    expect(outcome).toMatchObject({ restoredButton: patched.length > 0, buttonGapMs: patched.length > 0 ? 65 : 40 });
   });
 
   it('keeps this connector when the create went through but its answer was lost', async () => {
@@ -90,10 +81,7 @@ describe('a migration that goes through', () => {
     const fake = await start();
     fake.fail('PATCH /api/sign-in-exp', serverError);
 
-    expect((await migrate(fake)).outcome).toEqual({
-      kind: 'failed',
-      failure: `The connector was migrated, but putting "huggingface" back among the social buttons failed (PATCH /api/sign-in-exp: Logto answered 500: Internal server error.). ${addButtonAgain}`,
-    });
+    expect((await migrate(fake)).outcome).toEqual({ kind: 'failed', failure: `The connector was migrated, but ${noButton}. ${addButton}` });
     expect(fake.connectors).toEqual([otherConnector, ours()]);
   });
 });
@@ -139,52 +127,36 @@ describe('a migration that stops', () => {
     expect(changes(fake)).toEqual(['DELETE /api/connectors/k3x9hfconn', 'POST /api/connectors', 'PATCH /api/sign-in-exp']);
   });
 
-  it.each([
+  it.each<[string, [string, ...Fault[]][], FakeLogto['connectors'], RegExp | string]>([
     [
       'the official connector is back but not its button',
-      [['POST /api/connectors', refused]],
-      'huggingface-universal',
-      `Creating huggingface-oidc-universal failed (${refusal}). The official connector is back under k3x9hfconn, but putting "huggingface" back among the social buttons failed (PATCH /api/sign-in-exp: Logto answered 500: Internal server error.). ${addButtonAgain}`,
+      [['POST /api/connectors', refused], ['PATCH /api/sign-in-exp', serverError]],
+      [otherConnector, official()],
+      `Creating huggingface-oidc-universal failed (${refusal}). The official connector is back under k3x9hfconn, but ${noButton}. ${addButton}`,
     ],
     [
       'the official connector is back but not its button, though Logto could not say whether the create went through',
-      [['POST /api/connectors', lost(false)], ['GET /api/connectors/k3x9hfconn', lost(false)]],
-      'huggingface-universal',
-      /^Creating huggingface-oidc-universal failed \(POST \/api\/connectors: no answer from Logto \(.+\)\)\. The official connector is back under k3x9hfconn, but putting "huggingface" back/,
+      [['POST /api/connectors', lost(false)], ['GET /api/connectors/k3x9hfconn', lost(false)], ['PATCH /api/sign-in-exp', serverError]],
+      [otherConnector, official()],
+      /^Creating huggingface-oidc-universal failed \(POST \/api\/connectors: no answer from Logto \(.+\)\)\. The official connector is back under k3x9hfconn, but putting/,
     ],
-  ] as const)('says so when %s', async (_, faults, connectorId, failure) => {
+    [
+      'no connector exists: how to create it again',
+      [['POST /api/connectors', lost(false), { kind: 'answer', status: 503, body: { message: 'Service unavailable' } }]],
+      [otherConnector],
+      /^Creating huggingface-oidc-universal failed \(POST \/api\/connectors: no answer from Logto \(.+\)\), and putting the official connector back failed too \(POST \/api\/connectors: Logto answered 503: Service unavailable\)\. No Hugging Face connector exists now\. Create it again in the console with the same client ID and secret, under the connector id k3x9hfconn \(POST \/api\/connectors accepts "id"\), so the callback URL registered at Hugging Face stays valid\.$/,
+    ],
+    [
+      'Logto could not say whether the create went through, without claiming the connector is gone',
+      [['POST /api/connectors', lost(true)], ['GET /api/connectors/k3x9hfconn', lost(false)]],
+      [otherConnector, ours()],
+      /^Creating huggingface-oidc-universal answered "POST \/api\/connectors: no answer from Logto \(.+\)", Logto could not say whether it exists, and putting the official connector back failed \(POST \/api\/connectors: Logto answered 422 connector\.multiple_target_with_same_platform: .+\)\. Check Connectors > Social connectors in the console: if no Hugging Face connector is listed, create it again in the console with the same client ID and secret, under the connector id k3x9hfconn \(POST \/api\/connectors accepts "id"\), so the callback URL registered at Hugging Face stays valid\.$/,
+    ],
+  ])('says so when putting things back fails: %s', async (_, faults, connectors, failure) => {
     const fake = await start();
-    faults.forEach(([request, fault]) => fake.fail(request, fault));
-    fake.fail('PATCH /api/sign-in-exp', serverError);
+    faults.forEach(([request, ...more]) => fake.fail(request, ...more));
 
     expect((await migrate(fake)).outcome).toEqual({ kind: 'failed', failure: typeof failure === 'string' ? failure : expect.stringMatching(failure) });
-    expect(fake.connectors.find(({ id }) => id === 'k3x9hfconn')?.connectorId).toBe(connectorId);
-  });
-
-  it('says no connector exists and how to create it again when putting the official one back fails too', async () => {
-    const fake = await start();
-    fake.fail('POST /api/connectors', lost(false), { kind: 'answer', status: 503, body: { message: 'Service unavailable' } });
-
-    expect((await migrate(fake)).outcome).toEqual({
-      kind: 'failed',
-      failure: expect.stringMatching(
-        /^Creating huggingface-oidc-universal failed \(POST \/api\/connectors: no answer from Logto \(.+\)\), and putting the official connector back failed too \(POST \/api\/connectors: Logto answered 503: Service unavailable\)\. No Hugging Face connector exists now\. Create it again in the console with the same client ID and secret, under the connector id k3x9hfconn \(POST \/api\/connectors accepts "id"\), so the callback URL registered at Hugging Face stays valid\.$/
-      ),
-    });
-    expect(fake.connectors).toEqual([otherConnector]);
-  });
-
-  it('does not claim the connector is gone when Logto could not say whether the create went through', async () => {
-    const fake = await start();
-    fake.fail('POST /api/connectors', lost(true));
-    fake.fail('GET /api/connectors/k3x9hfconn', lost(false));
-
-    expect((await migrate(fake)).outcome).toEqual({
-      kind: 'failed',
-      failure: expect.stringMatching(
-        /^Creating huggingface-oidc-universal answered "POST \/api\/connectors: no answer from Logto \(.+\)", Logto could not say whether it exists, and putting the official connector back failed \(POST \/api\/connectors: Logto answered 422 connector\.multiple_target_with_same_platform: .+\)\. Check Connectors > Social connectors in the console: if no Hugging Face connector is listed, create it again in the console with the same client ID and secret, under the connector id k3x9hfconn \(POST \/api\/connectors accepts "id"\), so the callback URL registered at Hugging Face stays valid\.$/
-      ),
-    });
-    expect(fake.connectors).toEqual([otherConnector, ours()]);
+    expect(fake.connectors).toEqual(connectors);
   });
 });
