@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 
 const argv = process.argv;
 afterEach(() => {
@@ -27,23 +27,18 @@ const runBin = async (...args: string[]) => {
   return { code: process.exitCode, stdout: written(stdout), stderr: written(stderr) };
 };
 
-describe('connector-huggingface', () => {
-  it('reads its arguments after the program name and writes lines to stdout', async () => {
-    const result = await runBin('--help');
+it.each([
+  [['--help'], 0, 'stdout', /^Usage: connector-huggingface migrate .*\n$/s],
+  [['migrat'], 2, 'stderr', /^Unknown command "migrat"\..*\n$/s],
+] as const)('reads %j after the program name: exit %i, lines on %s only', async (args, code, stream, lines) => {
+  const result = await runBin(...args);
 
-    expect(result).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: connector-huggingface migrate .*\n$/s), stderr: '' });
-  });
+  expect(result).toEqual({ code, stdout: '', stderr: '', [stream]: expect.stringMatching(lines) });
+});
 
-  it('writes problems to stderr and exits 2 on bad usage', async () => {
-    const result = await runBin('migrat');
+it('prints its version when run from the built lib/, where the package runs it from', async () => {
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const bin = fileURLToPath(new URL('../../lib/migrate/bin.js', import.meta.url));
 
-    expect(result).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^Unknown command "migrat"\..*\n$/s) });
-  });
-
-  it('prints its version when run from the built lib/, where the package runs it from', async () => {
-    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    const bin = fileURLToPath(new URL('../../lib/migrate/bin.js', import.meta.url));
-
-    expect(await promisify(execFile)(process.execPath, [bin, '--version'])).toEqual({ stdout: `${version}\n`, stderr: '' });
-  });
+  expect(await promisify(execFile)(process.execPath, [bin, '--version'])).toEqual({ stdout: `${version}\n`, stderr: '' });
 });

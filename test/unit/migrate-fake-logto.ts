@@ -1,18 +1,12 @@
 /**
  * A Management API on 127.0.0.1 that keeps the rules of Logto's routes the migration meets
  * (`packages/core/src/routes/connector/index.ts`, `routes/sign-in-experience/index.ts`,
- * `libraries/sign-in-experience/index.ts`, `libraries/connector.ts`):
- * - `POST /oidc/token` gives a token for client credentials in a Basic header, each part
- *   form-encoded (RFC 6749 §2.3.1), and the default tenant's Management API resource;
- * - `POST /api/connectors` refuses an unknown factory (422 `connector.not_found_with_connector_id`)
- *   and a second social connector with the same target and platform (422
- *   `connector.multiple_target_with_same_platform`);
- * - `DELETE /api/connectors/:id` drops every social target no connector serves any more from
- *   `socialSignInConnectorTargets`; `PATCH /api/sign-in-exp` keeps only served targets;
- * - `GET /api/connectors/:id` answers 404 `entity.not_found` for an unknown id;
- * - every `/api` call needs the bearer token.
- *
- * Faults can be armed per request (`METHOD /path`), the token request's included.
+ * `libraries/sign-in-experience/index.ts`, `libraries/connector.ts`): a token for client
+ * credentials (Basic, each part form-encoded, RFC 6749 §2.3.1) and the default tenant's resource;
+ * the bearer token on every `/api` call; 422 for a create of an unknown factory or of a second
+ * connector of the same target and platform; 404 for an unknown connector id; a delete drops
+ * every social target no connector serves any more, and so does a PATCH of the sign-in experience.
+ * Faults can be armed per request (`METHOD /path`).
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -80,11 +74,7 @@ const isBasicOf = (header: string | undefined, app: { id: string; secret: string
 export type FakeLogto = Awaited<ReturnType<typeof startFakeLogto>>;
 
 /** Starts a fake Logto with the given connectors, social buttons and installed factories. */
-export const startFakeLogto = async (state: {
-  connectors: FakeConnector[];
-  socialTargets: string[];
-  installed?: string[];
-}) => {
+export const startFakeLogto = async (state: { connectors: FakeConnector[]; socialTargets: string[]; installed?: string[] }) => {
   const accessToken = 'mgmt-access-token-Zr81';
   const installed = new Set(state.installed ?? factories.map(({ id }) => id));
   const faults = new Map<string, Fault[]>();

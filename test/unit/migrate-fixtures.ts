@@ -1,7 +1,6 @@
 /**
- * What the tests of `connector-huggingface migrate` share: the official Hugging Face connector as
- * Logto lists it, a fake Logto per test, Management API clients on a fake clock, and running the
- * command with its output captured.
+ * What the tests of `connector-huggingface migrate` share: the official connector as Logto lists
+ * it, a fake Logto per test, clients on a fake clock, and the command with its output captured.
  */
 import { afterEach, vi } from 'vitest';
 
@@ -29,10 +28,7 @@ export const official = (extra: Partial<FakeConnector> = {}): FakeConnector => (
 /** Another social connector, which the migration must leave alone. */
 export const otherConnector: FakeConnector = { id: 'gh1', connectorId: 'github-universal', config: { clientId: 'gh' }, syncProfile: false, enableTokenStorage: false };
 
-/**
- * Returns a starter of fake Logto instances (by default: the official connector and GitHub, both
- * buttons shown), each closed after its test.
- */
+/** Returns a starter of fake Logtos (by default the official connector and GitHub, both buttons shown), each closed after its test. */
 export const useFakeLogto = () => {
   let logto: FakeLogto | undefined;
   afterEach(async () => {
@@ -79,13 +75,6 @@ export const unreachableApi = () => {
   return { given, createApi };
 };
 
-/** The fake's endpoint and M2M credentials, as environment variables. */
-export const credentialsOf = (fake: FakeLogto) => ({
-  LOGTO_ENDPOINT: fake.url,
-  LOGTO_M2M_APP_ID: fake.m2m.id,
-  LOGTO_M2M_APP_SECRET: fake.m2m.secret,
-});
-
 /** Runs the command with these arguments and environment; returns its exit code and output. */
 export const runCommand = async (argv: string[], env: Record<string, string | undefined>, createApi?: typeof createManagementApi) => {
   const out: string[] = [];
@@ -94,8 +83,9 @@ export const runCommand = async (argv: string[], env: Record<string, string | un
   return { code, out: out.join('\n'), err: err.join('\n'), all: [...out, ...err].join('\n') };
 };
 
-/** Runs `migrate` against the fake, credentials from the environment, on the fake clock. */
-export const run = async (fake: FakeLogto, ...args: string[]) => runCommand(['migrate', ...args], credentialsOf(fake), clockedApi);
+/** Runs `migrate` against the fake, its endpoint and credentials in the environment, on the fake clock. */
+export const run = async (fake: FakeLogto, ...args: string[]) =>
+  runCommand(['migrate', ...args], { LOGTO_ENDPOINT: fake.url, LOGTO_M2M_APP_ID: fake.m2m.id, LOGTO_M2M_APP_SECRET: fake.m2m.secret }, clockedApi);
 
 /** The requests that change something, as `METHOD /path`. */
 export const changes = (fake: FakeLogto) =>
