@@ -3,9 +3,12 @@
  * link of a shipped document reaches a shipped file (or a heading of one); and its package.json
  * asks for nothing that a supported Logto core does not give its connectors.
  */
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -149,4 +152,11 @@ describe('package.json', () => {
   ] as const)('lets engines.%s admit %s: %s', (engine, version, admitted) => {
     expect(semver.satisfies(version, manifest.engines?.[engine] ?? '')).toBe(admitted);
   });
+});
+
+it("the package's command prints the package's version, read beside the built lib/", async () => {
+  const bin = fileURLToPath(new URL('../../lib/migrate/bin.js', import.meta.url));
+  const { version } = JSON.parse(await shipped('package/package.json')) as { version: string };
+
+  expect(await promisify(execFile)(process.execPath, [bin, '--version'])).toEqual({ stdout: `${version}\n`, stderr: '' });
 });

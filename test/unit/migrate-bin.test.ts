@@ -1,12 +1,8 @@
 /**
  * The package's command (`bin.ts`): the arguments after the program name, lines on stdout and
- * stderr, the exit status in `process.exitCode`; and the version read beside the built `lib/`.
+ * stderr, the exit status in `process.exitCode`. The version, read beside the built `lib/`, is
+ * checked on the packed package (`test/logto/package-contents.test.ts`).
  */
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-
 import { afterEach, expect, it, vi } from 'vitest';
 
 const argv = process.argv;
@@ -36,9 +32,3 @@ it.each([
   expect(result).toEqual({ code, stdout: '', stderr: '', [stream]: expect.stringMatching(lines) });
 });
 
-it('prints its version when run from the built lib/, where the package runs it from', async () => {
-  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  const bin = fileURLToPath(new URL('../../lib/migrate/bin.js', import.meta.url));
-
-  expect(await promisify(execFile)(process.execPath, [bin, '--version'])).toEqual({ stdout: `${version}\n`, stderr: '' });
-});
