@@ -131,7 +131,7 @@ describe('the dry run', () => {
     expect(result.code).toBe(0);
     expect(result.out.split('\n')).toEqual([
       `Official connector: id k3x9hfconn, callback URL ${fake.url}/callback/k3x9hfconn`,
-      '  config: clientId="hf-client-id", clientSecret=(hidden), scope="openid profile email"',
+      '  config: clientId="hf-test-client-id", clientSecret=(hidden), scope="openid profile email"',
       '  syncProfile: true, enableTokenStorage: false',
       '  social buttons of the sign-in experience: github, huggingface',
       'Plan:',

@@ -7,13 +7,15 @@ import { afterEach, vi } from 'vitest';
 import { runCli } from '../../src/migrate/cli.js';
 import { ManagementApiError, type ManagementApiOptions, createManagementApi } from '../../src/migrate/management-api.js';
 
+import { clientId, clientSecret } from '../support/kit.js';
+
 import { type FakeConnector, type FakeLogto, startFakeLogto } from './migrate-fake-logto.js';
 
-/** The official connector's client secret: it must never be printed. */
-export const clientSecret = 'hf-client-secret-9dK2mZ';
+/** The Hugging Face app's client secret, which the official connector stored: it must never be printed. */
+export { clientSecret } from '../support/kit.js';
 
 /** A config the official connector stored and this connector accepts. */
-export const officialConfig = { clientId: 'hf-client-id', clientSecret, scope: 'openid profile email' };
+export const officialConfig = { clientId, clientSecret, scope: 'openid profile email' };
 
 /** The official connector (`huggingface-universal`), with any field changed. */
 export const official = (extra: Partial<FakeConnector> = {}): FakeConnector => ({
