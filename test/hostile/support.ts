@@ -1,7 +1,8 @@
 /**
- * Shared pieces of the hostile-input suite: a loopback HTTP server whose answers each test
- * scripts, the public connector wired to a swappable config, and the checks every outcome must
- * pass (a valid `SocialUserInfo` or a coded `ConnectorError` that holds no secret).
+ * The hostile suite's stage: a real HTTP server on 127.0.0.1 whose answers each test scripts, and
+ * what every outcome must meet: a valid `SocialUserInfo`, or a `ConnectorError` with a known code
+ * that holds no secret. The suite runs the built connector (`npm run build` first); an unhandled
+ * rejection fails the run (vitest reports it as an error of the file).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
@@ -13,12 +14,15 @@ import {
   type SocialConnector,
   socialUserInfoGuard,
 } from '@logto/connector-kit';
+import nock from 'nock';
+import { afterAll, beforeAll } from 'vitest';
 
-import createConnector from '../../src/index.js';
-import { createLogtoSessionStore, type LogtoSessionStore } from '../../stand-in/logto/index.js';
+import createConnector from '../../lib/index.js';
+import { connectorFrom, type ScriptedAnswer } from '../support/kit.js';
 
-/** The redirect URI Logto would pass: `${endpoint}/callback/${connectorId}`. */
-export const redirectUri = 'https://logto.hostile.test/callback/hf-hostile';
+/** The built connector, created as Logto does; `getConfig` rejects when `config` is an `Error`. */
+export const builtConnector = async (config: unknown): Promise<SocialConnector> =>
+  connectorFrom(createConnector, config);
 
 /** A request as the loopback server received it. */
 export type RecordedRequest = {
@@ -90,27 +94,52 @@ export const startLoopbackServer = async (): Promise<LoopbackServer> => {
   };
 };
 
-/** A scripted HTTP answer. */
-export type ScriptedAnswer = {
-  /** The final status; 101 is sent as a protocol switch, the only way it can be final. */
-  status: number;
-  /** Headers of the final answer; `content-length` is added unless `chunked`. */
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  /** Send the body with chunked transfer encoding instead of a `content-length`. */
+/**
+ * A loopback server for the test file, closed after its tests. The kit's nock interception is
+ * turned off first, so the connector's requests go out on real sockets.
+ */
+export const useLoopbackServer = (): { readonly server: LoopbackServer } => {
+  let server: LoopbackServer | undefined;
+  beforeAll(async () => {
+    nock.restore();
+    server = await startLoopbackServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return {
+    get server() {
+      if (!server) {
+        throw new Error('The loopback server starts in beforeAll');
+      }
+      return server;
+    },
+  };
+};
+
+/**
+ * A scripted answer of the kit's shape, plus what only a real server can send: 1xx statuses (not
+ * 101) as interim answers before the final one, and chunked framing instead of a
+ * `content-length`. A 101 is sent as a protocol switch, the only way it can be final.
+ */
+export type HostileAnswer = Extract<ScriptedAnswer, { status: number }> & {
   chunked?: boolean;
-  /** 1xx statuses (not 101) sent as interim answers before the final one. */
   informational?: number[];
 };
 
 /** Statuses for which Node's server sends no body, whatever the handler writes. */
-export const bodilessStatuses: ReadonlySet<number> = new Set([204, 304]);
+const bodilessStatuses: ReadonlySet<number> = new Set([204, 304]);
 
-/**
- * Writes a scripted answer. Interim 1xx answers and a 101 go straight to the socket, since Node's
- * server API has no call for an arbitrary interim status.
- */
-export const sendAnswer = (response: ServerResponse, answer: ScriptedAnswer): void => {
+/** The body a client receives for `answer`: none for 204 and 304. */
+export const deliveredBody = (answer: HostileAnswer): Buffer => {
+  if (bodilessStatuses.has(answer.status)) {
+    return Buffer.alloc(0);
+  }
+  return Buffer.from(typeof answer.body === 'object' ? JSON.stringify(answer.body) : (answer.body ?? ''));
+};
+
+/** Writes a scripted answer; interim answers and a 101 go straight to the socket. */
+export const sendAnswer = (response: ServerResponse, answer: HostileAnswer): void => {
   const { socket } = response;
   for (const status of answer.informational ?? []) {
     socket?.write(`HTTP/1.1 ${status} Informational\r\nx-interim: ${status}\r\n\r\n`);
@@ -121,7 +150,7 @@ export const sendAnswer = (response: ServerResponse, answer: ScriptedAnswer): vo
     );
     return;
   }
-  const body = Buffer.from(bodilessStatuses.has(answer.status) ? '' : (answer.body ?? ''));
+  const body = deliveredBody(answer);
   const headers: Record<string, string> = { ...answer.headers };
   if (!answer.chunked && !bodilessStatuses.has(answer.status)) {
     headers['content-length'] = String(body.length);
@@ -134,73 +163,6 @@ export const sendAnswer = (response: ServerResponse, answer: ScriptedAnswer): vo
     return;
   }
   response.end(body);
-};
-
-/** The public connector and the config it reads, replaceable between calls. */
-export type ConnectorUnderTest = {
-  connector: SocialConnector;
-  /** Sets what `getConfig` returns (or, for an `Error`, throws) from the next call on. */
-  useConfig: (config: unknown) => void;
-};
-
-/** Builds the connector through its default export, as Logto does. */
-export const createConnectorUnderTest = async (): Promise<ConnectorUnderTest> => {
-  let config: unknown;
-  const connector = await createConnector({
-    // eslint-disable-next-line @typescript-eslint/require-await -- Logto's getConfig is async: a failure is a rejection
-    getConfig: async () => {
-      if (config instanceof Error) {
-        throw config;
-      }
-      return config;
-    },
-  });
-  return {
-    connector,
-    useConfig: (next) => {
-      config = next;
-    },
-  };
-};
-
-/** A sign-in started through `getAuthorizationUri`. */
-export type StartedSignIn = {
-  state: string;
-  url: URL;
-  store: LogtoSessionStore;
-  /** The PKCE verifier the connector saved in the session. */
-  codeVerifier: string;
-  /** The nonce saved in the session, when `openid` was requested. */
-  nonce?: string;
-};
-
-/**
- * Starts a sign-in the way Logto does, with a session store that keeps JSON and replaces its
- * content on each `setSession`.
- */
-export const startSignIn = async (connector: SocialConnector, state = distinctive('state')) => {
-  const store = createLogtoSessionStore();
-  const url = await connector.getAuthorizationUri(
-    {
-      state,
-      redirectUri,
-      connectorId: 'hf-hostile',
-      connectorFactoryId: 'huggingface-oidc-universal',
-      jti: distinctive('jti'),
-      headers: { userAgent: 'hostile-suite' },
-    },
-    store.setSession
-  );
-  const session = store.saved() ?? {};
-  const { codeVerifier, nonce } = session;
-  if (typeof codeVerifier !== 'string') {
-    throw new TypeError('getAuthorizationUri saved no PKCE verifier');
-  }
-  const started: StartedSignIn = { state, url: new URL(url), store, codeVerifier };
-  if (typeof nonce === 'string') {
-    started.nonce = nonce;
-  }
-  return started;
 };
 
 /**
@@ -263,28 +225,4 @@ export const leakedSecrets = (
   return Object.entries(secrets)
     .filter(([, value]) => value !== undefined && texts.some((text) => text.includes(value)))
     .map(([label]) => label);
-};
-
-/** Unhandled promise rejections seen while a suite runs. */
-export type RejectionWatch = {
-  /** The reasons seen so far, as type names (never their text, which could hold a secret). */
-  seen: string[];
-  /** Removes the listener. */
-  stop: () => void;
-};
-
-/** Registers a process-wide `unhandledRejection` listener for the suite. */
-export const watchUnhandledRejections = (): RejectionWatch => {
-  const seen: string[] = [];
-  const listener = (reason: unknown) => {
-    seen.push(reason instanceof Error ? reason.name : typeof reason);
-  };
-  process.on('unhandledRejection', listener);
-  return { seen, stop: () => process.off('unhandledRejection', listener) };
-};
-
-/** Lets pending callbacks and rejections run, so a late unhandled rejection is seen. */
-export const drainEventLoop = async (): Promise<void> => {
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  await new Promise((resolve) => setImmediate(resolve));
 };

@@ -6,34 +6,18 @@
  */
 import { type ServerResponse } from 'node:http';
 
-import { ConnectorError, ConnectorErrorCodes, type SocialConnector } from '@logto/connector-kit';
+import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  createConnectorUnderTest,
-  distinctive,
-  type LoopbackServer,
-  settle,
-  startLoopbackServer,
-  startSignIn,
-} from '../hostile/support.js';
+import { distinctive, type LoopbackServer, settle, startLoopbackServer } from '../hostile/support.js';
+import { startSignIn } from '../support/kit.js';
 
 const mebibyte = 1024 * 1024;
 
 let hub: LoopbackServer;
-let connector: SocialConnector;
-let useConfig: (config: unknown) => void;
 
 beforeAll(async () => {
   hub = await startLoopbackServer();
-  ({ connector, useConfig } = await createConnectorUnderTest());
-  useConfig({
-    clientId: 'hf-socket-client',
-    clientSecret: distinctive('secret'),
-    hubUrl: hub.url,
-    // The longest allowed: a connector that waited for a time limit would outlast the test's.
-    requestTimeoutMs: 30_000,
-  });
 });
 
 afterAll(async () => {
@@ -47,7 +31,8 @@ afterAll(async () => {
 const signInFailingAtUserInfo = async (
   answerUserInfo: (response: ServerResponse) => void
 ): Promise<{ code: ConnectorErrorCodes; description: string }> => {
-  const signIn = await startSignIn(connector);
+  // The longest time limit allowed: a connector that waited for it would outlast the test's.
+  const signIn = await startSignIn({ hubUrl: hub.url, config: { requestTimeoutMs: 30_000 } });
   hub.handle((request, response) => {
     if (request.path === '/oauth/token') {
       response.writeHead(200, { 'content-type': 'application/json' });
@@ -56,7 +41,7 @@ const signInFailingAtUserInfo = async (
     }
     answerUserInfo(response);
   });
-  const outcome = await settle(connector.getUserInfo({ code: distinctive('code') }, signIn.store.getSession));
+  const outcome = await settle(signIn.finish());
   expect(outcome.settled).toBe('rejected');
   const { error } = outcome as { error: unknown };
   expect(error).toBeInstanceOf(ConnectorError);

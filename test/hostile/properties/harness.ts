@@ -1,38 +1,42 @@
 /**
- * The stage of each property file: a loopback Hugging Face whose answers each case scripts, the
- * public connector wired to a swappable config, one sign-in run against the model, and the
- * contract every outcome must meet. Each file builds its own stage, so no file reads state
- * another left behind.
+ * The stage of each property file: a loopback Hugging Face whose answers each case scripts, a
+ * sign-in of the built connector run against the model, and the contract every outcome must
+ * meet. Each file builds its own stage, so no file reads state another left behind.
  */
-import { ConnectorErrorCodes, type ConnectorError, type SocialConnector } from '@logto/connector-kit';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { type ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
+import { beforeAll, expect } from 'vitest';
 
 import {
+  createSigningKey,
+  jwksOf,
+  type SigningKey,
+  signIdToken,
+  startSignIn,
+  type StartedSignIn,
+  tokenSuccess,
+  userId,
+  validIdTokenClaims,
+  clientId,
+} from '../../support/kit.js';
+import {
+  builtConnector,
   classify,
-  createConnectorUnderTest,
-  drainEventLoop,
+  deliveredBody,
+  type HostileAnswer,
   leakedSecrets,
-  type LoopbackServer,
   type Outcome,
-  type RejectionWatch,
-  type ScriptedAnswer,
   sendAnswer,
   settle,
-  startLoopbackServer,
-  startSignIn,
-  watchUnhandledRejections,
+  useLoopbackServer,
 } from '../support.js';
+
 import {
   type AnswerSpec,
-  clientId,
   type CaseSecrets,
   fill,
-  fixedSub,
   freshSecrets,
   type IdTokenKind,
   jwtKeyId,
-  objectText,
   requestTimeoutMs,
   secretForms,
   type SlotValues,
@@ -40,7 +44,6 @@ import {
 } from './generators.js';
 import {
   controlCharacterPattern,
-  deliveredBody,
   type Expected,
   expectTokenStep,
   expectUserInfoStep,
@@ -49,31 +52,24 @@ import {
   parseObject,
 } from './model.js';
 
-type Script = { token: ScriptedAnswer; userInfo: ScriptedAnswer[]; jwks: ScriptedAnswer };
-
 const jsonHeaders = { 'content-type': 'application/json' };
 
 /** A valid token answer carrying the case's access and refresh tokens. */
-export const validTokenAnswer = (): ScriptedAnswer => ({
+export const validTokenAnswer = (): HostileAnswer => ({
   status: 200,
   headers: jsonHeaders,
-  body: objectText([
-    ['access_token', JSON.stringify(slots.access)],
-    ['token_type', '"bearer"'],
-    ['expires_in', '28800'],
-    ['refresh_token', JSON.stringify(slots.refresh)],
-  ]),
+  body: JSON.stringify({ ...tokenSuccess, access_token: slots.access, refresh_token: slots.refresh }),
 });
 
-/** A valid userinfo of {@link fixedSub}. */
-export const validUserInfoAnswer = (): ScriptedAnswer => ({
+/** A valid userinfo of the kit's user. */
+export const validUserInfoAnswer = (): HostileAnswer => ({
   status: 200,
   headers: jsonHeaders,
-  body: JSON.stringify({ sub: fixedSub, name: 'Hostile Tester', preferred_username: 'hostile' }),
+  body: JSON.stringify({ sub: userId, name: 'Hostile Tester', preferred_username: 'hostile' }),
 });
 
 /** Fills an answer's slots and, for a JSON object, pads it to a byte size around the cap. */
-export const fillAnswer = (answer: ScriptedAnswer, values: SlotValues, padTo?: number): ScriptedAnswer => {
+export const fillAnswer = (answer: HostileAnswer, values: SlotValues, padTo?: number): HostileAnswer => {
   if (typeof answer.body !== 'string') {
     return answer;
   }
@@ -128,19 +124,13 @@ export const expectContract = (
       const text = data[key];
       if (text !== undefined) {
         expect(typeof text).toBe('string');
-        // A string, as the line above checks.
-        const message = text as string;
-        expect(message).not.toMatch(controlCharacterPattern);
-        expect(message.length).toBeLessThanOrEqual(longestErrorDescription);
+        expect(text).not.toMatch(controlCharacterPattern);
+        expect((text as string).length).toBeLessThanOrEqual(longestErrorDescription);
       }
     }
   }
   if (outcome.settled === 'resolved' && 'resolved' in expected) {
-    const userInfo = outcome.value as {
-      id: string;
-      email?: string;
-      rawData?: Record<string, unknown>;
-    };
+    const userInfo = outcome.value as { id: string; email?: string; rawData?: Record<string, unknown> };
     expect(userInfo.id).toBe(expected.resolved);
     // Logto keeps rawData as JSON.
     expect(() => JSON.stringify(userInfo)).not.toThrow();
@@ -160,119 +150,75 @@ export type ResponseCase = {
   userInfo: AnswerSpec[];
 };
 
-/** The stage of one property file. */
-export type Harness = {
-  readonly server: LoopbackServer;
-  readonly connector: SocialConnector;
-  useConfig: (config: unknown) => void;
-  /** Sets the token and userinfo answers of the next case and forgets earlier requests. */
-  program: (next: { token: ScriptedAnswer; userInfo: ScriptedAnswer[] }) => void;
-  /** The answers currently scripted. */
-  script: () => Script;
-  requestsTo: (path: string) => LoopbackServer['requests'];
-  /** The config of a case: this hub, the case's secret, the largest time limit. */
-  configFor: (secrets: CaseSecrets, scope?: string) => Record<string, unknown>;
-  /** Runs one sign-in against scripted answers, checks it against the model, says how it ended. */
-  runResponseCase: (responseCase: ResponseCase) => Promise<string>;
-  /** Fails when an unhandled rejection was seen while the file ran. */
-  expectNoUnhandledRejection: () => Promise<void>;
-};
+type Script = { token: HostileAnswer; userInfo: HostileAnswer[] };
 
-/** Builds the stage in `beforeAll` and tears it down in `afterAll`. */
-export const useHarness = (): Harness => {
-  let server: LoopbackServer;
-  let connector: SocialConnector;
-  let useConfig: (config: unknown) => void;
-  let rejections: RejectionWatch;
-  let script: Script;
+/** Builds the stage in `beforeAll`; the loopback server closes after the file. */
+export const useHarness = () => {
+  const stage = useLoopbackServer();
+  let script: Script = { token: { status: 500 }, userInfo: [{ status: 500 }] };
   let userInfoAttempts = 0;
-  let signingKey: CryptoKey;
-  let strangerKey: CryptoKey;
+  let signingKey: SigningKey;
+  let strangerKey: SigningKey;
 
   beforeAll(async () => {
-    rejections = watchUnhandledRejections();
-    server = await startLoopbackServer();
-    ({ connector, useConfig } = await createConnectorUnderTest());
-    const keys = await generateKeyPair('RS256');
-    signingKey = keys.privateKey;
-    strangerKey = (await generateKeyPair('RS256')).privateKey;
-    const publicJwk: JWK = {
-      ...(await exportJWK(keys.publicKey)),
-      kid: jwtKeyId,
-      alg: 'RS256',
-      use: 'sig',
-    };
-    script = {
-      token: { status: 500 },
-      userInfo: [{ status: 500 }],
-      jwks: { status: 200, headers: jsonHeaders, body: JSON.stringify({ keys: [publicJwk] }) },
-    };
-    server.handle((request, response) => {
+    signingKey = await createSigningKey(jwtKeyId);
+    strangerKey = await createSigningKey(jwtKeyId);
+    const jwks: HostileAnswer = { status: 200, headers: jsonHeaders, body: jwksOf(signingKey) };
+    stage.server.handle((request, response) => {
       if (request.path === '/oauth/token') {
         sendAnswer(response, script.token);
       } else if (request.path === '/oauth/userinfo') {
         const answer = script.userInfo[Math.min(userInfoAttempts, script.userInfo.length - 1)];
         userInfoAttempts += 1;
         sendAnswer(response, answer ?? { status: 500 });
-      } else if (request.path === '/oauth/jwks') {
-        sendAnswer(response, script.jwks);
       } else {
-        sendAnswer(response, { status: 404 });
+        sendAnswer(response, request.path === '/oauth/jwks' ? jwks : { status: 404 });
       }
     });
   });
 
-  afterAll(async () => {
-    rejections.stop();
-    await server.close();
-  });
-
-  const program: Harness['program'] = (next) => {
-    script = { ...script, ...next };
+  /** Sets the token and userinfo answers of the next case and forgets earlier requests. */
+  const program = (next: Script) => {
+    script = next;
     userInfoAttempts = 0;
-    server.requests.length = 0;
+    stage.server.requests.length = 0;
   };
 
-  const requestsTo = (path: string) => server.requests.filter((request) => request.path === path);
+  const requestsTo = (path: string) =>
+    stage.server.requests.filter((request) => request.path === path);
 
-  const configFor = (secrets: CaseSecrets, scope = 'profile') => ({
-    clientId,
-    clientSecret: secrets.secret,
-    hubUrl: server.url,
-    requestTimeoutMs,
-    scope,
-  });
+  /** Starts a sign-in on a connector configured with this hub, the case's secret and `scope`. */
+  const startCase = async (secrets: CaseSecrets, scope = 'profile'): Promise<StartedSignIn> => {
+    const { url: hubUrl } = stage.server;
+    const config = { clientId, clientSecret: secrets.secret, hubUrl, requestTimeoutMs, scope };
+    return startSignIn({ connector: await builtConnector(config), hubUrl });
+  };
 
-  const signIdToken = async (kind: IdTokenKind, subject: string, nonce: string | undefined) => {
+  const idTokenFor = async (kind: IdTokenKind, subject: string, signIn: StartedSignIn) => {
     if (kind === 'malformed') {
       return 'eyJhbGciOiJSUzI1NiJ9.not-a-payload.sig';
     }
-    const claims = {
-      nonce: kind === 'wrong-nonce' ? 'another-nonce' : nonce,
-      name: 'Hostile Tester',
-    };
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: jwtKeyId })
-      .setIssuer(server.url)
-      .setAudience(clientId)
-      .setSubject(kind === 'other-subject' ? `${subject}-other` : subject)
-      .setIssuedAt()
-      .setExpirationTime('10m')
-      .sign(kind === 'other-key' ? strangerKey : signingKey);
+    const claims = validIdTokenClaims(signIn, kind === 'other-subject' ? `${subject}-other` : subject);
+    const key = kind === 'other-key' ? strangerKey : signingKey;
+    return signIdToken(
+      { ...claims, ...(kind === 'wrong-nonce' && { nonce: 'another-nonce' }) },
+      { key: key.privateKey, kid: jwtKeyId }
+    );
   };
 
+  /** Runs one sign-in against scripted answers, checks it against the model, says how it ended. */
   const runResponseCase = async (responseCase: ResponseCase): Promise<string> => {
     const secrets = freshSecrets(responseCase.hfShapedTokens);
-    useConfig(configFor(secrets, responseCase.scope));
-    const signIn = await startSignIn(connector);
+    const signIn = await startCase(secrets, responseCase.scope);
     const userInfoAnswers = responseCase.userInfo.map(({ answer, padTo }) =>
       fillAnswer(answer, {}, padTo)
     );
     const userInfoModel = expectUserInfoStep(userInfoAnswers);
-    const subject = 'sub' in userInfoModel ? userInfoModel.sub : fixedSub;
-    const carriesIdToken = String(responseCase.token.answer.body ?? '').includes(slots.idToken);
+    const subject = 'sub' in userInfoModel ? userInfoModel.sub : userId;
+    const { body } = responseCase.token.answer;
+    const carriesIdToken = typeof body === 'string' && body.includes(slots.idToken);
     const idToken = carriesIdToken
-      ? await signIdToken(responseCase.idTokenKind, subject, signIn.nonce)
+      ? await idTokenFor(responseCase.idTokenKind, subject, signIn)
       : undefined;
     const values = slotValuesOf(secrets, { verifier: signIn.codeVerifier, idToken });
     program({
@@ -280,33 +226,28 @@ export const useHarness = (): Harness => {
       userInfo: userInfoAnswers.map((answer) => fillAnswer(answer, values)),
     });
 
-    const outcome = await settle(
-      connector.getUserInfo(
-        { code: secrets.code, redirectUri: 'https://elsewhere.test/callback' },
-        signIn.store.getSession
-      )
-    );
+    const outcome = await settle(signIn.finish({ ...signIn.signInPagePost, code: secrets.code }));
 
+    const tokenBody = parseObject(deliveredBody(script.token).toString('utf8'));
     const expected = ((): Expected => {
       const tokenEnd = expectTokenStep(script.token);
       if (tokenEnd) {
         return only(tokenEnd);
       }
-      const tokenBody = parseObject(deliveredBody(script.token).toString('utf8')) ?? {};
       const openid = responseCase.scope.split(' ').includes('openid');
       const isOurIdToken =
-        tokenBody.id_token === idToken &&
+        tokenBody?.id_token === idToken &&
         ['valid', 'other-subject'].includes(responseCase.idTokenKind);
       // OpenID Connect Core 3.1.3.7: any ID token is verified, one is owed for openid, and only
       // ours, in an openid sign-in (which saved a nonce), can pass.
-      if (tokenBody.id_token === undefined ? openid : !openid || !isOurIdToken) {
+      if (tokenBody?.id_token === undefined ? openid : !openid || !isOurIdToken) {
         return only(ConnectorErrorCodes.SocialIdTokenInvalid);
       }
       const userInfoEnd = expectUserInfoStep(script.userInfo);
       if ('code' in userInfoEnd) {
         return only(userInfoEnd.code);
       }
-      if (tokenBody.id_token !== undefined && responseCase.idTokenKind === 'other-subject') {
+      if (tokenBody?.id_token !== undefined && responseCase.idTokenKind === 'other-subject') {
         return only(ConnectorErrorCodes.SocialIdTokenInvalid);
       }
       return { resolved: userInfoEnd.sub };
@@ -314,9 +255,7 @@ export const useHarness = (): Harness => {
 
     // Tokens count as received when the token body could be read, or when they look like
     // Hugging Face's; a token inside a truncated body of another shape cannot be recognised.
-    const tokensReceived =
-      responseCase.hfShapedTokens ||
-      parseObject(deliveredBody(script.token).toString('utf8')) !== undefined;
+    const tokensReceived = responseCase.hfShapedTokens || tokenBody !== undefined;
     expectContract(outcome, expected, {
       clientSecret: secrets.secret,
       code: secrets.code,
@@ -328,26 +267,7 @@ export const useHarness = (): Harness => {
     return classify(outcome);
   };
 
-  const expectNoUnhandledRejection = async () => {
-    await drainEventLoop();
-    expect(rejections.seen).toEqual([]);
-  };
-
-  return {
-    get server() {
-      return server;
-    },
-    get connector() {
-      return connector;
-    },
-    useConfig: (config) => useConfig(config),
-    program,
-    script: () => script,
-    requestsTo,
-    configFor,
-    runResponseCase,
-    expectNoUnhandledRejection,
-  };
+  return { stage, program, requestsTo, startCase, runResponseCase };
 };
 
 /**

@@ -6,7 +6,7 @@
  */
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 
-import { bodilessStatuses, type ScriptedAnswer } from '../support.js';
+import { deliveredBody, type HostileAnswer } from '../support.js';
 
 /**
  * Every scope Hugging Face documents (huggingface.co/docs/hub/oauth#currently-supported-scopes),
@@ -126,12 +126,8 @@ export const isUsableTokenBody = (body: Record<string, unknown> | undefined) => 
   );
 };
 
-/** The body the client receives for an answer: none for 204 and 304. */
-export const deliveredBody = (answer: ScriptedAnswer) =>
-  bodilessStatuses.has(answer.status) ? Buffer.alloc(0) : Buffer.from(answer.body ?? '');
-
 /** Expected end of the token exchange, or `undefined` when the sign-in goes on. */
-export const expectTokenStep = (answer: ScriptedAnswer): ConnectorErrorCodes | undefined => {
+export const expectTokenStep = (answer: HostileAnswer): ConnectorErrorCodes | undefined => {
   if (answer.status === 101) {
     return ConnectorErrorCodes.General;
   }
@@ -159,7 +155,7 @@ export const expectTokenStep = (answer: ScriptedAnswer): ConnectorErrorCodes | u
  * failures, 429 and 5xx are retried twice; a body over the cap is not.
  */
 export const expectUserInfoStep = (
-  answers: ScriptedAnswer[]
+  answers: HostileAnswer[]
 ): { code: ConnectorErrorCodes } | { sub: string } => {
   for (let attempt = 0; ; attempt++) {
     const answer = answers[Math.min(attempt, answers.length - 1)] ?? { status: 500 };
