@@ -1,8 +1,8 @@
 /**
- * The hostile suite's stage: a real HTTP server on 127.0.0.1 whose answers each test scripts, and
- * what every outcome must meet: a valid `SocialUserInfo`, or a `ConnectorError` with a known code
- * that holds no secret. The suite runs the built connector (`npm run build` first); an unhandled
- * rejection fails the run (vitest reports it as an error of the file).
+ * The hostile suite's stage: a real HTTP server on 127.0.0.1 whose answers each test scripts, the
+ * built connector (`npm run build` first), and what every outcome must be: a valid
+ * `SocialUserInfo`, or a `ConnectorError` with a known code that holds no secret. An unhandled
+ * rejection fails the run: vitest reports it as an error of the file.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
@@ -24,14 +24,8 @@ import { connectorFrom, type ScriptedAnswer } from '../support/kit.js';
 export const builtConnector = async (config: unknown): Promise<SocialConnector> =>
   connectorFrom(createConnector, config);
 
-/** A request as the loopback server received it. */
-export type RecordedRequest = {
-  method: string;
-  /** Path and query. */
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-};
+/** A request as the loopback server received it; `path` holds the query too. */
+export type RecordedRequest = { method: string; path: string; headers: IncomingHttpHeaders; body: string };
 
 /** Answers one request; it may also leave the request hanging or misuse the socket. */
 export type RequestHandler = (request: RecordedRequest, response: ServerResponse) => void;
@@ -109,10 +103,7 @@ export const useLoopbackServer = (): { readonly server: LoopbackServer } => {
   });
   return {
     get server() {
-      if (!server) {
-        throw new Error('The loopback server starts in beforeAll');
-      }
-      return server;
+      return server!;
     },
   };
 };
@@ -145,9 +136,7 @@ export const sendAnswer = (response: ServerResponse, answer: HostileAnswer): voi
     socket?.write(`HTTP/1.1 ${status} Informational\r\nx-interim: ${status}\r\n\r\n`);
   }
   if (answer.status === 101) {
-    socket?.write(
-      'HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: hostile\r\n\r\n'
-    );
+    socket?.write('HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: hostile\r\n\r\n');
     return;
   }
   const body = deliveredBody(answer);
@@ -174,18 +163,14 @@ export const sendAnswer = (response: ServerResponse, answer: HostileAnswer): voi
 export const distinctive = (label: string): string => `${label}-${randomBytes(12).toString('hex')}`;
 
 /** How a connector call ended. */
-export type Outcome =
-  | { settled: 'resolved'; value: unknown }
-  | { settled: 'rejected'; error: unknown };
+export type Outcome = { settled: 'resolved'; value: unknown } | { settled: 'rejected'; error: unknown };
 
 /** Awaits a call and records how it ended, so a property can inspect either end. */
-export const settle = async (call: Promise<unknown>): Promise<Outcome> => {
-  try {
-    return { settled: 'resolved', value: await call };
-  } catch (error: unknown) {
-    return { settled: 'rejected', error };
-  }
-};
+export const settle = async (call: Promise<unknown>): Promise<Outcome> =>
+  call.then(
+    (value): Outcome => ({ settled: 'resolved', value }),
+    (error: unknown): Outcome => ({ settled: 'rejected', error })
+  );
 
 const knownCodes: ReadonlySet<string> = new Set(Object.values(ConnectorErrorCodes));
 
@@ -211,17 +196,13 @@ export const classify = (outcome: Outcome): string => {
  * @param error - Whatever a call rejected with.
  * @param secrets - Label to value; only labels are returned, so a failure never prints a secret.
  */
-export const leakedSecrets = (
-  error: unknown,
-  secrets: Record<string, string | undefined>
-): string[] => {
+export const leakedSecrets = (error: unknown, secrets: Record<string, string | undefined>): string[] => {
   if (!(error instanceof Error)) {
     return [];
   }
-  const dataValue: unknown = 'data' in error ? error.data : undefined;
   // JSON.stringify returns undefined for an absent `data`, which its type hides.
-  const data = (JSON.stringify(dataValue) as string | undefined) ?? '';
-  const texts = [error.message, String(error.stack), data];
+  const data = JSON.stringify('data' in error ? error.data : undefined) as string | undefined;
+  const texts = [error.message, String(error.stack), data ?? ''];
   return Object.entries(secrets)
     .filter(([, value]) => value !== undefined && texts.some((text) => text.includes(value)))
     .map(([label]) => label);

@@ -7,21 +7,7 @@ import fc from 'fast-check';
 import { clientId } from '../../support/kit.js';
 import { distinctive, type HostileAnswer } from '../support.js';
 
-import {
-  acceptedHubUrls,
-  documentedScopes,
-  isRetryableStatus,
-  responseCapBytes,
-} from './model.js';
-
-/**
- * Per-attempt time limit every case configures, in milliseconds: the largest allowed, since no
- * scripted answer is late and no case may run out of time because the machine is busy.
- */
-export const requestTimeoutMs = 30_000;
-
-/** The `kid` of the key that signs the cases' ID tokens. */
-export const jwtKeyId = 'hostile-key';
+import { acceptedHubUrls, documentedScopes, isRetryableStatus, responseCapBytes } from './model.js';
 
 /** Placeholders a generated text may hold, replaced per case by {@link fill}. */
 export const slots = {
@@ -44,15 +30,13 @@ export type SlotValues = Partial<Record<keyof typeof slots, string>>;
 
 /** Replaces every slot of a template with the case's value. */
 export const fill = (template: string, values: SlotValues): string => {
-  let text = template;
   // A slot may be present with the value `undefined`, which the Partial type hides from entries.
   const entries: Array<[string, string | undefined]> = Object.entries(values);
-  for (const [name, value] of entries) {
-    if (value !== undefined) {
-      text = text.replaceAll(slots[name as keyof typeof slots], value);
-    }
-  }
-  return text;
+  return entries.reduce(
+    (text, [name, value]) =>
+      value === undefined ? text : text.replaceAll(slots[name as keyof typeof slots], value),
+    template
+  );
 };
 
 /** The secrets of one case. */
@@ -67,12 +51,8 @@ export type CaseSecrets = { secret: string; code: string; access: string; refres
  */
 export const freshSecrets = (hfShapedTokens = false): CaseSecrets => {
   const token = (label: string) => `${hfShapedTokens ? 'hf_oauth_' : ''}${distinctive(label)}`;
-  return {
-    secret: `${distinctive('secret')}/+= x`,
-    code: distinctive('code'),
-    access: token('access'),
-    refresh: token('refresh'),
-  };
+  const secret = `${distinctive('secret')}/+= x`;
+  return { secret, code: distinctive('code'), access: token('access'), refresh: token('refresh') };
 };
 
 /**
@@ -82,32 +62,25 @@ export const freshSecrets = (hfShapedTokens = false): CaseSecrets => {
  */
 export const secretForms = (secret: string): Record<string, string> => {
   const formEncode = (text: string) => new URLSearchParams({ v: text }).toString().slice(2);
+  const basic = Buffer.from(`${formEncode(clientId)}:${formEncode(secret)}`).toString('base64');
   return {
     clientSecret: secret,
     clientSecretUrlEncoded: encodeURIComponent(secret),
     clientSecretFormEncoded: formEncode(secret),
-    basicCredentials: Buffer.from(`${formEncode(clientId)}:${formEncode(secret)}`).toString(
-      'base64'
-    ),
+    basicCredentials: basic,
   };
 };
 
 /** A text as it travels in UTF-8: a lone surrogate becomes U+FFFD. */
 export const asSent = (text: string) => Buffer.from(text, 'utf8').toString('utf8');
 
-// Generators shared by the properties.
+// Shared pieces.
 
 const maybe = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
 
 /** Keys that trip naive object handling. */
 const trickyKeyArb = fc.constantFrom(
-  '__proto__',
-  'constructor',
-  'prototype',
-  'toString',
-  'valueOf',
-  'hasOwnProperty',
-  '__defineGetter__'
+  ...['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__']
 );
 
 const anyTextArb = fc.oneof(
@@ -123,13 +96,11 @@ const hugeTextArb = (lengths: number[]) =>
     .map(([seed, length]) => seed.repeat(Math.ceil(length / seed.length)).slice(0, length));
 
 const anyJsonArb = fc.jsonValue({ maxDepth: 3 });
+const nonStringJsonArb = anyJsonArb.filter((value) => typeof value !== 'string');
 
-/** A JSON value written as JSON text. */
 // JSON.stringify returns undefined for undefined, functions and symbols, which its type hides.
 const jsonText = (value: unknown) => (JSON.stringify(value) as string | undefined) ?? 'null';
-
 const anyJsonTextArb = anyJsonArb.map(jsonText);
-const nonStringJsonTextArb = anyJsonArb.filter((value) => typeof value !== 'string').map(jsonText);
 const stringValue = (arbitrary: fc.Arbitrary<string>) => arbitrary.map((text) => JSON.stringify(text));
 
 /** Entries written as a JSON object text, leaving out undefined values; keys may repeat. */
@@ -149,6 +120,19 @@ const extraEntriesArb = (keys: fc.Arbitrary<string>) =>
   });
 
 /**
+ * `base` with the field `key` left out, or set to a value given as JSON text (written last, so a
+ * `__proto__` key is an own key of what JSON.parse makes of it).
+ */
+const oneFieldChangedArb = (
+  base: fc.Arbitrary<Record<string, unknown>>,
+  key: fc.Arbitrary<string>,
+  value: fc.Arbitrary<string>
+) =>
+  fc.tuple(base, key, maybe(value)).map(([fields, changed, text]) =>
+    objectText([...entriesOf(fields).filter(([name]) => name !== changed), [changed, text]])
+  );
+
+/**
  * Free text that may echo secrets: a server reflects what it received (the token endpoint the
  * code, the verifier and the client credentials; the userinfo endpoint the access token), and
  * the client secret is echoed everywhere since nothing may ever show it.
@@ -164,72 +148,64 @@ const userInfoEndpointEchoes = [slots.secret, slots.access];
 // (a) Callback data.
 
 /** One callback field: mostly its slot or a scripted text, sometimes absent, odd or huge. */
-const callbackFieldArb = ({
-  slot,
-  scripted,
-  absent = 3,
-}: {
-  slot?: string;
-  scripted?: fc.Arbitrary<string>;
-  absent?: number;
-}): fc.Arbitrary<string | undefined> =>
+const callbackFieldArb = (
+  { slot, scripted }: { slot?: string; scripted?: fc.Arbitrary<string> },
+  absent = 3
+): fc.Arbitrary<string | undefined> =>
   fc.oneof(
     ...(slot ? [{ arbitrary: fc.constant(JSON.stringify(slot)), weight: 14 }] : []),
     ...(scripted ? [{ arbitrary: stringValue(scripted), weight: 3 }] : []),
     { arbitrary: fc.constant(undefined), weight: absent },
     { arbitrary: stringValue(anyTextArb), weight: 1 },
     { arbitrary: stringValue(hugeTextArb([4095, 4096, 4097, 20_000])), weight: 1 },
-    { arbitrary: nonStringJsonTextArb, weight: 1 },
+    { arbitrary: nonStringJsonArb.map(jsonText), weight: 1 },
     { arbitrary: fc.constant('""'), weight: 1 }
   );
 
-const structuredCallbackArb = fc
-  .record({
-    code: callbackFieldArb({ slot: slots.code }),
-    state: callbackFieldArb({ slot: slots.state }),
-    error: callbackFieldArb({
-      absent: 16,
-      scripted: fc.constantFrom(
-        'access_denied',
-        'invalid_scope',
-        'server_error',
-        'invalid_request',
-        'server_error\r\nX-Injected: 1',
-        slots.code
-      ),
-    }),
-    error_description: callbackFieldArb({
-      absent: 14,
-      scripted: fc.oneof(
-        echoTextArb([slots.code]),
-        fc.constantFrom(
-          'The scope "x" is not enabled',
-          'User denied',
-          'line one\r\nSet-Cookie: forged=1',
-          '<script>alert(1)</script>\u0000\u2028'
-        )
-      ),
-    }),
-    redirectUri: maybe(stringValue(anyTextArb)),
-    extras: extraEntriesArb(fc.constantFrom('code', 'state', 'error', 'error_description')),
-  })
-  .map(({ extras, ...fields }) => objectText([...Object.entries(fields), ...extras]));
-
 /** JSON text of the data Logto's sign-in page could post, with `code` and `state` slots. */
 export const callbackArb = fc.oneof(
-  { arbitrary: structuredCallbackArb, weight: 4 },
+  {
+    arbitrary: fc
+      .record({
+        code: callbackFieldArb({ slot: slots.code }),
+        state: callbackFieldArb({ slot: slots.state }),
+        error: callbackFieldArb(
+          {
+            scripted: fc.constantFrom(
+              ...['access_denied', 'invalid_scope', 'server_error', 'invalid_request'],
+              ...['server_error\r\nX-Injected: 1', slots.code]
+            ),
+          },
+          16
+        ),
+        error_description: callbackFieldArb(
+          {
+            scripted: fc.oneof(
+              echoTextArb([slots.code]),
+              fc.constantFrom(
+                ...['The scope "x" is not enabled', 'User denied', 'line one\r\nSet-Cookie: forged=1'],
+                '<script>alert(1)</script>\u0000\u2028'
+              )
+            ),
+          },
+          14
+        ),
+        redirectUri: maybe(stringValue(anyTextArb)),
+        extras: extraEntriesArb(fc.constantFrom('code', 'state', 'error', 'error_description')),
+      })
+      .map(({ extras, ...fields }) => objectText([...Object.entries(fields), ...extras])),
+    weight: 4,
+  },
   { arbitrary: anyJsonTextArb, weight: 1 }
 );
 
 // (b) Configs.
 
-const hexId = fc.string({
-  minLength: 24,
-  maxLength: 24,
-  unit: fc.constantFrom(...'0123456789abcdefABCDEF'.split('')),
-});
-
+const hexDigit = fc.constantFrom(...'0123456789abcdefABCDEF'.split(''));
+const hexId = fc.string({ minLength: 24, maxLength: 24, unit: hexDigit });
 const timeoutArb = fc.integer({ min: 500, max: 30_000 });
+const joined = (items: fc.Arbitrary<string[]>, ...separators: string[]) =>
+  fc.tuple(items, fc.constantFrom(...separators)).map(([list, separator]) => list.join(separator));
 
 const baseConfigFields = {
   clientId: fc.oneof(
@@ -238,16 +214,8 @@ const baseConfigFields = {
     fc.constant(`  ${clientId}\n`)
   ),
   clientSecret: fc.constant(slots.secret),
-  scope: maybe(
-    fc
-      .tuple(fc.subarray([...documentedScopes]), fc.constantFrom(' ', '  ', '\n', '\t '))
-      .map(([scopes, separator]) => scopes.join(separator))
-  ),
-  orgIds: maybe(
-    fc
-      .tuple(fc.array(hexId, { maxLength: 3 }), fc.constantFrom(',', ' ', ', '))
-      .map(([ids, separator]) => ids.join(separator))
-  ),
+  scope: maybe(joined(fc.subarray(documentedScopes), ' ', '  ', '\n', '\t ')),
+  orgIds: maybe(joined(fc.array(hexId, { maxLength: 3 }), ',', ' ', ', ')),
   authorizedOrgs: maybe(
     fc.oneof(
       fc.array(fc.constantFrom('huggingface', 'Acme-Lab', 'my.org', '0123456789abcdef01234567'), {
@@ -259,8 +227,6 @@ const baseConfigFields = {
   hubUrl: maybe(fc.constantFrom(...acceptedHubUrls(slots.hub))),
   requestTimeoutMs: maybe(fc.oneof(timeoutArb, timeoutArb.map(String))),
 };
-
-const configKeys = Object.keys(baseConfigFields);
 
 /** Hostile values for one config field, as JSON text. */
 const hostileConfigValueArb = fc.oneof(
@@ -277,18 +243,10 @@ const hostileConfigValueArb = fc.oneof(
       // Blank, or numbers as text.
       ...['', ' ', '\t\n', 'null', 'undefined', '1e3', '0x258', ' 600 ', 'NaN', 'Infinity'],
       // Hub URLs the config must refuse.
-      'http://evil.example',
-      'https://user:pass@huggingface.co',
-      'https://huggingface.co/?q=1',
-      'https://huggingface.co/#fragment',
-      'javascript:alert(1)',
-      'file:///etc/passwd',
-      'http://127.0.0.1.evil.example',
-      'http://localhost.evil.example',
-      'ftp://huggingface.co',
-      '//huggingface.co',
-      'ＨＴＴＰＳ://huggingface.co',
-      `https://hub.example/${'/'.repeat(5000)}x`,
+      ...['http://evil.example', 'https://user:pass@huggingface.co', 'https://huggingface.co/?q=1'],
+      ...['https://huggingface.co/#fragment', 'javascript:alert(1)', 'file:///etc/passwd'],
+      ...['http://127.0.0.1.evil.example', 'http://localhost.evil.example', 'ftp://huggingface.co'],
+      ...['//huggingface.co', 'ＨＴＴＰＳ://huggingface.co', `https://hub.example/${'/'.repeat(5000)}x`],
       // Scopes, organizations and secrets of the wrong shape.
       ...['openid,profile', 'profile profile', 'admin', 'g'.repeat(24), 'ML Lab', ' , ', ',\n,'],
       ...['x', '0123456789abcde', '../../etc', '\u0000', '🤗']
@@ -299,31 +257,16 @@ const hostileConfigValueArb = fc.oneof(
 /** A config case: JSON text with slots, or a `getConfig` that throws. */
 export type ConfigCase = { throws: true } | { throws: false; text: string };
 
-/** A near-valid config with one field deleted or set to a hostile value, or none changed. */
-const mutatedConfigArb = fc
-  .tuple(
-    fc.record(baseConfigFields),
-    fc.oneof(
-      fc.record({ key: fc.constantFrom(...configKeys), value: fc.constant(undefined) }),
-      fc.record({
-        key: fc.oneof(fc.constantFrom(...configKeys), trickyKeyArb),
-        value: hostileConfigValueArb,
-      }),
-      fc.constant(undefined)
-    )
-  )
-  .map(([base, mutation]): ConfigCase => {
-    const entries = entriesOf(base).filter(([key]) => key !== mutation?.key);
-    if (mutation?.value !== undefined) {
-      // A `__proto__` key is written as text, so JSON.parse makes it an own key.
-      entries.push([mutation.key, mutation.value]);
-    }
-    return { throws: false, text: objectText(entries) };
-  });
-
-/** Any config: near-valid ones with one hostile field, any JSON, or a throwing `getConfig`. */
+/** Any config: near-valid ones with one field left out or hostile, any JSON, or a throwing `getConfig`. */
 export const configArb: fc.Arbitrary<ConfigCase> = fc.oneof(
-  { arbitrary: mutatedConfigArb, weight: 8 },
+  {
+    arbitrary: oneFieldChangedArb(
+      fc.record(baseConfigFields),
+      fc.oneof(fc.constantFrom(...Object.keys(baseConfigFields)), trickyKeyArb),
+      hostileConfigValueArb
+    ).map((text): ConfigCase => ({ throws: false, text })),
+    weight: 8,
+  },
   { arbitrary: anyJsonTextArb.map((text): ConfigCase => ({ throws: false, text })), weight: 2 },
   { arbitrary: fc.constant<ConfigCase>({ throws: true }), weight: 1 }
 );
@@ -336,15 +279,12 @@ const oauthErrorBodyArb = (echoed: string[]) =>
       error: fc.oneof(
         stringValue(
           fc.constantFrom(
-            'invalid_grant',
-            'invalid_client',
-            'invalid_request',
-            'unauthorized_client',
+            ...['invalid_grant', 'invalid_client', 'invalid_request', 'unauthorized_client'],
             'server_error'
           )
         ),
         stringValue(echoTextArb(echoed)),
-        nonStringJsonTextArb
+        nonStringJsonArb.map(jsonText)
       ),
       error_description: maybe(stringValue(echoTextArb(echoed))),
     })
@@ -354,9 +294,7 @@ const oauthErrorBodyArb = (echoed: string[]) =>
 const garbageBodyArb = (validBody: fc.Arbitrary<string>, echoed: string[]) =>
   fc.oneof(
     anyJsonTextArb,
-    validBody.chain((text) =>
-      fc.nat({ max: Math.max(0, text.length - 1) }).map((cut) => text.slice(0, cut))
-    ),
+    validBody.chain((text) => fc.nat({ max: Math.max(0, text.length - 1) }).map((cut) => text.slice(0, cut))),
     fc.constant(''),
     echoTextArb(echoed).map((text) => `<html><body>Bad request: ${text}</body></html>`),
     echoTextArb(echoed),
@@ -387,27 +325,20 @@ const validTokenBodyArb = (mayCarryIdToken: boolean) =>
       ])
     );
 
-/** A success body with one field replaced or removed. */
-const mutatedTokenBodyArb = fc
-  .tuple(
-    fc.constantFrom('access_token', 'token_type', 'expires_in', 'scope', 'refresh_token', 'id_token'),
-    maybe(
-      fc.oneof(
-        anyJsonArb,
-        fc.constantFrom<unknown>('', 0, -1, '12a', '-5', 'mac', 'bearer ', null, [], {}, 1.5)
-      )
-    )
-  )
-  .map(([key, value]) => {
-    const { [key]: _replaced, ...kept } = {
-      access_token: slots.access,
-      token_type: 'bearer',
-      expires_in: 3600,
-      scope: 'profile',
-      refresh_token: slots.refresh,
-    } as Record<string, unknown>;
-    return objectText(entriesOf({ ...kept, [key]: value }));
-  });
+/** A success body with one field left out or of a wrong value. */
+const mutatedTokenBodyArb = oneFieldChangedArb(
+  fc.constant({
+    access_token: slots.access,
+    token_type: 'bearer',
+    expires_in: 3600,
+    scope: 'profile',
+    refresh_token: slots.refresh,
+  }),
+  fc.constantFrom('access_token', 'token_type', 'expires_in', 'scope', 'refresh_token', 'id_token'),
+  fc
+    .oneof(anyJsonArb, fc.constantFrom<unknown>('', 0, -1, '12a', '-5', 'mac', 'bearer ', null, [], {}, 1.5))
+    .map(jsonText)
+);
 
 const validUserInfoBodyArb = fc
   .record({
@@ -439,12 +370,11 @@ const validUserInfoBodyArb = fc
   );
 
 /** A userinfo whose `sub` is missing, blank or not text. */
-const mutatedUserInfoBodyArb = fc
-  .record({
-    name: anyTextArb,
-    sub: maybe(fc.oneof(anyJsonArb.filter((value) => typeof value !== 'string'), fc.constantFrom('', '   ', '\n'))),
-  })
-  .map((fields) => objectText(entriesOf(fields)));
+const mutatedUserInfoBodyArb = oneFieldChangedArb(
+  fc.record({ name: anyTextArb }),
+  fc.constant('sub'),
+  fc.oneof(nonStringJsonArb, fc.constantFrom('', '   ', '\n')).map(jsonText)
+);
 
 /** A body: its text (with slots) and, sometimes, a size to pad a JSON object to around the cap. */
 type BodySpec = { text: string; padTo?: number };
@@ -465,10 +395,7 @@ const bodySpecArb = (
       { arbitrary: fc.constant(undefined), weight: 30 },
       {
         arbitrary: fc.constantFrom(
-          responseCapBytes - 1,
-          responseCapBytes,
-          responseCapBytes + 1,
-          responseCapBytes + 4096,
+          ...[responseCapBytes - 1, responseCapBytes, responseCapBytes + 1, responseCapBytes + 4096],
           2 * responseCapBytes
         ),
         weight: 1,
@@ -497,13 +424,8 @@ export const answerArb = (
       status,
       body,
       contentType: fc.constantFrom(
-        'application/json',
-        'application/json; charset=utf-8',
-        'text/html',
-        'text/plain; charset=iso-8859-1',
-        'application/x-www-form-urlencoded',
-        'application/octet-stream',
-        ''
+        ...['application/json', 'application/json; charset=utf-8', 'text/html', ''],
+        ...['text/plain; charset=iso-8859-1', 'application/x-www-form-urlencoded', 'application/octet-stream']
       ),
       chunked: fc.boolean(),
       retryAfter: fc.constantFrom('0', '0.0', 'Wed, 21 Oct 2015 07:28:00 GMT'),
@@ -542,15 +464,10 @@ export const mostlySuccessfulStatusArb = fc.oneof(
 export const answerWithStatusArb = (
   status: number,
   body: fc.Arbitrary<BodySpec>
-): fc.Arbitrary<AnswerSpec> => {
-  if (status >= 100 && status < 200 && status !== 101) {
-    return answerArb(finalStatusArb, body).map((spec) => ({
-      ...spec,
-      answer: { ...spec.answer, informational: [status] },
-    }));
-  }
-  return answerArb(fc.constant(status), body);
-};
-
-/** The ID token a case's token answer carries: valid, or broken in one way. */
-export type IdTokenKind = 'valid' | 'other-subject' | 'other-key' | 'wrong-nonce' | 'malformed';
+): fc.Arbitrary<AnswerSpec> =>
+  status >= 100 && status < 200 && status !== 101
+    ? answerArb(finalStatusArb, body).map((spec) => ({
+        ...spec,
+        answer: { ...spec.answer, informational: [status] },
+      }))
+    : answerArb(fc.constant(status), body);
