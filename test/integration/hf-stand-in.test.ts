@@ -1,9 +1,9 @@
 /**
- * What the Hugging Face stand-in does over HTTP that no sign-in of the connector shows, checked by
- * doing the OAuth flow by hand: it holds a client to PKCE, answers a bad access token and an
- * unregistered redirect URI as Hugging Face does, and closes at once. Its claims and its scope and
- * redirect URI rules are checked in `stand-in/test`; its answers to the connector, in
- * `sign-in.test.ts` and `test/real-logto`.
+ * What the Hugging Face stand-in does over HTTP that no sign-in of the connector shows: it refuses
+ * an authorization request without PKCE, answers a bad access token and an unregistered redirect
+ * URI as Hugging Face does, and closes at once. Its claims and its scope and redirect URI rules
+ * are checked in `stand-in/test`; its answers to the connector, in `sign-in.test.ts` and
+ * `test/real-logto`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -34,10 +34,8 @@ afterAll(async () => {
   await (hf as StandIn | undefined)?.close();
 });
 
-const pkcePair = () => {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-};
+/** An S256 PKCE challenge (RFC 7636 4.2) of a fresh verifier. */
+const challenge = () => createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
 
 const authorizationUrl = (params: Record<string, string>) =>
   `${hf.url}/oauth/authorize?${new URLSearchParams({
@@ -49,43 +47,11 @@ const authorizationUrl = (params: Record<string, string>) =>
     ...params,
   }).toString()}`;
 
-const exchangeCode = async (code: unknown, verifier: string | undefined) => {
-  const response = await fetch(`${hf.url}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code: String(code),
-      redirect_uri: redirectUri,
-      ...(verifier !== undefined && { code_verifier: verifier }),
-    }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-};
-
 describe('the Hugging Face stand-in', () => {
   it('requires PKCE on the authorization request', async () => {
     const query = await driveSignIn(authorizationUrl({}), redirectUri, { username: 'ada' });
 
     expect(query).toMatchObject({ error: 'invalid_request', state: 'the-state' });
-  });
-
-  it.each([
-    { verifier: 'no', sent: undefined },
-    { verifier: 'a wrong', sent: pkcePair().verifier },
-  ])('refuses a code exchange with $verifier code_verifier with invalid_grant', async ({ sent }) => {
-    const { verifier, challenge } = pkcePair();
-    const params = { code_challenge: challenge, code_challenge_method: 'S256' };
-    const { code } = await driveSignIn(authorizationUrl(params), redirectUri, { username: 'ada' });
-
-    const refused = await exchangeCode(code, sent);
-    const correct = await exchangeCode(code, verifier);
-
-    expect(refused).toEqual({ status: 400, body: expect.objectContaining({ error: 'invalid_grant' }) });
-    expect(correct.status).toBe(200);
   });
 
   it('answers userinfo with a bad access token with 401 invalid_token', async () => {
@@ -99,7 +65,7 @@ describe('the Hugging Face stand-in', () => {
     const url = authorizationUrl({
       client_id: registeredApp.clientId,
       redirect_uri: 'http://127.0.0.1:5000/elsewhere',
-      code_challenge: pkcePair().challenge,
+      code_challenge: challenge(),
       code_challenge_method: 'S256',
     });
 

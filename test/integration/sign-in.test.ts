@@ -14,10 +14,11 @@ import {
   type StandIn,
   userNamed,
 } from '../../stand-in/index.js';
-import { clientId, clientSecret, expectConnectorError, startSignIn } from '../support/kit.js';
+import { clientId, clientSecret, expectConnectorError, type StartedSignIn, startSignIn } from '../support/kit.js';
 
 import {
   builtConnectorAt,
+  type CallbackPosts,
   finishOnSeparateReplica,
   returnFromHuggingFace,
   standInApp,
@@ -126,16 +127,23 @@ describe("Hugging Face's refusals, as the connector reports them", () => {
     },
     {
       refusal: 'a replayed callback',
-      replay: true,
+      before: async (signIn: StartedSignIn, posts: CallbackPosts) => signIn.finish(posts.signInPage),
       code: ConnectorErrorCodes.SocialAuthCodeInvalid,
       message: 'Hugging Face rejected the authorization code',
       data: { step: 'token', status: 400, error: 'invalid_grant' },
     },
-  ])('$refusal', async ({ choice, config, replay, code, message, data }) => {
+    {
+      // RFC 7636 4.6: the verifier must be the one whose challenge the authorization request sent.
+      refusal: 'a code exchange with another PKCE verifier',
+      before: async (signIn: StartedSignIn) =>
+        signIn.store.setSession({ ...signIn.store.saved(), codeVerifier: 'x'.repeat(43) }),
+      code: ConnectorErrorCodes.SocialAuthCodeInvalid,
+      message: 'Hugging Face rejected the authorization code',
+      data: { step: 'token', status: 400, error: 'invalid_grant' },
+    },
+  ])('$refusal', async ({ choice, config, before, code, message, data }) => {
     const { signIn, posts } = await authorize(choice ?? { username: 'ada' }, config);
-    if (replay) {
-      await signIn.finish(posts.signInPage);
-    }
+    await before?.(signIn, posts);
 
     const error = await expectConnectorError(signIn.finish(posts.signInPage), code, message);
 

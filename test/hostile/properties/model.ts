@@ -13,10 +13,10 @@ import { deliveredBody, type HostileAnswer } from '../support.js';
  * in its order, then `read-mcp`, which its own MCP server requests (github.com/huggingface/hf-mcp-server).
  */
 export const documentedScopes = [
-  ...['openid', 'profile', 'email', 'read-billing', 'read-memberships', 'read-repos'],
-  ...['gated-repos', 'contribute-repos', 'write-repos', 'manage-repos', 'read-collections'],
-  ...['write-collections', 'inference-api', 'read-endpoints', 'write-endpoints', 'jobs'],
-  ...['webhooks', 'write-discussions', 'read-mcp'],
+  'openid', 'profile', 'email', 'read-billing', 'read-memberships', 'read-repos',
+  'gated-repos', 'contribute-repos', 'write-repos', 'manage-repos', 'read-collections',
+  'write-collections', 'inference-api', 'read-endpoints', 'write-endpoints', 'jobs',
+  'webhooks', 'write-discussions', 'read-mcp',
 ];
 
 /** README: "Bodies are cut at 1 MiB". */
@@ -239,9 +239,9 @@ export const expectCallback = (data: unknown, savedState: string, subject: strin
  * non-blank text must be refused.
  */
 export const acceptedHubUrls = (loopbackServer: string): string[] => [
-  ...[loopbackServer, 'https://huggingface.co', 'https://hub.example/', 'https://hub.example/base//'],
+  loopbackServer, 'https://huggingface.co', 'https://hub.example/', 'https://hub.example/base//',
   `https://hub.example/${'/'.repeat(5000)}x`,
-  ...['http://localhost:8080', 'http://[::1]:9', 'http://127.0.0.2'],
+  'http://localhost:8080', 'http://[::1]:9', 'http://127.0.0.2',
 ];
 
 const isBlank = (value: unknown) =>
