@@ -30,15 +30,15 @@ export type RecordedRequest = { method: string; path: string; headers: IncomingH
 /** Answers one request; it may also leave the request hanging or misuse the socket. */
 export type RequestHandler = (request: RecordedRequest, response: ServerResponse) => void;
 
-/** A real HTTP server on 127.0.0.1 with a replaceable handler. */
+/**
+ * A real HTTP server on 127.0.0.1: its `url` is the connector's `hubUrl`, `requests` holds every
+ * request received, `handle` replaces the handler of those that follow, `close` destroys every
+ * open socket and stops listening.
+ */
 export type LoopbackServer = {
-  /** `http://127.0.0.1:<port>`, usable as the connector's `hubUrl`. */
   url: string;
-  /** Every request received, oldest first. */
   requests: RecordedRequest[];
-  /** Replaces the handler for the requests that follow. */
   handle: (handler: RequestHandler) => void;
-  /** Destroys every open socket and stops listening. */
   close: () => Promise<void>;
 };
 
@@ -118,10 +118,10 @@ export type HostileAnswer = Extract<ScriptedAnswer, { status: number }> & {
   informational?: number[];
 };
 
-/** Statuses for which Node's server sends no body, whatever the handler writes. */
-const bodilessStatuses: ReadonlySet<number> = new Set([204, 304]);
+/** Statuses whose answer has no body: a protocol switch, and those Node's server sends without one. */
+const bodilessStatuses: ReadonlySet<number> = new Set([101, 204, 304]);
 
-/** The body a client receives for `answer`: none for 204 and 304. */
+/** The body a client receives for `answer`: none for 101, 204 and 304. */
 export const deliveredBody = (answer: HostileAnswer): Buffer => {
   if (bodilessStatuses.has(answer.status)) {
     return Buffer.alloc(0);

@@ -12,21 +12,14 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { driveSignIn, startHfStandIn, type StandIn } from '../../stand-in/index.js';
-import { clientId, clientSecret } from '../support/kit.js';
+import { clientId, logtoCallbackUri } from '../support/kit.js';
 
-/** Never contacted: driveSignIn stops at the redirect. */
-const redirectUri = 'http://127.0.0.1:8787/callback';
-
-const registeredApp = {
-  clientId: 'registered-app',
-  clientSecret: 'registered-secret',
-  redirectUris: ['http://127.0.0.1:5000/registered/callback'],
-};
+import { standInApp } from './logto-driver.js';
 
 let hf: StandIn;
 
 beforeAll(async () => {
-  hf = await startHfStandIn({ clients: [{ clientId, clientSecret }, registeredApp] });
+  hf = await startHfStandIn({ clients: [standInApp] });
 });
 
 afterAll(async () => {
@@ -35,13 +28,14 @@ afterAll(async () => {
 });
 
 /** An S256 PKCE challenge (RFC 7636 4.2) of a fresh verifier. */
-const challenge = () => createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
+const challenge = () =>
+  createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
 
 const authorizationUrl = (params: Record<string, string>) =>
   `${hf.url}/oauth/authorize?${new URLSearchParams({
     response_type: 'code',
     client_id: clientId,
-    redirect_uri: redirectUri,
+    redirect_uri: logtoCallbackUri,
     scope: 'profile',
     state: 'the-state',
     ...params,
@@ -49,7 +43,8 @@ const authorizationUrl = (params: Record<string, string>) =>
 
 describe('the Hugging Face stand-in', () => {
   it('requires PKCE on the authorization request', async () => {
-    const query = await driveSignIn(authorizationUrl({}), redirectUri, { username: 'ada' });
+    // Never contacted: driveSignIn stops at the redirect.
+    const query = await driveSignIn(authorizationUrl({}), logtoCallbackUri, { username: 'ada' });
 
     expect(query).toMatchObject({ error: 'invalid_request', state: 'the-state' });
   });
@@ -63,8 +58,7 @@ describe('the Hugging Face stand-in', () => {
 
   it('shows an error page, not a redirect, for an unregistered redirect URI', async () => {
     const url = authorizationUrl({
-      client_id: registeredApp.clientId,
-      redirect_uri: 'http://127.0.0.1:5000/elsewhere',
+      redirect_uri: 'https://logto.test/elsewhere',
       code_challenge: challenge(),
       code_challenge_method: 'S256',
     });
@@ -77,7 +71,7 @@ describe('the Hugging Face stand-in', () => {
   });
 
   it('closes without waiting for its connections, idle or with a request still coming in', async () => {
-    const stand = await startHfStandIn({ clients: [{ clientId, clientSecret }] });
+    const stand = await startHfStandIn({ clients: [standInApp] });
     // An idle keep-alive connection.
     await (await fetch(`${stand.url}/oauth/jwks`)).arrayBuffer();
     // A token request whose body never comes: once the server has read its headers (it answers

@@ -1,10 +1,8 @@
 /**
  * Logto's part of a sign-in against the Hugging Face stand-in, around the kit's `startSignIn`: the
  * built connector as Logto loads it, the user's trip through the stand-in's pages back to Logto's
- * callback URL, what Logto's pages then post, and a Logto replica in another thread.
+ * callback URL, and what Logto's pages then post.
  */
-import { Worker } from 'node:worker_threads';
-
 import { type SocialConnector } from '@logto/connector-kit';
 
 import createConnector from '../../lib/index.js';
@@ -63,57 +61,4 @@ export const returnFromHuggingFace = async (
     signInPage: { ...query, redirectUri: signInPageUri },
     accountCenter: { ...query, state, redirectUri: accountCenterUri },
   };
-};
-
-/** What a replica in another thread answered: the user info, or the error's code and data. */
-export type ReplicaOutcome =
-  | { userInfo: Record<string, unknown> }
-  | { error: { code: unknown; data: unknown } };
-
-// Runs in a worker thread: its own module graph, so the connector's module state is its own.
-const replicaSource = `
-const { parentPort, workerData } = require('node:worker_threads');
-(async () => {
-  const { default: createConnector } = await import(workerData.connectorUrl);
-  const connector = await createConnector({ getConfig: async () => workerData.config });
-  try {
-    const userInfo = await connector.getUserInfo(workerData.data, async () => JSON.parse(workerData.sessionJson));
-    parentPort.postMessage({ userInfo });
-  } catch (error) {
-    parentPort.postMessage({ error: { code: error?.code, data: error?.data } });
-  }
-})();
-`;
-
-/**
- * Finishes a sign-in on a Logto replica that shares nothing with this one but the session's JSON
- * text: a worker thread that loads the built connector afresh and calls `getUserInfo`.
- *
- * @param config - The connector config, as the replica's `getConfig` returns it.
- * @param data - What Logto's sign-in page posted.
- * @param sessionJson - The connector session as stored.
- */
-export const finishOnSeparateReplica = async (
-  config: Record<string, unknown>,
-  data: Record<string, string>,
-  sessionJson: string
-): Promise<ReplicaOutcome> => {
-  const worker = new Worker(replicaSource, {
-    eval: true,
-    workerData: {
-      connectorUrl: new URL('../../lib/index.js', import.meta.url).href,
-      config,
-      data,
-      sessionJson,
-    },
-  });
-  try {
-    return await new Promise<ReplicaOutcome>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (exitCode) => reject(new Error(`The replica exited (${exitCode}) without an answer`)));
-    });
-  } finally {
-    await worker.terminate();
-  }
 };

@@ -100,8 +100,9 @@ const validUserInfoAnswer = (): HostileAnswer => ({
 /** Fills an answer's slots with the case's secrets, in every form the client secret travels in. */
 const fillAnswer = (answer: HostileAnswer, secrets: CaseSecrets, extra: SlotValues = {}): HostileAnswer => {
   const forms = secretForms(secrets.secret);
-  const values = { ...secrets, encodedSecret: forms.clientSecretFormEncoded, basic: `Basic ${forms.basicCredentials}` };
-  return typeof answer.body === 'string' ? { ...answer, body: fill(answer.body, { ...values, ...extra }) } : answer;
+  const basic = `Basic ${forms.basicCredentials}`;
+  const values = { ...secrets, encodedSecret: forms.clientSecretFormEncoded, basic, ...extra };
+  return typeof answer.body === 'string' ? { ...answer, body: fill(answer.body, values) } : answer;
 };
 
 /**
@@ -137,20 +138,6 @@ const expectContract = (
   }
 };
 
-/**
- * Counts how the cases of one property ended, so that a generator that never reaches a path is
- * noticed. Local to one test: nothing carries over between tests.
- */
-const createEndingTally = () => {
-  const endings = new Set<string>();
-  return {
-    count: (ending: string) => endings.add(ending),
-    expectReached: (wanted: string[]) => {
-      expect([...endings]).toEqual(expect.arrayContaining(wanted));
-    },
-  };
-};
-
 const stage = useLoopbackServer();
 let script: { token: HostileAnswer; userInfo: HostileAnswer[] } = {
   token: { status: 500 },
@@ -183,7 +170,7 @@ const program = (next: typeof script) => {
   stage.server.requests.length = 0;
 };
 
-const requestsTo = (path: string) => stage.server.requests.filter((request) => request.path === path);
+const tokenRequests = () => stage.server.requests.filter((request) => request.path === '/oauth/token');
 
 /** Starts a sign-in on a connector configured with this hub, the case's secret and `scope`. */
 const startCase = async (secrets: CaseSecrets, scope = 'profile'): Promise<StartedSignIn> => {
@@ -202,20 +189,17 @@ const idTokenFor = async (kind: IdTokenKind, subject: string, signIn: StartedSig
   return signIdToken({ ...claims, nonce }, { key: privateKey, kid });
 };
 
-/** Runs one sign-in against scripted answers, checks it against the model, says how it ended. */
-const runResponseCase = async ({
-  hfShapedTokens,
-  scope,
-  idTokenKind,
-  token,
-  userInfo,
-}: {
+type ResponseCase = {
   hfShapedTokens: boolean;
   scope: string;
   idTokenKind: IdTokenKind;
   token: HostileAnswer;
   userInfo: HostileAnswer[];
-}) => {
+};
+
+/** Runs one sign-in against scripted answers, checks it against the model, says how it ended. */
+const runResponseCase = async (responseCase: ResponseCase) => {
+  const { hfShapedTokens, scope, idTokenKind, token, userInfo } = responseCase;
   const secrets = freshSecrets(hfShapedTokens);
   const signIn = await startCase(secrets, scope);
   const values = { verifier: signIn.codeVerifier };
@@ -249,14 +233,15 @@ const runResponseCase = async ({
     ...(tokensReceived && { accessToken: secrets.access, refreshToken: secrets.refresh }),
   });
   // The token request is never repeated: a code is single use.
-  expect(requestsTo('/oauth/token')).toHaveLength(1);
+  expect(tokenRequests()).toHaveLength(1);
   return classify(outcome);
 };
 
 
 describe('hostile callback data', () => {
   it('ends every callback as RFC 6749 4.1.2 says, after a real getAuthorizationUri', async () => {
-    const endings = createEndingTally();
+    // How the cases ended: a generator that never reaches a path is noticed.
+    const endings = new Set<string>();
     await fc.assert(
       fc.asyncProperty(callbackArb, async (template) => {
         const secrets = freshSecrets();
@@ -267,7 +252,7 @@ describe('hostile callback data', () => {
         const outcome = await settle(signIn.connector.getUserInfo(data, signIn.store.getSession));
 
         const expected = expectCallback(data, signIn.state, userId);
-        endings.count(classify(outcome));
+        endings.add(classify(outcome));
         expectContract(outcome, expected, {
           clientSecret: secrets.secret,
           // A code counts as sent only when it is the callback's `code` (keys may repeat).
@@ -276,12 +261,13 @@ describe('hostile callback data', () => {
           accessToken: secrets.access,
           refreshToken: secrets.refresh,
         });
-        const tokenRequests = requestsTo('/oauth/token');
-        expect(tokenRequests).toHaveLength('resolved' in expected ? 1 : 0);
+        const requests = tokenRequests();
+        expect(requests).toHaveLength('resolved' in expected ? 1 : 0);
         if ('resolved' in expected) {
           // RFC 6749 2.3.1: client_secret_basic with both parts form-encoded.
-          expect(tokenRequests[0]?.headers.authorization).toBe(`Basic ${secretForms(secrets.secret).basicCredentials}`);
-          expect(Object.fromEntries(new URLSearchParams(tokenRequests[0]?.body))).toEqual({
+          const basic = `Basic ${secretForms(secrets.secret).basicCredentials}`;
+          expect(requests[0]?.headers.authorization).toBe(basic);
+          expect(Object.fromEntries(new URLSearchParams(requests[0]?.body))).toEqual({
             grant_type: 'authorization_code',
             code: asSent((data as { code: string }).code),
             redirect_uri: logtoCallbackUri,
@@ -291,26 +277,28 @@ describe('hostile callback data', () => {
       }),
       { numRuns: cases.callbacks }
     );
-    endings.expectReached([
+    expect([...endings]).toEqual(expect.arrayContaining([
       'resolved',
       ConnectorErrorCodes.InvalidRequestParameters,
       ConnectorErrorCodes.AuthorizationFailed,
       ConnectorErrorCodes.InvalidConfig,
       ConnectorErrorCodes.General,
-    ]);
+    ]));
   }, timeoutMs);
 });
 
 describe('hostile configs', () => {
-  it("survives any config getConfig returns or throws; Logto's console guard refuses what the README does", async () => {
+  it('survives any config getConfig returns or throws; the guard refuses what the README does', async () => {
     const { server } = stage;
-    const endings = createEndingTally();
+    const endings = new Set<string>();
     await fc.assert(
       fc.asyncProperty(configArb, async (text) => {
         const secret = distinctive('secret');
         const state = distinctive('state');
         const config: unknown =
-          text === undefined ? new Error(`storage unavailable ${secret}`) : JSON.parse(fill(text, { secret, hub: server.url }));
+          text === undefined
+            ? new Error(`storage unavailable ${secret}`)
+            : JSON.parse(fill(text, { secret, hub: server.url }));
         server.requests.length = 0;
         let parsed: { success: boolean } | undefined;
         if (text !== undefined) {
@@ -322,25 +310,28 @@ describe('hostile configs', () => {
 
         const connector = await builtConnector(config);
         const authorization = await settle(startSignIn({ connector, hubUrl: server.url, state }));
-        const started = authorization.settled === 'resolved' ? (authorization.value as StartedSignIn) : undefined;
+        const started =
+          authorization.settled === 'resolved' ? (authorization.value as StartedSignIn) : undefined;
         // A cancelled sign-in needs no network, whatever hub the config names.
         const getSession = started?.store.getSession ?? (() => Promise.resolve({}));
         const callback = await settle(connector.getUserInfo({ error: 'access_denied', state }, getSession));
-        endings.count(started ? 'resolved' : classify(authorization));
+        endings.add(started ? 'resolved' : classify(authorization));
 
         const secrets = { clientSecret: secret };
         if (!valid) {
           const code = text === undefined ? ConnectorErrorCodes.General : ConnectorErrorCodes.InvalidConfig;
           expectContract(authorization, only(code), secrets);
           expectContract(callback, only(code), secrets);
-          const { errorDescription } = (authorization as { error: ConnectorError }).error.data as Record<string, string>;
-          expect(text === undefined || errorDescription?.includes("The Hugging Face connector's config is invalid.")).toBe(true);
+          const { data } = (authorization as { error: ConnectorError & { data: Record<string, string> } }).error;
+          const invalid = "The Hugging Face connector's config is invalid.";
+          expect(text === undefined || data.errorDescription?.includes(invalid)).toBe(true);
           return;
         }
         expect(authorization.settled).toBe('resolved');
         expectContract(callback, only(ConnectorErrorCodes.AuthorizationFailed), secrets);
         const { url, codeVerifier } = started!;
-        expect(url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname))).toBe(true);
+        const { protocol, hostname } = url;
+        expect(protocol === 'https:' || (protocol === 'http:' && loopbackHosts.has(hostname))).toBe(true);
         expect(url.username + url.password).toBe('');
         expect(url.pathname.endsWith('/oauth/authorize')).toBe(true);
         expect(url.href.includes(secret) || url.href.includes(codeVerifier)).toBe(false);
@@ -356,10 +347,13 @@ describe('hostile configs', () => {
       {
         numRuns: cases.configs,
         // Coercing this object to a number throws: the guard must report it, not crash.
-        examples: [[`{"clientId":"a","clientSecret":"${slots.secret}","requestTimeoutMs":{"toString":1,"valueOf":1}}`]],
+        examples: [
+          [`{"clientId":"a","clientSecret":"${slots.secret}","requestTimeoutMs":{"toString":1,"valueOf":1}}`],
+        ],
       }
     );
-    endings.expectReached(['resolved', ConnectorErrorCodes.InvalidConfig, ConnectorErrorCodes.General]);
+    const reached = ['resolved', ConnectorErrorCodes.InvalidConfig, ConnectorErrorCodes.General];
+    expect([...endings]).toEqual(expect.arrayContaining(reached));
   }, timeoutMs);
 });
 
@@ -383,7 +377,7 @@ describe('hostile answers of every status', () => {
     steps,
     reached,
   }) => {
-    const endings = createEndingTally();
+    const endings = new Set<string>();
     for (let status = 100; status <= 599; status++) {
       // eslint-disable-next-line no-await-in-loop
       await fc.assert(
@@ -394,12 +388,12 @@ describe('hostile answers of every status', () => {
             idTokenKind: 'valid',
             ...steps(answer),
           });
-          endings.count(ending);
+          endings.add(ending);
         }),
         { numRuns: cases.perStatus }
       );
     }
-    endings.expectReached(['resolved', ConnectorErrorCodes.General, ...reached]);
+    expect([...endings]).toEqual(expect.arrayContaining(['resolved', ConnectorErrorCodes.General, ...reached]));
   }, timeoutMs);
 });
 
@@ -411,7 +405,7 @@ describe('hostile mixed answers', () => {
         fc.option(fc.constantFrom(100, 102, 103, 150), { nil: undefined })
       )
       .map(([answer, interim]) => (interim ? { ...answer, informational: [interim] } : answer));
-    const endings = createEndingTally();
+    const endings = new Set<string>();
     await fc.assert(
       fc.asyncProperty(
         fc.record({
@@ -419,22 +413,25 @@ describe('hostile mixed answers', () => {
           scope: fc.constantFrom('profile', 'openid profile', 'openid profile email'),
           idTokenKind: fc.oneof(
             { arbitrary: fc.constant<IdTokenKind>('valid'), weight: 6 },
-            { arbitrary: fc.constantFrom<IdTokenKind>('other-subject', 'other-key', 'wrong-nonce', 'malformed'), weight: 4 }
+            {
+              arbitrary: fc.constantFrom<IdTokenKind>('other-subject', 'other-key', 'wrong-nonce', 'malformed'),
+              weight: 4,
+            }
           ),
           token: answerArb(mostlySuccessfulStatusArb, tokenBodyArb(true, 20)),
           userInfo: fc.array(userInfoAnswerArb, { minLength: 1, maxLength: 3 }),
         }),
         async (responseCase) => {
-          endings.count(await runResponseCase(responseCase));
+          endings.add(await runResponseCase(responseCase));
         }
       ),
       { numRuns: cases.mixed }
     );
-    endings.expectReached([
+    expect([...endings]).toEqual(expect.arrayContaining([
       'resolved',
       ConnectorErrorCodes.SocialIdTokenInvalid,
       ConnectorErrorCodes.InvalidResponse,
       ConnectorErrorCodes.General,
-    ]);
+    ]));
   }, timeoutMs);
 });

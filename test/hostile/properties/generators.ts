@@ -157,6 +157,15 @@ const callbackFieldArb = (
     { arbitrary: fc.constant('""'), weight: 1 }
   );
 
+const callbackErrorArb = fc.constantFrom(
+  'access_denied', 'invalid_scope', 'server_error', 'invalid_request', 'server_error\r\nX-Injected: 1', slots.code
+);
+const callbackDescriptionArb = fc.oneof(
+  echoTextArb([slots.code]),
+  fc.constantFrom('The scope "x" is not enabled', 'User denied', 'line one\r\nSet-Cookie: forged=1'),
+  fc.constant('<script>alert(1)</script>\u0000\u2028')
+);
+
 /** JSON text of the data Logto's sign-in page could post, with `code` and `state` slots. */
 export const callbackArb = fc.oneof(
   {
@@ -164,27 +173,8 @@ export const callbackArb = fc.oneof(
       .record({
         code: callbackFieldArb({ slot: slots.code }),
         state: callbackFieldArb({ slot: slots.state }),
-        error: callbackFieldArb(
-          {
-            scripted: fc.constantFrom(
-              'access_denied', 'invalid_scope', 'server_error', 'invalid_request',
-              'server_error\r\nX-Injected: 1', slots.code
-            ),
-          },
-          16
-        ),
-        error_description: callbackFieldArb(
-          {
-            scripted: fc.oneof(
-              echoTextArb([slots.code]),
-              fc.constantFrom(
-                'The scope "x" is not enabled', 'User denied', 'line one\r\nSet-Cookie: forged=1',
-                '<script>alert(1)</script>\u0000\u2028'
-              )
-            ),
-          },
-          14
-        ),
+        error: callbackFieldArb({ scripted: callbackErrorArb }, 16),
+        error_description: callbackFieldArb({ scripted: callbackDescriptionArb }, 14),
         redirectUri: maybe(stringValue(anyTextArb)),
         extras: extraEntriesArb(fc.constantFrom('code', 'state', 'error', 'error_description')),
       })
@@ -272,12 +262,8 @@ const oauthErrorBodyArb = (echoed: string[]) =>
   fc
     .record({
       error: fc.oneof(
-        stringValue(
-          fc.constantFrom(
-            'invalid_grant', 'invalid_client', 'invalid_request', 'unauthorized_client',
-            'server_error'
-          )
-        ),
+        stringValue(fc.constantFrom('invalid_grant', 'invalid_client', 'invalid_request', 'unauthorized_client')),
+        stringValue(fc.constant('server_error')),
         stringValue(echoTextArb(echoed)),
         nonStringJsonArb.map(jsonText)
       ),

@@ -50,13 +50,14 @@ export type Expected = { resolved: string } | { codes: ConnectorErrorCodes[] };
 /** One code and nothing else. */
 export const only = (code: ConnectorErrorCodes): Expected => ({ codes: [code] });
 
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
 /** Parses a JSON object body; `undefined` for anything else. */
 export const parseObject = (text: string): Record<string, unknown> | undefined => {
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
+    return isJsonObject(value) ? value : undefined;
   } catch {
     return undefined;
   }
@@ -105,11 +106,8 @@ const isUsableTokenBody = (body: Record<string, unknown> | undefined) => {
   );
 };
 
-/** Expected end of the token exchange, or `undefined` when the sign-in goes on. */
+/** Expected end of the token exchange, or `undefined` when the sign-in goes on; a 101 is `General`. */
 const expectTokenStep = (answer: HostileAnswer): ConnectorErrorCodes | undefined => {
-  if (answer.status === 101) {
-    return ConnectorErrorCodes.General;
-  }
   const body = deliveredBody(answer);
   if (body.length > responseCapBytes) {
     return ConnectorErrorCodes.InvalidResponse;
@@ -130,25 +128,18 @@ const expectTokenStep = (answer: HostileAnswer): ConnectorErrorCodes | undefined
 
 /**
  * Expected end of the userinfo step over a sequence of answers (the last one repeats): network
- * failures, 429 and 5xx are retried twice; a body over the cap is not.
+ * failures (a 101 among them), 429 and 5xx are retried twice; a body over the cap is not.
  */
 export const expectUserInfoStep = (
   answers: HostileAnswer[]
 ): { code: ConnectorErrorCodes } | { sub: string } => {
   for (let attempt = 0; ; attempt++) {
     const answer = answers[Math.min(attempt, answers.length - 1)] ?? { status: 500 };
-    const canRetry = attempt < userInfoRetries;
-    if (answer.status === 101) {
-      if (canRetry) {
-        continue;
-      }
-      return { code: ConnectorErrorCodes.General };
-    }
     const body = deliveredBody(answer);
     if (body.length > responseCapBytes) {
       return { code: ConnectorErrorCodes.InvalidResponse };
     }
-    if (canRetry && isRetryableStatus(answer.status)) {
+    if (attempt < userInfoRetries && (answer.status === 101 || isRetryableStatus(answer.status))) {
       continue;
     }
     if (answer.status !== 200) {
@@ -208,10 +199,10 @@ export const expectSignIn = (answers: {
  *   scope problem; Hugging Face documents no code for a scope not enabled, so both are allowed.
  */
 export const expectCallback = (data: unknown, savedState: string, subject: string): Expected => {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+  if (!isJsonObject(data)) {
     return only(ConnectorErrorCodes.InvalidRequestParameters);
   }
-  const { code, state, error, error_description: description } = data as Record<string, unknown>;
+  const { code, state, error, error_description: description } = data;
   const isText = (value: unknown, min: number) =>
     value === undefined || (typeof value === 'string' && value.length >= min && value.length <= 4096);
   if (!isText(code, 1) || !isText(state, 0) || !isText(error, 1) || !isText(description, 0)) {
@@ -265,13 +256,10 @@ const isRefusedOrganizationRule = (rule: unknown) => {
 
 /** Configs no valid reading may accept, decided from the README's config table. */
 export const mustBeRejected = (config: unknown, loopbackServer: string): boolean => {
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+  if (!isJsonObject(config)) {
     return true;
   }
-  const { clientId, clientSecret, hubUrl, requestTimeoutMs, authorizedOrgs } = config as Record<
-    string,
-    unknown
-  >;
+  const { clientId, clientSecret, hubUrl, requestTimeoutMs, authorizedOrgs } = config;
   return (
     typeof clientId !== 'string' ||
     clientId.trim() === '' ||
