@@ -163,7 +163,6 @@ describe.each([
   });
 
   it('that sends the body at 1 byte per second', async () => {
-    const timers: NodeJS.Timeout[] = [];
     const slowBody: RequestHandler = (_request, response) => {
       const body = '{"access_token":"never-finished","token_type":"bearer"}';
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
@@ -172,7 +171,8 @@ describe.each([
       sendByte();
       // The body will take longer than an attempt may: the attempt's time can run out.
       noAnswerComing();
-      timers.push(setInterval(sendByte, 1000));
+      const timer = setInterval(sendByte, 1000);
+      response.on('close', () => clearInterval(timer));
     };
 
     await signInWithFault(path, slowBody, {
@@ -180,7 +180,6 @@ describe.each([
       message: named('did not answer in time'),
       minElapsedMs: requestTimeoutMs,
     });
-    timers.forEach(clearInterval);
   });
 
   it.each([

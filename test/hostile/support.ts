@@ -25,7 +25,7 @@ export const builtConnector = async (config: unknown): Promise<SocialConnector> 
   connectorFrom(createConnector, config);
 
 /** A request as the loopback server received it; `path` holds the query too. */
-export type RecordedRequest = { method: string; path: string; headers: IncomingHttpHeaders; body: string };
+export type RecordedRequest = { path: string; headers: IncomingHttpHeaders; body: string };
 
 /** Answers one request; it may also leave the request hanging or misuse the socket. */
 export type RequestHandler = (request: RecordedRequest, response: ServerResponse) => void;
@@ -54,12 +54,7 @@ export const startLoopbackServer = async (): Promise<LoopbackServer> => {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
-      const request: RecordedRequest = {
-        method: incoming.method ?? '',
-        path: incoming.url ?? '',
-        headers: incoming.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      };
+      const request = { path: incoming.url ?? '', headers: incoming.headers, body: Buffer.concat(chunks).toString() };
       requests.push(request);
       handler?.(request, response);
     });

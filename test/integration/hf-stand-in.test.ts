@@ -1,9 +1,9 @@
 /**
- * What the Hugging Face stand-in does over HTTP that no sign-in of the connector shows: it refuses
- * an authorization request without PKCE, answers a bad access token and an unregistered redirect
- * URI as Hugging Face does, and closes at once. Its claims and its scope and redirect URI rules
- * are checked in `stand-in/test`; its answers to the connector, in `sign-in.test.ts` and
- * `test/real-logto`.
+ * What the Hugging Face stand-in does over HTTP that no sign-in of the connector shows: it
+ * announces Hugging Face's paths, refuses an authorization request without PKCE, answers a bad
+ * access token and an unregistered redirect URI as Hugging Face does, and closes at once. Its
+ * claims and its scope and redirect URI rules are checked in `stand-in/test`; its answers to the
+ * connector, in `sign-in.test.ts` and `test/real-logto`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -42,6 +42,20 @@ const authorizationUrl = (params: Record<string, string>) =>
   }).toString()}`;
 
 describe('the Hugging Face stand-in', () => {
+  it('announces the Hugging Face paths in its discovery document', async () => {
+    const discovery: unknown = await (await fetch(`${hf.url}/.well-known/openid-configuration`)).json();
+
+    expect(discovery).toMatchObject({
+      issuer: hf.url,
+      authorization_endpoint: `${hf.url}/oauth/authorize`,
+      token_endpoint: `${hf.url}/oauth/token`,
+      userinfo_endpoint: `${hf.url}/oauth/userinfo`,
+      jwks_uri: `${hf.url}/oauth/jwks`,
+      code_challenge_methods_supported: ['S256'],
+      id_token_signing_alg_values_supported: ['RS256'],
+    });
+  });
+
   it('requires PKCE on the authorization request', async () => {
     // Never contacted: driveSignIn stops at the redirect.
     const query = await driveSignIn(authorizationUrl({}), logtoCallbackUri, { username: 'ada' });

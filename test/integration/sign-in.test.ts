@@ -52,10 +52,8 @@ const authorize = async (
   config: Record<string, unknown> = {},
   connector?: SocialConnector
 ) => {
-  const signIn = await startSignIn({
-    connector: connector ?? (await builtConnectorAt(hf.url, config)),
-    hubUrl: hf.url,
-  });
+  const hubUrl = hf.url;
+  const signIn = await startSignIn({ connector: connector ?? (await builtConnectorAt(hubUrl, config)), hubUrl });
   return { signIn, posts: await returnFromHuggingFace(signIn, choice) };
 };
 

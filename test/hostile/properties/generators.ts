@@ -99,7 +99,7 @@ const anyJsonTextArb = anyJsonArb.map(jsonText);
 const stringValue = (arbitrary: fc.Arbitrary<string>) => arbitrary.map((text) => JSON.stringify(text));
 
 /** Entries written as a JSON object text, leaving out undefined values; keys may repeat. */
-export const objectText = (entries: Array<[string, string | undefined]>) =>
+const objectText = (entries: Array<[string, string | undefined]>) =>
   `{${entries
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([key, value]) => `${JSON.stringify(key)}:${value}`)

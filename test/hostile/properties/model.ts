@@ -65,10 +65,7 @@ export const parseObject = (text: string): Record<string, unknown> | undefined =
 
 const isNonEmptyText = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
-/**
- * Depth of a JSON value (a scalar 0, an empty object or array 1), counted with an explicit stack
- * so that the model itself survives any nesting.
- */
+/** Depth of a JSON value (a scalar 0), counted with a stack so that the model survives any nesting. */
 const jsonDepth = (value: unknown): number => {
   let deepest = 0;
   const stack: Array<[unknown, number]> = [[value, 0]];
@@ -191,12 +188,9 @@ export const expectSignIn = (answers: {
 
 /**
  * Expected outcome of a callback (RFC 6749 4.1.2 and 4.1.2.1, as Logto's sign-in page posts it),
- * given the state saved with the sign-in.
- *
- * - `access_denied`: the user said no.
- * - `invalid_scope`: a config problem (a scope the Hugging Face app does not enable).
- * - Any other error: `General`, or `InvalidConfig` when the connector reads the description as a
- *   scope problem; Hugging Face documents no code for a scope not enabled, so both are allowed.
+ * given the state saved with the sign-in: `access_denied` is the user's no, `invalid_scope` a
+ * config problem; any other error is `General`, or `InvalidConfig` when the connector reads the
+ * description as a scope problem (Hugging Face documents no code for a scope not enabled).
  */
 export const expectCallback = (data: unknown, savedState: string, subject: string): Expected => {
   if (!isJsonObject(data)) {
