@@ -3,8 +3,6 @@
  * built connector as Logto loads it, the user's trip through the stand-in's pages back to Logto's
  * callback URL, and what Logto's pages then post.
  */
-import { type SocialConnector } from '@logto/connector-kit';
-
 import createConnector from '../../lib/index.js';
 import { driveSignIn, type SignInChoice, type StandInClient } from '../../stand-in/index.js';
 import {
@@ -25,14 +23,21 @@ export const standInApp: StandInClient = {
 };
 
 /**
- * The built connector with the config the admin console stored: {@link standInApp} at `hubUrl`
- * with the `profile` scope, then `config`.
+ * The config the admin console stored: {@link standInApp} at `hubUrl` with the `profile` scope and
+ * the longest time limit (a busy machine must not end a sign-in), then `config`.
  */
-export const builtConnectorAt = async (
-  hubUrl: string,
-  config: Record<string, unknown> = {}
-): Promise<SocialConnector> =>
-  connectorFrom(createConnector, { clientId, clientSecret, hubUrl, scope: 'profile', ...config });
+export const configAt = (hubUrl: string, config: Record<string, unknown> = {}) => ({
+  clientId,
+  clientSecret,
+  hubUrl,
+  scope: 'profile',
+  requestTimeoutMs: 30_000,
+  ...config,
+});
+
+/** The built connector with {@link configAt}'s config. */
+export const builtConnectorAt = async (hubUrl: string, config?: Record<string, unknown>) =>
+  connectorFrom(createConnector, configAt(hubUrl, config));
 
 /** What each of Logto's pages posts once Hugging Face sent the user back. */
 export type CallbackPosts = {

@@ -11,18 +11,12 @@ import createConnector from '../../lib/index.js';
 
 import { type SignInChoice, startHfStandIn, type StandIn, userNamed } from '../../stand-in/index.js';
 import { createLogtoSessionStore } from '../../stand-in/logto/index.js';
-import {
-  clientId,
-  clientSecret,
-  connectorFrom,
-  expectConnectorError,
-  type StartedSignIn,
-  startSignIn,
-} from '../support/kit.js';
+import { connectorFrom, expectConnectorError, type StartedSignIn, startSignIn } from '../support/kit.js';
 
 import {
   builtConnectorAt,
   type CallbackPosts,
+  configAt,
   returnFromHuggingFace,
   standInApp,
 } from './logto-driver.js';
@@ -151,7 +145,7 @@ describe('across Logto replicas and parallel sign-ins', () => {
     // The package loaded afresh, as another Logto process loads it: no module state in common.
     vi.resetModules();
     const { default: createReplica } = await import('../../lib/index.js');
-    const replica = await connectorFrom(createReplica, { clientId, clientSecret, hubUrl: hf.url, ...config });
+    const replica = await connectorFrom(createReplica, configAt(hf.url, config));
     const session = createLogtoSessionStore(signIn.store.json());
 
     const userInfo = await replica.getUserInfo(posts.signInPage, session.getSession);
