@@ -89,14 +89,22 @@ let hubCount = 0;
  */
 export const newHubUrl = (label = 'hub'): string => `https://hub-${label}-${++hubCount}.test`;
 
+/** The package's default export: `src/index.ts`'s, or the built `lib/index.js`'s. */
+export type ConnectorFactory = typeof createConnector;
+
 /**
- * Creates the connector as Logto does, through the package's default export, with a `getConfig`
- * that returns `config` (or, when it is an `Error`, rejects with it).
+ * Creates a connector with `create` as Logto does, with a `getConfig` that returns `config` (or,
+ * when it is an `Error`, rejects with it). The suites that run the built package pass `lib/`'s
+ * default export.
  *
+ * @param create - The package's default export.
  * @param config - What the admin console stored.
  */
-export const createTestConnector = async (config: unknown): Promise<SocialConnector> =>
-  createConnector({
+export const connectorFrom = async (
+  create: ConnectorFactory,
+  config: unknown
+): Promise<SocialConnector> =>
+  create({
     // eslint-disable-next-line @typescript-eslint/require-await -- Logto's getConfig returns a promise
     getConfig: async () => {
       if (config instanceof Error) {
@@ -105,6 +113,15 @@ export const createTestConnector = async (config: unknown): Promise<SocialConnec
       return config;
     },
   });
+
+/**
+ * Creates the connector as Logto does, through the package's default export, with a `getConfig`
+ * that returns `config` (or, when it is an `Error`, rejects with it).
+ *
+ * @param config - What the admin console stored.
+ */
+export const createTestConnector = async (config: unknown): Promise<SocialConnector> =>
+  connectorFrom(createConnector, config);
 
 /** What a sign-in needs to start. */
 export type SignInOptions = {
