@@ -265,8 +265,8 @@ node bench/profile-summary.mjs bench-results/profiles/*.cpuprofile
 
 For a latency MISS, the connections column says whether a sign-in opened a connection it could
 have reused; \`test/unit/hub-connections.test.ts\` pins how the connector keeps and drops them.
-For a connections MISS, \`test/unit/hub-connections-release.test.ts\` pins when a connection goes
-back to the pool and \`test/unit/hub-connections-burst.test.ts\` how many a burst opens;
+For a connections MISS, the same file pins when a connection goes back to the pool and how many
+a burst opens;
 \`NODE_DEBUG=http\` in the environment of \`npm run bench\` makes every measured process log each
 connection its agent creates.
 `;
