@@ -237,10 +237,10 @@ describe('the redactor of one call', () => {
     );
   });
 
-  it('removes a secret that is not well-formed UTF-16 where it travelled with U+FFFD for its lone surrogate', () => {
-    const { redact } = createRedactor('code-\ud800-lone-surrogate');
+  it('removes a secret that is not well-formed UTF-16 where it travelled with U+FFFD for each lone surrogate', () => {
+    const { redact } = createRedactor('code-\ud800-lone-\udc00-surrogates');
 
-    expect(redact('code was code-\uFFFD-lone-surrogate')).toBe('code was [redacted]');
+    expect(redact('code was code-\uFFFD-lone-\uFFFD-surrogates')).toBe('code was [redacted]');
   });
 
   it.each([
