@@ -25,8 +25,8 @@ const failureOf = async (thrown: unknown) =>
     thrown instanceof ConnectorError ? thrown.code : ConnectorErrorCodes.General
   );
 
-describe('the error factory', () => {
-  it('puts the description and the details given in the data, and the cause outside it', () => {
+describe('every error of a connector call', () => {
+  it('is made with the description and the details given in its data, and the cause outside it', () => {
     const cause = new Error('socket hang up');
 
     const error = connectorError(
@@ -45,9 +45,7 @@ describe('the error factory', () => {
     expect(error.cause).toBe(cause);
     expect(Object.keys(error)).not.toContain('cause');
   });
-});
 
-describe('every error of a connector call', () => {
   it('keeps the code of a ConnectorError and redacts its data', async () => {
     const error = await failureOf(
       new ConnectorError(ConnectorErrorCodes.NotImplemented, { errorDescription: `sent ${secret}` })

@@ -12,23 +12,20 @@ import {
 
 isolateNetwork();
 
-describe('the default export', () => {
-  it('builds the social connector Logto registers, with the metadata and the config guard', async () => {
+describe('the connector the default export builds', () => {
+  it('is the social connector Logto registers, with the metadata and the config guard', async () => {
     const connector = await createTestConnector({});
 
     expect(connector).toMatchObject({ metadata, type: ConnectorType.Social, configGuard: huggingFaceConfigGuard });
   });
-});
 
-describe('the config of each call', () => {
-  it('is validated: an invalid one fails the call with InvalidConfig at the config step', async () => {
-    const error = await expectConnectorError(
-      startSignIn({ config: { clientId: ' ' } }),
-      ConnectorErrorCodes.InvalidConfig,
-      'clientId: clientId is required.'
-    );
+  it('validates the config of each call: an invalid one fails with InvalidConfig at the config step', async () => {
+    const error = await expectConnectorError(startSignIn({ config: { clientId: ' ' } }), ConnectorErrorCodes.InvalidConfig);
 
-    expect(error.data.step).toBe('config');
+    expect(error.data).toEqual({
+      errorDescription: "The Hugging Face connector's config is invalid. clientId: clientId is required.",
+      step: 'config',
+    });
   });
 
   it("turns a getConfig that fails into General, without quoting Logto's text", async () => {

@@ -204,8 +204,27 @@ describe('a secret escaped in up to three layers, each character escaped or not'
   });
 });
 
-describe('a short secret', () => {
-  it('is removed where it stands alone, and not from inside the words around it', () => {
+describe('the redactor of one call', () => {
+  // 22 bytes: its base64 ends in "==", which a server may drop (RFC 4648 §3.2 allows no
+  // padding), and holds "/" and "+", so the unpadded form differs from base64url.
+  const secret = 'hub-secret~?>?>?>?>?>!';
+  const base64 = 'aHViLXNlY3JldH4/Pj8+Pz4/Pj8+IQ==';
+  const unpadded = 'aHViLXNlY3JldH4/Pj8+Pz4/Pj8+IQ';
+  const base64urlPadded = 'aHViLXNlY3JldH4_Pj8-Pz4_Pj8-IQ==';
+
+  it('removes the base64 and base64url forms of a secret with and without their padding', () => {
+    const { redact } = createRedactor(secret);
+
+    expect(redact(`${base64} ${unpadded} ${base64urlPadded}.`)).toBe('[redacted] [redacted] [redacted].');
+  });
+
+  it('removes two secrets that overlap in a text as one', () => {
+    const { redact } = createRedactor('secret-one-AAAA', 'AAAA-secret-two');
+
+    expect(redact('<secret-one-AAAA-secret-two>')).toBe('<[redacted]>');
+  });
+
+  it('removes a short secret where it stands alone, and not from inside the words around it', () => {
     // Only a caller can send a value this short (a callback's `code`): Hugging Face's codes and
     // tokens, and the client secrets the config accepts, are longer.
     const { redact } = createRedactor('o', 'abcdefgh');
@@ -213,20 +232,6 @@ describe('a short secret', () => {
     expect(redact('Could not read the Logto instance: o, \\u006f; xxabcdefghyy')).toBe(
       'Could not read the Logto instance: [redacted], [redacted]; xx[redacted]yy'
     );
-  });
-});
-
-describe('the redactor of one call', () => {
-  // 22 bytes: its base64 ends in "==", which a server may drop (RFC 4648 §3.2 allows no
-  // padding), and holds "/" and "+", so the unpadded form differs from base64url.
-  const secret = 'hub-secret~?>?>?>?>?>!';
-  const base64 = 'aHViLXNlY3JldH4/Pj8+Pz4/Pj8+IQ==';
-  const unpadded = 'aHViLXNlY3JldH4/Pj8+Pz4/Pj8+IQ';
-
-  it('removes the base64 form of a secret with and without its padding', () => {
-    const { redact } = createRedactor(secret);
-
-    expect(redact(`padded ${base64} unpadded ${unpadded}.`)).toBe('padded [redacted] unpadded [redacted].');
   });
 
   it('removes anything shaped like a Hugging Face token, escaped or not', () => {
@@ -237,10 +242,10 @@ describe('the redactor of one call', () => {
     );
   });
 
-  it('removes a secret that is not well-formed UTF-16 where it travelled with U+FFFD for its lone surrogate', () => {
-    const { redact } = createRedactor('code-\ud800-lone-surrogate');
+  it('removes a secret that is not well-formed UTF-16 where it travelled with U+FFFD for each lone surrogate', () => {
+    const { redact } = createRedactor('code-\ud800-lone-\udc00-surrogates');
 
-    expect(redact('code was code-\uFFFD-lone-surrogate')).toBe('code was [redacted]');
+    expect(redact('code was code-\uFFFD-lone-\uFFFD-surrogates')).toBe('code was [redacted]');
   });
 
   it.each([
