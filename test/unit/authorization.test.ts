@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   clientId,
+  clientSecret,
   expectConnectorError,
   isolateNetwork,
   logtoCallbackUri,
@@ -32,11 +33,11 @@ describe('scope of the authorization request', () => {
     expect(store.saved()?.scope).toEqual(expected.split(' '));
   });
 
-  it('refuses a per-request scope Hugging Face does not know as InvalidRequestParameters', async () => {
+  it('refuses a per-request scope Hugging Face does not know as InvalidRequestParameters, never quoting the client secret', async () => {
     const error = await expectConnectorError(
-      startSignIn({ scope: 'profile admin' }),
+      startSignIn({ scope: `profile ${clientSecret}` }),
       ConnectorErrorCodes.InvalidRequestParameters,
-      'Unknown Hugging Face scope "admin".'
+      'Unknown Hugging Face scope "[redacted]".'
     );
 
     expect(error.data.step).toBe('authorization');

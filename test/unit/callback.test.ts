@@ -7,6 +7,7 @@ import { ConnectorErrorCodes } from '@logto/connector-kit';
 import { describe, expect, it } from 'vitest';
 
 import {
+  clientSecret,
   expectConnectorError,
   isolateNetwork,
   signInUpToUserInfo,
@@ -123,13 +124,13 @@ describe('an error in the callback', () => {
       },
     },
     {
-      case: 'an error sent beside a code, which wins, without echoing the code',
-      posted: { code: 'hf-code-echoed-7c1d', error: 'server_error', error_description: 'code hf-code-echoed-7c1d refused' },
+      case: 'an error sent beside a code, which wins, without echoing the code or the client secret',
+      posted: { code: 'hf-code-echoed-7c1d', error: 'server_error', error_description: `code hf-code-echoed-7c1d refused for ${clientSecret}` },
       code: ConnectorErrorCodes.General,
       data: {
-        errorDescription: `${instead} server_error (code [redacted] refused).`,
+        errorDescription: `${instead} server_error (code [redacted] refused for [redacted]).`,
         error: 'server_error',
-        error_description: 'code [redacted] refused',
+        error_description: 'code [redacted] refused for [redacted]',
       },
     },
   ])('reports $case', async ({ posted, code, data }) => {

@@ -29,12 +29,9 @@ describe('every error of a connector call', () => {
   it('is made with the description and the details given in its data, and the cause outside it', () => {
     const cause = new Error('socket hang up');
 
-    const error = connectorError(
-      ConnectorErrorCodes.General,
-      'Hugging Face did not answer.',
-      { step: 'token', status: undefined, error: 'server_error' },
-      cause
-    );
+    const details = { step: 'token', status: undefined, error: 'server_error' } as const;
+
+    const error = connectorError(ConnectorErrorCodes.General, 'Hugging Face did not answer.', details, cause);
 
     expect(error.code).toBe(ConnectorErrorCodes.General);
     expect(Object.entries(error.data as object)).toEqual([

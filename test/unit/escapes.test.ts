@@ -49,9 +49,10 @@ describe('the decodings of a text', () => {
   });
 
   it('keep as written what is not a well-formed escape', () => {
-    // Unknown letter, short and bad hex; a lone lead, two leads, a continuation without its "%"; an
-    // overlong form, a surrogate, above U+10FFFF, an overlong "/"; a bare "%" and "\" at the end.
-    const text = String.raw`\x0041 \u12 \u12G4 %zz %C3 %C3%C3 %C3xBC %E0%80%80 %ED%A0%80 %F4%90%80%80 %C0%AF %4 % \ `;
+    // Unknown letter, short and bad hex; a lone lead, two leads, a continuation without its "%", a
+    // lead for its third byte; an overlong form, a surrogate, above U+10FFFF, an overlong "/"; a bare
+    // "%" and "\" at the end.
+    const text = String.raw`\x0041 \u12 \u12G4 %zz %C3 %C3%C3 %C3xBC %E2%82%C3 %E0%80%80 %ED%A0%80 %F4%90%80%80 %C0%AF %4 % \ `;
 
     expect(textsOf(`${text}\\`, 3)).toEqual([`${text}\\`]);
   });
