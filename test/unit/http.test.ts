@@ -19,6 +19,8 @@ import {
   script,
   signInUpToUserInfo,
   type StartedSignIn,
+  startSignIn,
+  tokenEndpoint,
   userId,
   userInfoEndpoint,
 } from '../support/kit.js';
@@ -134,6 +136,19 @@ describe('time limits', () => {
     expect(error.data.step).toBe('userinfo');
     expect(run.since).toEqual(since);
     expect(run.end).toBe(3 * timeoutMs);
+  });
+
+  it('gives the token POST, never retried, one attempt of requestTimeoutMs', async () => {
+    const signIn = await startSignIn({ config: { requestTimeoutMs: 2000 } });
+    const { seen } = script(tokenEndpoint(signIn), 'hang');
+
+    const { at, result } = await finishOnFakeClock(signIn);
+
+    const message = `Hugging Face's token endpoint (${signIn.hubUrl}) did not answer in time (no answer within 2000 ms)`;
+    const error = await expectConnectorError(result(), ConnectorErrorCodes.General, message);
+    expect(error.data.step).toBe('token');
+    expect(seen).toHaveLength(1);
+    expect(at - seen[0]!).toBe(2000);
   });
 
   it("sends nothing once the step's deadline has passed", async () => {

@@ -8,7 +8,7 @@ import dc from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
-import { type Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { text } from 'node:stream/consumers';
 import { type TLSSocket } from 'node:tls';
 
@@ -261,6 +261,21 @@ describe('connections opened ahead', () => {
     await get(hub);
 
     expect(hub.events).toEqual(['connection', 'GET']);
+  });
+
+  it('counts a TLS connection carrying a request, which the pool keys by its TLS options too', async () => {
+    const hub = await startHub(60, { tls: true, hold: true });
+    const accepted: Socket[] = [];
+    hub.server.on('connection', (socket: Socket) => accepted.push(socket));
+    https.get(hub.url, { agent: hubAgents.https, ca: loopbackCertificate.cert }).on('error', () => undefined);
+    await until(() => hub.held.length === 1);
+    openConnectionsAhead(hub.url, 2);
+    // The hub accepts in order: connections opened before this one arrive before it.
+    const marker = net.connect(Number(hub.url.port), '127.0.0.1');
+    await once(marker, 'connect');
+    await until(() => accepted.some((socket) => socket.remotePort === marker.localPort));
+
+    expect(accepted.findIndex((socket) => socket.remotePort === marker.localPort)).toBe(2);
   });
 
   it('sends the TLS server name for a host name and none for an IP address', async () => {
