@@ -38,9 +38,14 @@ const requiredText = (label: string) =>
     .trim()
     .min(1, `${label} is required.`);
 
-const clientSecretGuard = requiredText('clientSecret').refine(
-  (secret) => secret.length >= minClientSecretLength,
-  `clientSecret is shorter than ${minClientSecretLength} characters; Hugging Face's client secrets are 36. Copy the whole secret from the Hugging Face app's settings.`
+// The length rule reads only a secret that was entered: a blank one is reported as missing, once.
+const clientSecretGuard = requiredText('clientSecret').pipe(
+  z
+    .string()
+    .min(
+      minClientSecretLength,
+      `clientSecret is shorter than ${minClientSecretLength} characters; Hugging Face's client secrets are 36. Copy the whole secret from the Hugging Face app's settings.`
+    )
 );
 
 /** Splits a list an admin typed: entries on commas or line breaks, spaces around them dropped. */

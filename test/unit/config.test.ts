@@ -37,6 +37,9 @@ describe('a config the connector refuses', () => {
     ['a missing clientId', { clientId: undefined }, 'clientId: clientId is required.'],
     ['a blank clientId', { clientId: '   ' }, 'clientId: clientId is required.'],
     ['a missing clientSecret', { clientSecret: undefined }, 'clientSecret: clientSecret is required.'],
+    // A blank secret is missing, not short: the length rule speaks only of a secret that was entered.
+    ['an empty clientSecret', { clientSecret: '' }, 'clientSecret: clientSecret is required.'],
+    ['a blank clientSecret', { clientSecret: ' \n ' }, 'clientSecret: clientSecret is required.'],
     ['a clientSecret that is a number', { clientSecret: 73_519_884_102 }, 'clientSecret: clientSecret must be text.'],
     [
       // Hugging Face issues 36-character secrets; a 15-character one is a truncated paste.
