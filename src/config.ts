@@ -166,9 +166,10 @@ const requestTimeoutGuard = z.preprocess(
   (value) => (typeof value === 'string' ? Number(value) : value),
   z
     .number({ invalid_type_error: 'requestTimeoutMs must be a number of milliseconds.' })
-    .int('requestTimeoutMs must be a whole number of milliseconds.')
     .min(requestTimeoutBoundsMs.min, `requestTimeoutMs must be at least ${requestTimeoutBoundsMs.min}.`)
     .max(requestTimeoutBoundsMs.max, `requestTimeoutMs must be at most ${requestTimeoutBoundsMs.max}.`)
+    // Only a value in range is read for a fraction, so 0.5 or Infinity gets one problem, not two.
+    .pipe(z.number().int('requestTimeoutMs must be a whole number of milliseconds.'))
 );
 
 /**

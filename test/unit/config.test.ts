@@ -74,6 +74,10 @@ describe('a config the connector refuses', () => {
     ['a requestTimeoutMs below the minimum', { requestTimeoutMs: 499 }, 'requestTimeoutMs: requestTimeoutMs must be at least 500.'],
     ['a requestTimeoutMs above the maximum', { requestTimeoutMs: 30_001 }, 'requestTimeoutMs: requestTimeoutMs must be at most 30000.'],
     ['a requestTimeoutMs with a fraction', { requestTimeoutMs: 1500.5 }, 'requestTimeoutMs: requestTimeoutMs must be a whole number of milliseconds.'],
+    // Out of range and a fraction: the range is the one problem named.
+    ['a requestTimeoutMs with a fraction below the minimum', { requestTimeoutMs: 0.5 }, 'requestTimeoutMs: requestTimeoutMs must be at least 500.'],
+    ['a requestTimeoutMs with a fraction above the maximum', { requestTimeoutMs: 30_000.5 }, 'requestTimeoutMs: requestTimeoutMs must be at most 30000.'],
+    ['a requestTimeoutMs of "Infinity"', { requestTimeoutMs: 'Infinity' }, 'requestTimeoutMs: requestTimeoutMs must be at most 30000.'],
     ['a requestTimeoutMs of true', { requestTimeoutMs: true }, 'requestTimeoutMs: requestTimeoutMs must be a number of milliseconds.'],
     ['a requestTimeoutMs that is not a number', { requestTimeoutMs: 'soon' }, 'requestTimeoutMs: requestTimeoutMs must be a number of milliseconds.'],
     ['authorizedOrgs that is a number', { authorizedOrgs: 42 }, 'authorizedOrgs: authorizedOrgs must be text or a list of organization names or IDs.'],
