@@ -29,6 +29,10 @@ const hrefsOf = ({ endpoints }: ResolvedConfig) => ({
 const hubUrlOnlyProblem = 'hubUrl: hubUrl must not contain credentials, a query or a fragment.';
 const notShaped = (quoted: string) =>
   `${quoted} is not shaped like a Hugging Face scope: lower-case letters and digits in words joined by single hyphens, starting with a letter, at most 64 characters (for example read-mcp).`;
+const noSpacesInName = (quoted: string) =>
+  `authorizedOrgs: ${quoted} is not a Hugging Face organization name: names have no spaces. Use the name in the organization's URL (huggingface.co/<name>), and separate entries with commas or line breaks.`;
+const noOrganizationListed =
+  'authorizedOrgs: authorizedOrgs lists no organization. Enter organization names or IDs separated by commas or line breaks, or empty the field to let everyone sign in.';
 const notAnOrgId = (quoted: string) =>
   `orgIds: ${quoted} is not a Hugging Face organization ID: use the organization's 24-character ID (its "sub" in userinfo), not its name.`;
 
@@ -89,6 +93,13 @@ describe('a config the connector refuses', () => {
       { scope: 'openid email', authorizedOrgs: 'huggingface' },
       'authorizedOrgs: authorizedOrgs needs the "profile" scope, which returns the user\'s organizations: add it to scope.',
     ],
+    ['an authorizedOrgs name with a space', { authorizedOrgs: 'ML Lab' }, noSpacesInName('"ML Lab"')],
+    ['authorizedOrgs names separated by spaces', { authorizedOrgs: 'nobody-org acme-research' }, noSpacesInName('"nobody-org acme-research"')],
+    ['an authorizedOrgs list entry with a space', { authorizedOrgs: ['acme-research', 'ML Lab'] }, noSpacesInName('"ML Lab"')],
+    // An empty list would let everyone in; only an emptied field means that.
+    ['authorizedOrgs of only separators', { authorizedOrgs: ' , ' }, noOrganizationListed],
+    ['authorizedOrgs of only separators and line breaks', { authorizedOrgs: ',\n,' }, noOrganizationListed],
+    ['an authorizedOrgs list of blank entries', { authorizedOrgs: [' ', ','] }, noOrganizationListed],
     [
       'an authorizedOrgs entry that is not a name, quoted without its control characters',
       { authorizedOrgs: 'acme\r\nInjectedLine,big/sc\u0000ience\u202e' },
@@ -126,6 +137,8 @@ describe('a config the connector takes', () => {
       'blank and null fields, as an emptied console field holds',
       { scope: '  ', extraScopes: '', orgIds: '', authorizedOrgs: null, hubUrl: ' ', requestTimeoutMs: null },
     ],
+    ['an emptied authorizedOrgs field', { authorizedOrgs: '' }],
+    ['an authorizedOrgs field blank across lines', { authorizedOrgs: ' \n ' }],
   ])('with %s requests nothing beyond the defaults from https://huggingface.co, 5000 ms at a time', (_case, fields) => {
     const config = resolveConfig({ clientId, clientSecret, ...fields });
 
@@ -186,6 +199,31 @@ describe('a config the connector takes', () => {
       'organization IDs separated by commas, spaces or line breaks, lower-cased, each once',
       { orgIds: ', 5E67BD5B1009063689407478,\n 65a1b2c3d4e5f60718293a4b ,5e67bd5b1009063689407478' },
       { orgIds: ['5e67bd5b1009063689407478', '65a1b2c3d4e5f60718293a4b'] },
+    ],
+    [
+      'authorizedOrgs of one name per line',
+      { authorizedOrgs: 'nobody-org\nacme-research' },
+      { authorizedOrgs: ['nobody-org', 'acme-research'] },
+    ],
+    [
+      'authorizedOrgs separated by commas',
+      { authorizedOrgs: 'nobody-org, acme-research' },
+      { authorizedOrgs: ['nobody-org', 'acme-research'] },
+    ],
+    [
+      'authorizedOrgs mixing separators and blank lines',
+      { authorizedOrgs: '\n nobody-org ,\n\n  acme-research \n' },
+      { authorizedOrgs: ['nobody-org', 'acme-research'] },
+    ],
+    [
+      'authorizedOrgs as a list',
+      { authorizedOrgs: ['nobody-org', 'acme-research'] },
+      { authorizedOrgs: ['nobody-org', 'acme-research'] },
+    ],
+    [
+      'authorizedOrgs as a list whose entries hold several names',
+      { authorizedOrgs: ['nobody-org,other-nobody', 'acme-research'] },
+      { authorizedOrgs: ['nobody-org', 'other-nobody', 'acme-research'] },
     ],
   ])('reads %s', (_case, fields, expected) => {
     expect(resolveConfig({ clientId, clientSecret, ...fields })).toMatchObject(expected);
