@@ -201,31 +201,20 @@ describe('a config the connector takes', () => {
       { orgIds: ['5e67bd5b1009063689407478', '65a1b2c3d4e5f60718293a4b'] },
     ],
     [
-      'authorizedOrgs of one name per line',
-      { authorizedOrgs: 'nobody-org\nacme-research' },
-      { authorizedOrgs: ['nobody-org', 'acme-research'] },
-    ],
-    [
-      'authorizedOrgs separated by commas',
-      { authorizedOrgs: 'nobody-org, acme-research' },
-      { authorizedOrgs: ['nobody-org', 'acme-research'] },
-    ],
-    [
-      'authorizedOrgs mixing separators and blank lines',
-      { authorizedOrgs: '\n nobody-org ,\n\n  acme-research \n' },
-      { authorizedOrgs: ['nobody-org', 'acme-research'] },
-    ],
-    [
-      'authorizedOrgs as a list',
-      { authorizedOrgs: ['nobody-org', 'acme-research'] },
-      { authorizedOrgs: ['nobody-org', 'acme-research'] },
-    ],
-    [
       'authorizedOrgs as a list whose entries hold several names',
       { authorizedOrgs: ['nobody-org,other-nobody', 'acme-research'] },
       { authorizedOrgs: ['nobody-org', 'other-nobody', 'acme-research'] },
     ],
   ])('reads %s', (_case, fields, expected) => {
     expect(resolveConfig({ clientId, clientSecret, ...fields })).toMatchObject(expected);
+  });
+
+  it.each([
+    ['one name per line', 'nobody-org\nacme-research'],
+    ['names separated by commas', 'nobody-org, acme-research'],
+    ['separators mixed with blank lines', '\n nobody-org ,\n\n  acme-research \n'],
+    ['a list', ['nobody-org', 'acme-research']],
+  ])('reads authorizedOrgs given as %s', (_case, authorizedOrgs) => {
+    expect(resolveConfig({ clientId, clientSecret, authorizedOrgs }).authorizedOrgs).toEqual(['nobody-org', 'acme-research']);
   });
 });
