@@ -2,8 +2,8 @@
 // Runs the test suites again on Node 22, the version Logto runs on, after `vitest run` has run
 // them on this machine's Node. Node 22 comes from the npm registry's `node` package into
 // .cache/node22, once (scripts/test-downloads.ts fetches it before the first run's tests). The browser suite runs once, on the machine's Node, since it only
-// drives the playground server; so do the Logto release matrix and the Docker recipe test, whose
-// Logto side already runs on Node 22 whatever Node runs vitest.
+// drives the playground server; so does the Logto release matrix, whose Logto side already runs
+// on Node 22 whatever Node runs vitest.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -30,8 +30,6 @@ const result = spawnSync(
     'stand-in',
     '--exclude',
     'test/logto/matrix.test.ts',
-    '--exclude',
-    'test/logto/docker-recipe.test.ts',
   ],
   { stdio: 'inherit', cwd: root }
 );

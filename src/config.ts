@@ -38,9 +38,14 @@ const requiredText = (label: string) =>
     .trim()
     .min(1, `${label} is required.`);
 
-const clientSecretGuard = requiredText('clientSecret').refine(
-  (secret) => secret.length >= minClientSecretLength,
-  `clientSecret is shorter than ${minClientSecretLength} characters; Hugging Face's client secrets are 36. Copy the whole secret from the Hugging Face app's settings.`
+// The length rule reads only a secret that was entered: a blank one is reported as missing, once.
+const clientSecretGuard = requiredText('clientSecret').pipe(
+  z
+    .string()
+    .min(
+      minClientSecretLength,
+      `clientSecret is shorter than ${minClientSecretLength} characters; Hugging Face's client secrets are 36. Copy the whole secret from the Hugging Face app's settings.`
+    )
 );
 
 /** Splits a list an admin typed: entries on commas or line breaks, spaces around them dropped. */
@@ -59,26 +64,31 @@ const scopeTextGuard = (read: (value: string) => ScopeParseResult, schema: z.Zod
   });
 
 // Whether each scope may be requested is checked with the whole config, which holds extraScopes.
-const scopeGuard = scopeTextGuard(splitScopes, z.string());
+const scopeGuard = scopeTextGuard(
+  splitScopes,
+  z.string({ invalid_type_error: 'scope must be text: scopes separated by spaces.' })
+);
 
 const extraScopesGuard = scopeTextGuard(
   parseExtraScopes,
   z.string({ invalid_type_error: 'extraScopes must be text: scopes separated by spaces.' })
 );
 
-const orgIdsGuard = z.string().transform((value, context) => {
-  // IDs never hold a space, so white space separates them as well as commas do.
-  const ids = value.split(/[\s,]+/).filter(Boolean);
-  const bad = ids.find((id) => !organizationIdPattern.test(id));
-  if (bad !== undefined) {
-    context.addIssue({
-      code: z.ZodIssueCode.custom,
-      message: `${quoteInput(bad)} is not a Hugging Face organization ID: use the organization's 24-character ID (its "sub" in userinfo), not its name.`,
-    });
-    return z.NEVER;
-  }
-  return [...new Set(ids.map((id) => id.toLowerCase()))];
-});
+const orgIdsGuard = z
+  .string({ invalid_type_error: 'orgIds must be text: organization IDs separated by commas or spaces.' })
+  .transform((value, context) => {
+    // IDs never hold a space, so white space separates them as well as commas do.
+    const ids = value.split(/[\s,]+/).filter(Boolean);
+    const bad = ids.find((id) => !organizationIdPattern.test(id));
+    if (bad !== undefined) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `${quoteInput(bad)} is not a Hugging Face organization ID: use the organization's 24-character ID (its "sub" in userinfo), not its name.`,
+      });
+      return z.NEVER;
+    }
+    return [...new Set(ids.map((id) => id.toLowerCase()))];
+  });
 
 const authorizedOrgsGuard = z
   // A union reports a value of neither type as "Invalid input" unless it has its own error map.
@@ -127,23 +137,25 @@ const isLoopbackHost = (hostname: string) =>
 export const usesHttpsOrLoopback = (url: URL): boolean =>
   url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 
-const hubUrlGuard = z.string().transform((value, context) => {
-  const problem = (message: string) => {
-    context.addIssue({ code: z.ZodIssueCode.custom, message });
-    return z.NEVER;
-  };
-  if (!URL.canParse(value.trim())) {
-    return problem(`hubUrl ${quoteInput(value)} is not an absolute URL, e.g. ${defaultHubUrl}.`);
-  }
-  const url = new URL(value.trim());
-  if (!usesHttpsOrLoopback(url)) {
-    return problem('hubUrl must use https (plain http is allowed only for a loopback host).');
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    return problem('hubUrl must not contain credentials, a query or a fragment.');
-  }
-  return `${url.origin}${withoutTrailingSlashes(url.pathname)}`;
-});
+const hubUrlGuard = z
+  .string({ invalid_type_error: `hubUrl must be text: an absolute URL, e.g. ${defaultHubUrl}.` })
+  .transform((value, context) => {
+    const problem = (message: string) => {
+      context.addIssue({ code: z.ZodIssueCode.custom, message });
+      return z.NEVER;
+    };
+    if (!URL.canParse(value.trim())) {
+      return problem(`hubUrl ${quoteInput(value)} is not an absolute URL, e.g. ${defaultHubUrl}.`);
+    }
+    const url = new URL(value.trim());
+    if (!usesHttpsOrLoopback(url)) {
+      return problem('hubUrl must use https (plain http is allowed only for a loopback host).');
+    }
+    if (url.username || url.password || url.search || url.hash) {
+      return problem('hubUrl must not contain credentials, a query or a fragment.');
+    }
+    return `${url.origin}${withoutTrailingSlashes(url.pathname)}`;
+  });
 
 /** Drops the slashes a path ends with, in one pass (a regex would be quadratic on many slashes). */
 const withoutTrailingSlashes = (path: string) => {
@@ -161,9 +173,10 @@ const requestTimeoutGuard = z.preprocess(
   (value) => (typeof value === 'string' ? Number(value) : value),
   z
     .number({ invalid_type_error: 'requestTimeoutMs must be a number of milliseconds.' })
-    .int('requestTimeoutMs must be a whole number of milliseconds.')
     .min(requestTimeoutBoundsMs.min, `requestTimeoutMs must be at least ${requestTimeoutBoundsMs.min}.`)
     .max(requestTimeoutBoundsMs.max, `requestTimeoutMs must be at most ${requestTimeoutBoundsMs.max}.`)
+    // Only a value in range is read for a fraction, so 0.5 or Infinity gets one problem, not two.
+    .pipe(z.number().int('requestTimeoutMs must be a whole number of milliseconds.'))
 );
 
 /**

@@ -2,19 +2,21 @@
  * What the Hugging Face stand-in does over HTTP that no sign-in of the connector shows: it
  * announces Hugging Face's paths, refuses an authorization request without PKCE, answers a bad
  * access token and an unregistered redirect URI as Hugging Face does, and closes at once. Its
- * claims and its scope and redirect URI rules are checked in `stand-in/test`; its answers to the
- * connector, in `sign-in.test.ts` and `test/real-logto`.
+ * signing key rotation is checked here too, with the connector following it. Its claims and its
+ * scope and redirect URI rules are checked in `stand-in/test`; its answers to the connector, in
+ * `sign-in.test.ts` and `test/real-logto`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeProtectedHeader } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { driveSignIn, startHfStandIn, type StandIn } from '../../stand-in/index.js';
-import { clientId, logtoCallbackUri } from '../support/kit.js';
+import { driveSignIn, startHfStandIn, type StandIn, userNamed } from '../../stand-in/index.js';
+import { clientId, logtoCallbackUri, startSignIn } from '../support/kit.js';
 
-import { standInApp } from './logto-driver.js';
+import { builtConnectorAt, returnFromHuggingFace, standInApp } from './logto-driver.js';
 
 let hf: StandIn;
 
@@ -104,5 +106,72 @@ describe('the Hugging Face stand-in', () => {
 
     await closed;
     expect(incomplete.destroyed).toBe(true);
+  });
+});
+
+/** The `kid` of every key `stand` publishes in its key set. */
+const publishedKids = async (stand: StandIn) => {
+  const { keys } = (await (await fetch(`${stand.url}/oauth/jwks`)).json()) as { keys: Array<{ kid: string }> };
+  return keys.map(({ kid }) => kid);
+};
+
+/** A whole sign-in of ada with an ID token at `stand`: what Logto gets and the `kid` its ID token names. */
+const signInWithIdToken = async (stand: StandIn) => {
+  const signIn = await startSignIn({
+    connector: await builtConnectorAt(stand.url, { scope: 'openid profile' }),
+    hubUrl: stand.url,
+  });
+  const posts = await returnFromHuggingFace(signIn, { username: 'ada' });
+  const { tokenResponse, userInfo } = await signIn.connector.getTokenResponseAndUserInfo!(
+    posts.signInPage,
+    signIn.store.getSession
+  );
+  return { userInfo, kid: decodeProtectedHeader(String(tokenResponse?.id_token)).kid };
+};
+
+describe("the stand-in's signing key rotation", () => {
+  let stand: StandIn | undefined;
+
+  afterEach(async () => {
+    vi.useRealTimers();
+    await stand?.close();
+    stand = undefined;
+  });
+
+  it('publishes the new key alone: the old one leaves the key set at once', async () => {
+    stand = await startHfStandIn({ clients: [standInApp] });
+    const before = await publishedKids(stand);
+
+    await stand.rotateSigningKey();
+
+    const after = await publishedKids(stand);
+    expect(before).toHaveLength(1);
+    expect(after).toHaveLength(1);
+    expect(after).not.toContain(before[0]);
+  });
+
+  it('signs ID tokens with the new key, which the connector verifies after fetching the key set again', async () => {
+    stand = await startHfStandIn({ clients: [standInApp] });
+    // Date stands still, so the key set's age is what the test says; timers and I/O run for real.
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'], now: start });
+    const [oldKid] = await publishedKids(stand);
+    stand.resetCounts();
+    const first = await signInWithIdToken(stand);
+    expect(first.kid).toBe(oldKid);
+    expect(stand.requestCounts['/oauth/jwks']).toBe(1);
+
+    await stand.rotateSigningKey();
+    const [newKid] = await publishedKids(stand);
+    stand.resetCounts();
+    // SECURITY.md: a token naming an unknown kid makes the connector fetch the key set again at
+    // most once a minute; a minute after its first fetch it may.
+    vi.setSystemTime(start + 60_000);
+    const second = await signInWithIdToken(stand);
+
+    expect(second.userInfo).toMatchObject({ id: userNamed('ada').sub });
+    expect(second.kid).toBe(newKid);
+    expect(newKid).not.toBe(oldKid);
+    expect(stand.requestCounts['/oauth/jwks']).toBe(1);
   });
 });

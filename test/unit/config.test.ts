@@ -29,6 +29,10 @@ const hrefsOf = ({ endpoints }: ResolvedConfig) => ({
 const hubUrlOnlyProblem = 'hubUrl: hubUrl must not contain credentials, a query or a fragment.';
 const notShaped = (quoted: string) =>
   `${quoted} is not shaped like a Hugging Face scope: lower-case letters and digits in words joined by single hyphens, starting with a letter, at most 64 characters (for example read-mcp).`;
+const noSpacesInName = (quoted: string) =>
+  `authorizedOrgs: ${quoted} is not a Hugging Face organization name: names have no spaces. Use the name in the organization's URL (huggingface.co/<name>), and separate entries with commas or line breaks.`;
+const noOrganizationListed =
+  'authorizedOrgs: authorizedOrgs lists no organization. Enter organization names or IDs separated by commas or line breaks, or empty the field to let everyone sign in.';
 const notAnOrgId = (quoted: string) =>
   `orgIds: ${quoted} is not a Hugging Face organization ID: use the organization's 24-character ID (its "sub" in userinfo), not its name.`;
 
@@ -37,6 +41,9 @@ describe('a config the connector refuses', () => {
     ['a missing clientId', { clientId: undefined }, 'clientId: clientId is required.'],
     ['a blank clientId', { clientId: '   ' }, 'clientId: clientId is required.'],
     ['a missing clientSecret', { clientSecret: undefined }, 'clientSecret: clientSecret is required.'],
+    // A blank secret is missing, not short: the length rule speaks only of a secret that was entered.
+    ['an empty clientSecret', { clientSecret: '' }, 'clientSecret: clientSecret is required.'],
+    ['a blank clientSecret', { clientSecret: ' \n ' }, 'clientSecret: clientSecret is required.'],
     ['a clientSecret that is a number', { clientSecret: 73_519_884_102 }, 'clientSecret: clientSecret must be text.'],
     [
       // Hugging Face issues 36-character secrets; a 15-character one is a truncated paste.
@@ -53,6 +60,9 @@ describe('a config the connector refuses', () => {
       `extraScopes: ${notShaped('"2fa"')}`,
     ],
     ['extra scopes that are not text', { extraScopes: ['read-papers'] }, 'extraScopes: extraScopes must be text: scopes separated by spaces.'],
+    ['a scope that is not text', { scope: ['openid', 'profile'] }, 'scope: scope must be text: scopes separated by spaces.'],
+    ['orgIds that is not text', { orgIds: ['5e67bd5b1009063689407478'] }, 'orgIds: orgIds must be text: organization IDs separated by commas or spaces.'],
+    ['a hubUrl that is not text', { hubUrl: 443 }, 'hubUrl: hubUrl must be text: an absolute URL, e.g. https://huggingface.co.'],
     ['an organization name in orgIds', { orgIds: 'huggingface' }, notAnOrgId('"huggingface"')],
     ['a 23-character orgId', { orgIds: '5e67bd5b1009063689407478 5e67bd5b100906368940747' }, notAnOrgId('"5e67bd5b100906368940747"')],
     ['a non-hex orgId', { orgIds: '5e67bd5b100906368940747z' }, notAnOrgId('"5e67bd5b100906368940747z"')],
@@ -71,6 +81,10 @@ describe('a config the connector refuses', () => {
     ['a requestTimeoutMs below the minimum', { requestTimeoutMs: 499 }, 'requestTimeoutMs: requestTimeoutMs must be at least 500.'],
     ['a requestTimeoutMs above the maximum', { requestTimeoutMs: 30_001 }, 'requestTimeoutMs: requestTimeoutMs must be at most 30000.'],
     ['a requestTimeoutMs with a fraction', { requestTimeoutMs: 1500.5 }, 'requestTimeoutMs: requestTimeoutMs must be a whole number of milliseconds.'],
+    // Out of range and a fraction: the range is the one problem named.
+    ['a requestTimeoutMs with a fraction below the minimum', { requestTimeoutMs: 0.5 }, 'requestTimeoutMs: requestTimeoutMs must be at least 500.'],
+    ['a requestTimeoutMs with a fraction above the maximum', { requestTimeoutMs: 30_000.5 }, 'requestTimeoutMs: requestTimeoutMs must be at most 30000.'],
+    ['a requestTimeoutMs of "Infinity"', { requestTimeoutMs: 'Infinity' }, 'requestTimeoutMs: requestTimeoutMs must be at most 30000.'],
     ['a requestTimeoutMs of true', { requestTimeoutMs: true }, 'requestTimeoutMs: requestTimeoutMs must be a number of milliseconds.'],
     ['a requestTimeoutMs that is not a number', { requestTimeoutMs: 'soon' }, 'requestTimeoutMs: requestTimeoutMs must be a number of milliseconds.'],
     ['authorizedOrgs that is a number', { authorizedOrgs: 42 }, 'authorizedOrgs: authorizedOrgs must be text or a list of organization names or IDs.'],
@@ -79,6 +93,13 @@ describe('a config the connector refuses', () => {
       { scope: 'openid email', authorizedOrgs: 'huggingface' },
       'authorizedOrgs: authorizedOrgs needs the "profile" scope, which returns the user\'s organizations: add it to scope.',
     ],
+    ['an authorizedOrgs name with a space', { authorizedOrgs: 'ML Lab' }, noSpacesInName('"ML Lab"')],
+    ['authorizedOrgs names separated by spaces', { authorizedOrgs: 'nobody-org acme-research' }, noSpacesInName('"nobody-org acme-research"')],
+    ['an authorizedOrgs list entry with a space', { authorizedOrgs: ['acme-research', 'ML Lab'] }, noSpacesInName('"ML Lab"')],
+    // An empty list would let everyone in; only an emptied field means that.
+    ['authorizedOrgs of only separators', { authorizedOrgs: ' , ' }, noOrganizationListed],
+    ['authorizedOrgs of only separators and line breaks', { authorizedOrgs: ',\n,' }, noOrganizationListed],
+    ['an authorizedOrgs list of blank entries', { authorizedOrgs: [' ', ','] }, noOrganizationListed],
     [
       'an authorizedOrgs entry that is not a name, quoted without its control characters',
       { authorizedOrgs: 'acme\r\nInjectedLine,big/sc\u0000ience\u202e' },
@@ -116,6 +137,8 @@ describe('a config the connector takes', () => {
       'blank and null fields, as an emptied console field holds',
       { scope: '  ', extraScopes: '', orgIds: '', authorizedOrgs: null, hubUrl: ' ', requestTimeoutMs: null },
     ],
+    ['an emptied authorizedOrgs field', { authorizedOrgs: '' }],
+    ['an authorizedOrgs field blank across lines', { authorizedOrgs: ' \n ' }],
   ])('with %s requests nothing beyond the defaults from https://huggingface.co, 5000 ms at a time', (_case, fields) => {
     const config = resolveConfig({ clientId, clientSecret, ...fields });
 
@@ -177,7 +200,21 @@ describe('a config the connector takes', () => {
       { orgIds: ', 5E67BD5B1009063689407478,\n 65a1b2c3d4e5f60718293a4b ,5e67bd5b1009063689407478' },
       { orgIds: ['5e67bd5b1009063689407478', '65a1b2c3d4e5f60718293a4b'] },
     ],
+    [
+      'authorizedOrgs as a list whose entries hold several names',
+      { authorizedOrgs: ['nobody-org,other-nobody', 'acme-research'] },
+      { authorizedOrgs: ['nobody-org', 'other-nobody', 'acme-research'] },
+    ],
   ])('reads %s', (_case, fields, expected) => {
     expect(resolveConfig({ clientId, clientSecret, ...fields })).toMatchObject(expected);
+  });
+
+  it.each([
+    ['one name per line', 'nobody-org\nacme-research'],
+    ['names separated by commas', 'nobody-org, acme-research'],
+    ['separators mixed with blank lines', '\n nobody-org ,\n\n  acme-research \n'],
+    ['a list', ['nobody-org', 'acme-research']],
+  ])('reads authorizedOrgs given as %s', (_case, authorizedOrgs) => {
+    expect(resolveConfig({ clientId, clientSecret, authorizedOrgs }).authorizedOrgs).toEqual(['nobody-org', 'acme-research']);
   });
 });
