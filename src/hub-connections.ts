@@ -29,25 +29,30 @@ export const idleMarginMs = 1000;
 /** A connection opened ahead of a request is closed if nothing used it within this time, in milliseconds. */
 export const spareLifetimeMs = 30_000;
 
-/** When each idle connection must stop being reused (epoch milliseconds). */
+/**
+ * When each idle connection must stop being reused (epoch milliseconds): set whenever a connection
+ * goes back to the pool, read only while it is there.
+ */
 const idleDeadlines = new WeakMap<Socket, number>();
 
 /**
  * How long a server lets an idle connection live, from its `Keep-Alive` header
  * (`timeout=N` in seconds, in any position); `undefined` when it says nothing.
  */
-const announcedIdleMs = (header: string | string[] | undefined): number | undefined => {
-  const value = Array.isArray(header) ? header.join(',') : header;
-  const seconds = value ? /(?:^|[\s,;])timeout\s*=\s*(\d+)/i.exec(value)?.[1] : undefined;
+const announcedIdleMs = (header: string | undefined): number | undefined => {
+  const seconds = header ? /(?:^|[\s,;])timeout\s*=\s*(\d+)/i.exec(header)?.[1] : undefined;
   return seconds === undefined ? undefined : Number(seconds) * 1000;
 };
 
 /** What Node.js keeps on a request that the types do not show: its answer, once the headers are in. */
 type RequestInternals = { res?: http.IncomingMessage };
 
-/** The `Keep-Alive` header of the response a socket just finished carrying (Node.js reads it there too). */
-const keepAliveHeaderOf = (socket: Socket): string | string[] | undefined =>
-  (socket as { _httpMessage?: { res?: http.IncomingMessage } })._httpMessage?.res?.headers['keep-alive'];
+/**
+ * The `Keep-Alive` header of the response a socket just finished carrying (Node.js reads it there
+ * too), as one text: Node.js joins repeated fields with `, ` (only `Set-Cookie` stays a list).
+ */
+const keepAliveHeaderOf = (socket: Socket): string | undefined =>
+  (socket as { _httpMessage?: { res?: { headers: { 'keep-alive'?: string } } } })._httpMessage?.res?.headers['keep-alive'];
 
 /**
  * How long a connection may stay idle: as long as the server announced less {@link idleMarginMs},
@@ -60,13 +65,13 @@ const idleAllowanceMs = (socket: Socket): number => {
   return announced === undefined ? maxIdleMs : Math.min(maxIdleMs, announced - idleMarginMs);
 };
 
-/** True when a connection cannot carry a request any more, or will not for long enough. */
+/**
+ * True when a connection cannot carry a request any more, or will not for long enough. A socket
+ * that is closed, failed or ending is not `writable`; nor is one that read the server's end, since
+ * the agents' sockets do not stay half-open (Node.js ends their side in the same turn).
+ */
 const isStale = (socket: Socket, now: number): boolean =>
-  socket.destroyed ||
-  !socket.readable ||
-  socket.readableEnded ||
-  !socket.writable ||
-  now >= (idleDeadlines.get(socket) ?? Number.POSITIVE_INFINITY);
+  !socket.writable || now >= (idleDeadlines.get(socket) ?? Number.POSITIVE_INFINITY);
 
 const spareKey = (host: unknown, port: unknown) => `${String(host)}:${String(port)}`;
 
@@ -106,7 +111,6 @@ class HubPool<PoolAgent extends http.Agent> {
       reuseSocket(socket, request);
       // The idle timer must not fire while the connection carries a request.
       socket.setTimeout(0);
-      idleDeadlines.delete(socket);
     };
     agent.createConnection = (options, callback) =>
       this.#takeSpare(spareKey(options.host, options.port)) ?? this.#openConnection(options, callback);
@@ -164,17 +168,18 @@ class HubPool<PoolAgent extends http.Agent> {
     spare.once('timeout', destroySpare);
     // A spare nobody uses yet has nobody to tell of its failure: it just goes away.
     spare.on('error', () => undefined);
-    spare.once('close', () => this.#spares.get(key)?.delete(spare));
     const spares = this.#spares.get(key) ?? new Set();
-    spares.add(spare);
     this.#spares.set(key, spares);
+    spares.add(spare);
+    spare.once('close', () => spares.delete(spare));
   }
 
   #takeSpare(key: string): Socket | undefined {
-    const spares = this.#spares.get(key);
-    for (const spare of spares ?? []) {
-      spares?.delete(spare);
-      if (!spare.destroyed && spare.writable) {
+    const spares = this.#spares.get(key) ?? new Set();
+    for (const spare of spares) {
+      spares.delete(spare);
+      // A closed or closing connection is not writable.
+      if (spare.writable) {
         spare.removeListener('timeout', destroySpare);
         spare.setTimeout(0);
         spare.ref();
@@ -281,7 +286,8 @@ export const takeChargeOfConnection = (request: http.ClientRequest): RequestConn
 export const openConnectionsAhead = (url: URL, count: number): void => {
   const secure = url.protocol === 'https:';
   const pool = secure ? httpsPool : httpPool;
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  // `URL.hostname` keeps the brackets of an IPv6 literal, which a socket does not take.
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const port = Number(url.port || (secure ? 443 : 80));
   // TLS sends the server name only for a name, never for an IP address.
   const servername = secure && isIP(host) === 0 ? host : undefined;

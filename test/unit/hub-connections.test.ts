@@ -15,7 +15,7 @@ import { type TLSSocket } from 'node:tls';
 import { describe, expect, it, vi } from 'vitest';
 
 import { sendRequest, TransportError } from '../../src/http.js';
-import { hubAgents, openConnectionsAhead } from '../../src/hub-connections.js';
+import { hubAgents, openConnectionsAhead, takeChargeOfConnection } from '../../src/hub-connections.js';
 import { until, useFakeClock } from '../support/fake-clock.js';
 
 import {
@@ -114,6 +114,21 @@ describe('idle connections and the Keep-Alive hint', () => {
     await post(hub);
 
     expect(hub.events).toEqual(['connection', 'GET', 'connection', 'POST']);
+  });
+
+  it('keeps a connection that carried no answer for the longest idle time, as Node.js keeps it', async () => {
+    // `agent.keepSocketAlive(socket)` is Node.js's public hook; its own version reads the answer's
+    // hint only when there is an answer.
+    const keepSocketAlive = hubAgents.http.keepSocketAlive.bind(hubAgents.http) as unknown as (socket: Socket) => boolean;
+    const hub = await startHub(60, { hold: true });
+    const request = rawGet(hub).on('error', () => undefined);
+    const [unanswered] = (await once(request, 'socket')) as [Socket];
+    const unused = new net.Socket();
+
+    expect([keepSocketAlive(unanswered), keepSocketAlive(unused)]).toEqual([true, true]);
+    expect([unanswered.timeout, unused.timeout]).toEqual([90_000, 90_000]);
+    unused.destroy();
+    request.destroy();
   });
 
   it('reuses HTTPS connections too', async () => {
@@ -291,6 +306,44 @@ describe('connections opened ahead', () => {
   });
 });
 
+describe('before each request', () => {
+  /** A pool of its own, with no connection of an earlier test in it. */
+  const freshPool = async () => {
+    vi.resetModules();
+    return import('../../src/hub-connections.js');
+  };
+
+  /** Whether `action` settles before a turn of the event loop queued just before it. */
+  const settlesWithinTurn = async (action: () => Promise<void>): Promise<boolean> => {
+    let turned = false;
+    const turn = setImmediate(() => {
+      turned = true;
+    });
+    await action();
+    clearImmediate(turn);
+    return !turned;
+  };
+
+  it('costs no turn of the event loop when no connection is idle', async () => {
+    const { dropStaleConnections } = await freshPool();
+
+    expect(await settlesWithinTurn(dropStaleConnections)).toBe(true);
+  });
+
+  it('costs no turn of the event loop once the connection opened ahead carries a request', async () => {
+    const { dropStaleConnections, hubAgents: agents, openConnectionsAhead: openAheadIn } = await freshPool();
+    const hub = await startHub(60, { hold: true });
+    openAheadIn(hub.url, 1);
+    await acceptedConnections(hub, 1);
+    expect(await settlesWithinTurn(dropStaleConnections)).toBe(false);
+    http.get(hub.url, { agent: agents.http }).on('error', () => undefined);
+    await until(() => hub.held.length === 1);
+
+    expect(hub.sockets).toHaveLength(1);
+    expect(await settlesWithinTurn(dropStaleConnections)).toBe(true);
+  });
+});
+
 describe('requests sent at once', () => {
   it.each([
     { bursts: [4], ahead: 0, connections: 4 },
@@ -346,6 +399,70 @@ describe('a connection whose answer came before the request was all sent', () =>
     expect(answer).toEqual({ status: 200, body: '{}' });
     expect(hub.requests).toEqual(['POST /oauth/token', 'GET /oauth/token']);
     expect(hub.sockets).toHaveLength(1);
+  });
+
+  /** A POST of `largeForm`'s size through the hub agent, in the charge of {@link takeChargeOfConnection}. */
+  const rawLargePost = (hub: { url: URL }) => {
+    const request = http.request(hub.url, { method: 'POST', agent: hubAgents.http, headers: { 'content-length': largeForm.code.length } });
+    request.on('error', () => undefined);
+    takeChargeOfConnection(request);
+    request.end(largeForm.code);
+    return request;
+  };
+
+  /** Resolves once the whole answer to `request` has been read. */
+  const answerRead = async (request: http.ClientRequest) => {
+    const [response] = (await once(request, 'response')) as [http.IncomingMessage];
+    response.resume();
+    await once(response, 'end');
+  };
+
+  it('is closed at once when the request is destroyed before its answer is in', async () => {
+    const hub = await startEarlyAnsweringHub();
+    const request = rawLargePost(hub);
+    await once(request, 'socket');
+    request.destroy();
+
+    expect(request.destroyed).toBe(true);
+  });
+
+  it('is closed at once when the hub said it closes the connection', async () => {
+    const hub = await startEarlyAnsweringHub('HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{}');
+    const request = rawLargePost(hub);
+    await answerRead(request);
+    request.destroy();
+
+    expect(request.writableFinished).toBe(false);
+    expect(request.destroyed).toBe(true);
+  });
+
+  it('is closed at once when the request is destroyed with an error, which it reports', async () => {
+    const hub = await startEarlyAnsweringHub();
+    const request = rawLargePost(hub);
+    const failure = new Error('given up');
+    const reported = once(request, 'error');
+    await answerRead(request);
+    request.destroy(failure);
+
+    expect(request.writableFinished).toBe(false);
+    expect(request.destroyed).toBe(true);
+    expect(await reported).toEqual([failure]);
+  });
+
+  it('goes quietly when its connection fails while the last bytes of a request nobody waits for go out', async () => {
+    const hub = await startEarlyAnsweringHub();
+    const request = rawLargePost(hub);
+    await answerRead(request);
+    expect(request.writableFinished).toBe(false);
+    // Nobody listens to the request any more; an 'error' nobody listens to would be thrown.
+    request.removeAllListeners('error');
+    request.destroy();
+    // Not `once`, which would listen to 'error' itself.
+    const closed = new Promise((resolve) => request.once('close', resolve));
+    hub.sockets[0]?.resetAndDestroy();
+    await closed;
+
+    expect(request.destroyed).toBe(true);
   });
 
   it('is closed when the request cannot be sent within the attempt, and the answer is returned', async () => {

@@ -167,11 +167,15 @@ export const socketsCreatedBy = async (open: () => unknown): Promise<Socket[]> =
 export const connectionsKeepingProcessAlive = (): number =>
   process.getActiveResourcesInfo().filter((resource) => resource === 'TCPSocketWrap').length;
 
+/** The answer of {@link startEarlyAnsweringHub} unless a test gives its own: `{}`, the connection kept. */
+const earlyAnswer = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}';
+
 /**
- * A hub that answers each request `{}` as soon as it has read its headers, and reads its body only
- * once `readBodies` is called: until then the client cannot finish sending.
+ * A hub that answers each request (`answer`, raw HTTP/1.1, `{}` by default) as soon as it has read
+ * its headers, and reads its body only once `readBodies` is called: until then the client cannot
+ * finish sending.
  */
-export const startEarlyAnsweringHub = async () => {
+export const startEarlyAnsweringHub = async (answer = earlyAnswer) => {
   const sockets: Socket[] = [];
   const requests: string[] = [];
   let reading = false;
@@ -195,7 +199,7 @@ export const startEarlyAnsweringHub = async () => {
         buffered = buffered.subarray(end + 4);
         requests.push(head.split(' ').slice(0, 2).join(' '));
         bodyLeft = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}');
+        socket.write(answer);
         if (bodyLeft > buffered.length && !reading) {
           socket.pause();
           waiting.add(socket);

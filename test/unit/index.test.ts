@@ -3,10 +3,13 @@ import { describe, expect, it } from 'vitest';
 
 import { huggingFaceConfigGuard, metadata } from '../../src/index.js';
 import {
+  clientId,
   clientSecret,
   createTestConnector,
   expectConnectorError,
   isolateNetwork,
+  logtoCallbackUri,
+  newHubUrl,
   startSignIn,
 } from '../support/kit.js';
 
@@ -49,5 +52,38 @@ describe('the connector the default export builds', () => {
       code: ConnectorErrorCodes.InvalidConfig,
       data: { message: 'clientId: Required' },
     });
+  });
+});
+
+describe("Logto's session store failing with the client secret in its text", () => {
+  /** What Logto's session store might throw: a text that happens to quote the client secret. */
+  const storeFailure = async () => Promise.reject(new Error(`session store refused ${clientSecret}`));
+
+  /** The original failure the connector keeps as the error's `cause`. */
+  const causeOf = (error: ConnectorError) => (error as { cause?: Error }).cause;
+
+  it('reaches Logto from getAuthorizationUri as General, the secret removed from the cause', async () => {
+    const connector = await createTestConnector({ clientId, clientSecret, hubUrl: newHubUrl() });
+    const started = connector.getAuthorizationUri(
+      {
+        state: 'logto-state',
+        redirectUri: logtoCallbackUri,
+        connectorId: 'hf-connector',
+        connectorFactoryId: 'huggingface-oidc-universal',
+        jti: 'jti',
+        headers: {},
+      },
+      storeFailure
+    );
+
+    const error = await expectConnectorError(started, ConnectorErrorCodes.General);
+    expect(causeOf(error)?.message).toBe('session store refused [redacted]');
+  });
+
+  it('reaches Logto from getUserInfo as General, the secret removed from the cause', async () => {
+    const { connector, signInPagePost } = await startSignIn();
+
+    const error = await expectConnectorError(connector.getUserInfo(signInPagePost, storeFailure), ConnectorErrorCodes.General);
+    expect(causeOf(error)?.message).toBe('session store refused [redacted]');
   });
 });

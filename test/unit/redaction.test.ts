@@ -234,6 +234,22 @@ describe('the redactor of one call', () => {
     );
   });
 
+  it("removes a short secret's base64 forms where they stand alone, and not from inside a word", () => {
+    // "abcdefg" in base64 is "YWJjZGVmZw==", the same as base64url; unpadded "YWJjZGVmZw".
+    const { redact } = createRedactor('abcdefg');
+
+    expect(redact('YWJjZGVmZw, xYWJjZGVmZwx')).toBe('[redacted], xYWJjZGVmZwx');
+  });
+
+  it('removes a long secret inside a word even when it is also the base64 of a short one', () => {
+    // "YWJjZGVmZw==" is "abcdefg" in base64 (RFC 4648 §4); hidden as a secret of its own, it is
+    // removed wherever it stands, whichever secret was hidden first.
+    const longFirst = createRedactor('YWJjZGVmZw==', 'abcdefg');
+    const shortFirst = createRedactor('abcdefg', 'YWJjZGVmZw==');
+
+    expect([longFirst.redact('idYWJjZGVmZw=='), shortFirst.redact('idYWJjZGVmZw==')]).toEqual(['id[redacted]', 'id[redacted]']);
+  });
+
   it('removes anything shaped like a Hugging Face token, escaped or not', () => {
     const { redact } = createRedactor();
 
