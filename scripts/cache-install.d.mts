@@ -8,6 +8,8 @@ export declare const shownPath: (folder: string) => string;
 export declare const formatDuration: (ms: number) => string;
 /** The size of a folder's files in whole megabytes (symbolic links not followed). */
 export declare const folderMegabytes: (folder: string) => Promise<number>;
+/** Whether the process `pid` still runs on this machine (another user's counts as running). */
+export declare const isProcessAlive: (pid: number) => boolean;
 /** What {@link installIntoCache} installs, and how. */
 export type CacheInstall = {
   /** The folder; when it exists, nothing happens. */

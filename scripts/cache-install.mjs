@@ -96,10 +96,41 @@ const runNpm = (args, cwd, title, log, timeoutMs) =>
   });
 
 /**
+ * Whether the process `pid` still runs (on this machine). A process of another user counts as
+ * running: it cannot be signalled, but it is there.
+ *
+ * @param {number} pid
+ * @returns {boolean}
+ */
+export const isProcessAlive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+};
+
+/**
+ * Removes the folders beside `target` that an install of it began in a process that has since
+ * died (stopped with Ctrl-C or killed, so its own clean-up never ran). Each such folder is named
+ * `.building-<target's name>-<pid>-<random>`.
+ *
+ * @param {string} target
+ * @returns {Promise<void>}
+ */
+const removeAbandonedBuilds = async (target) => {
+  const prefix = `.building-${path.basename(target)}-`;
+  const names = (await readdir(path.dirname(target))).filter((name) => name.startsWith(prefix));
+  const abandoned = names.filter((name) => !isProcessAlive(Number(name.slice(prefix.length).split('-')[0])));
+  await Promise.all(abandoned.map((name) => rm(path.join(path.dirname(target), name), { recursive: true, force: true })));
+};
+
+/**
  * Installs something into `target` unless it is already there. The install happens in a new
  * folder beside `target` that is renamed into place only once complete, so an interrupted run
- * leaves nothing half-built behind, and of two processes installing at once the second to finish
- * keeps the first one's copy.
+ * leaves nothing half-built in place (the next install removes its folder), and of two processes
+ * installing at once the second to finish keeps the first one's copy.
  *
  * @param {object} options
  * @param {string} options.target - The folder; when it exists, nothing happens.
@@ -121,7 +152,8 @@ export const installIntoCache = async ({ target, title, megabytes, prepare, npmA
   log(`${title}: downloading from the npm registry into ${shownPath(target)}, about ${megabytes} MB on disk (once: later runs reuse it).`);
   const startedAt = Date.now();
   await mkdir(path.dirname(target), { recursive: true });
-  const building = await mkdtemp(path.join(path.dirname(target), `.building-${path.basename(target)}-`));
+  await removeAbandonedBuilds(target);
+  const building = await mkdtemp(path.join(path.dirname(target), `.building-${path.basename(target)}-${process.pid}-`));
   try {
     const cwd = await prepare(building);
     await runNpm(npmArgs, cwd, title, log, timeoutMs);

@@ -56,6 +56,17 @@ describe('installIntoCache', () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  it('removes the folder of an install whose process died, and keeps that of one still running', async () => {
+    // A pid above Linux's largest (2^22) belongs to no process.
+    const abandoned = path.join(parent, '.building-thing-4194305-a1b2c3');
+    const running = path.join(parent, `.building-thing-${process.pid}-d4e5f6`);
+    await Promise.all([mkdir(abandoned), mkdir(running)]);
+
+    await installRunning('node -e ""').installed;
+
+    expect(await leftovers()).toEqual([path.basename(running)]);
+  });
+
   it('does nothing and says nothing when the folder is there', async () => {
     await mkdir(target);
     const { installed, prepare } = installRunning('node -e ""');

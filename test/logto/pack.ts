@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { extract } from 'tar';
 import { z } from 'zod';
 
-import { cacheRoot, repoRoot } from '../../scripts/cache-install.mjs';
+import { cacheRoot, isProcessAlive, repoRoot } from '../../scripts/cache-install.mjs';
 
 /**
  * What one `npm pack` produced: npm's name and version, the `.tgz`, its entries
@@ -25,12 +25,7 @@ export type PackedPackage = { name: string; version: string; tarball: string; en
 const isStale = async (directory: string) => {
   const pid = Number(await readFile(path.join(directory, 'pid'), 'utf8').catch(() => ''));
   if (Number.isInteger(pid) && pid > 0) {
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code !== 'EPERM';
-    }
+    return !isProcessAlive(pid);
   }
   const { mtimeMs } = await stat(directory).catch(() => ({ mtimeMs: Date.now() }));
   return Date.now() - mtimeMs > 10_000;
