@@ -51,10 +51,18 @@ describe('the decodings of a text', () => {
   it('keep as written what is not a well-formed escape', () => {
     // Unknown letter, short and bad hex; a lone lead, two leads, a continuation without its "%", a
     // lead for its third byte; an overlong form, a surrogate, above U+10FFFF, an overlong "/"; a bare
-    // "%" and "\" at the end.
-    const text = String.raw`\x0041 \u12 \u12G4 %zz %C3 %C3%C3 %C3xBC %E2%82%C3 %E0%80%80 %ED%A0%80 %F4%90%80%80 %C0%AF %4 % \ `;
+    // "%" and "\" at the end. "@" and "`" sit just below "A" and "a" (RFC 3986 HEXDIG and RFC 8259
+    // hex digits are 0-9, A-F, a-f only).
+    const text = String.raw`\x0041 \u12 \u12G4 \u004@ %zz %4@ %4${'`'} %C3 %C3%C3 %C3xBC %E2%82%C3 %E0%80%80 %ED%A0%80 %F4%90%80%80 %C0%AF %4 % \ `;
 
     expect(textsOf(`${text}\\`, 3)).toEqual([`${text}\\`]);
+  });
+
+  it('undo escapes in a long text, whatever its length', () => {
+    // Long enough that the decoded text is built from several pieces.
+    const long = 'x'.repeat(20_000);
+
+    expect(textsOf(`%41${long}%42`, 1)).toEqual([`%41${long}%42`, `A${long}B`].sort());
   });
 });
 
