@@ -332,6 +332,10 @@ describe("reading a success (Hugging Face's quirks accepted on purpose)", () => 
     ['a fractional expires_in', json({ expires_in: 3600.5 }), 'expires_in'],
     ['an expires_in over a year', json({ expires_in: 31_536_001 }), 'expires_in'],
     ['an expires_in text over a year', json({ expires_in: '99999999999' }), 'expires_in'],
+    // Texts that JavaScript's Number() reads but that are not decimal digits alone.
+    ['an expires_in text in hexadecimal', json({ expires_in: '0x10' }), 'expires_in'],
+    ['an expires_in text with an exponent', json({ expires_in: '36e2' }), 'expires_in'],
+    ['an expires_in text with white space around', json({ expires_in: ' 3600 ' }), 'expires_in'],
     ['an empty refresh_token', json({ refresh_token: '' }), 'refresh_token'],
     ['an empty id_token', json({ id_token: '' }), 'id_token'],
   ])('refuses %s as InvalidResponse naming the fields', (_, body, fields) => {
