@@ -122,7 +122,8 @@ const authorizedOrgsGuard = z
     return [...unique.values()];
   });
 
-const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** Loopback host names as `URL.hostname` gives them; the IPv4 loopback range is matched apart. */
+const loopbackHosts = new Set(['localhost', '[::1]']);
 
 const isLoopbackHost = (hostname: string) =>
   loopbackHosts.has(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname);
