@@ -135,6 +135,8 @@ export type SignInOptions = {
   scope?: string;
   /** The `state` Logto generated; a new one by default. */
   state?: string;
+  /** Logto's `setSession`, when a test makes the session store fail; the kit's store by default. */
+  setSession?: (session: Record<string, unknown>) => Promise<void>;
 };
 
 /** A sign-in after `getAuthorizationUri`: what Hugging Face was sent and what Logto keeps. */
@@ -187,7 +189,7 @@ export const startSignIn = async (options: SignInOptions = {}): Promise<StartedS
         headers: { userAgent: 'vitest' },
         ...(options.scope !== undefined && { scope: options.scope }),
       },
-      store.setSession
+      options.setSession ?? store.setSession
     )
   );
   const { codeVerifier } = store.saved() ?? {};

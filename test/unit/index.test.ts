@@ -3,13 +3,10 @@ import { describe, expect, it } from 'vitest';
 
 import { huggingFaceConfigGuard, metadata } from '../../src/index.js';
 import {
-  clientId,
   clientSecret,
   createTestConnector,
   expectConnectorError,
   isolateNetwork,
-  logtoCallbackUri,
-  newHubUrl,
   startSignIn,
 } from '../support/kit.js';
 
@@ -63,20 +60,7 @@ describe("Logto's session store failing with the client secret in its text", () 
   const causeOf = (error: ConnectorError) => (error as { cause?: Error }).cause;
 
   it('reaches Logto from getAuthorizationUri as General, the secret removed from the cause', async () => {
-    const connector = await createTestConnector({ clientId, clientSecret, hubUrl: newHubUrl() });
-    const started = connector.getAuthorizationUri(
-      {
-        state: 'logto-state',
-        redirectUri: logtoCallbackUri,
-        connectorId: 'hf-connector',
-        connectorFactoryId: 'huggingface-oidc-universal',
-        jti: 'jti',
-        headers: {},
-      },
-      storeFailure
-    );
-
-    const error = await expectConnectorError(started, ConnectorErrorCodes.General);
+    const error = await expectConnectorError(startSignIn({ setSession: storeFailure }), ConnectorErrorCodes.General);
     expect(causeOf(error)?.message).toBe('session store refused [redacted]');
   });
 
