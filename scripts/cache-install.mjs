@@ -121,8 +121,13 @@ export const isProcessAlive = (pid) => {
  */
 const removeAbandonedBuilds = async (target) => {
   const prefix = `.building-${path.basename(target)}-`;
-  const names = (await readdir(path.dirname(target))).filter((name) => name.startsWith(prefix));
-  const abandoned = names.filter((name) => !isProcessAlive(Number(name.slice(prefix.length).split('-')[0])));
+  // mkdtemp's suffix is six letters or digits: a folder of another target whose name begins like
+  // this one's does not match.
+  const builderPid = (name) => (name.startsWith(prefix) ? /^(\d+)-[A-Za-z0-9]{6}$/.exec(name.slice(prefix.length))?.[1] : undefined);
+  const abandoned = (await readdir(path.dirname(target))).filter((name) => {
+    const pid = builderPid(name);
+    return pid !== undefined && !isProcessAlive(Number(pid));
+  });
   await Promise.all(abandoned.map((name) => rm(path.join(path.dirname(target), name), { recursive: true, force: true })));
 };
 

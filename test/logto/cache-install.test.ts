@@ -60,11 +60,13 @@ describe('installIntoCache', () => {
     // A pid above Linux's largest (2^22) belongs to no process.
     const abandoned = path.join(parent, '.building-thing-4194305-a1b2c3');
     const running = path.join(parent, `.building-thing-${process.pid}-d4e5f6`);
-    await Promise.all([mkdir(abandoned), mkdir(running)]);
+    // Another target, "thing-b", whose name begins like this one's.
+    const otherTarget = path.join(parent, '.building-thing-b-4194305-g7h8i9');
+    await Promise.all([mkdir(abandoned), mkdir(running), mkdir(otherTarget)]);
 
     await installRunning('node -e ""').installed;
 
-    expect(await leftovers()).toEqual([path.basename(running)]);
+    expect((await leftovers()).sort()).toEqual([path.basename(otherTarget), path.basename(running)].sort());
   });
 
   it('does nothing and says nothing when the folder is there', async () => {
